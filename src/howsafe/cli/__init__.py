@@ -1,0 +1,119 @@
+"""The command line: thin glue from options to objects, the engine, a reporter and an exit code.
+
+Subcommands live in their own modules and are imported only when invoked, so ``howsafe --help``
+stays fast and a broken optional part cannot break the others.
+
+Exit codes (documented in README.md):
+  0  audit ran; no finding at or above the profile's threshold
+  1  audit ran; findings at or above the threshold
+  2  usage or input error (one line on stderr, never a traceback)
+  130 interrupted
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from typing import Any
+
+import click
+
+from howsafe import __version__
+from howsafe.errors import HowsafeError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+# command name -> "module:attribute"; imported on first use.
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": ("howsafe.cli.audit:audit", "Audit a phone, a dump or a snapshot and print a report."),
+    "collect": ("howsafe.cli.collect:collect", "Read a phone (adb) or a dump and write a Snapshot JSON."),
+    "schema": ("howsafe.cli.schema:schema", "Print the JSON Schema of the Snapshot and the Report."),
+    "vulns": ("howsafe.cli.vulns:vulns", "List the known vulnerabilities still open on a device."),
+    "apps": ("howsafe.cli.apps:apps", "Scan APKs for tracker SDKs, permissions and signers."),
+    "net": ("howsafe.cli.net:net", "Analyse a traffic capture or DNS log: who the phone talks to."),
+    "iocs": ("howsafe.cli.iocs:iocs", "Manage indicator-of-compromise collections (STIX2)."),
+    "kb": ("howsafe.cli.kb:kb", "Query and update the knowledge base."),
+    "profile": ("howsafe.cli.profile:profile", "Choose and remember your threat profile."),
+    "compare": ("howsafe.cli.compare:compare", "Compare two devices side by side."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on demand."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            target, _ = self.lazy[cmd_name]
+            mod_name, attr = target.split(":")
+            try:
+                mod = importlib.import_module(mod_name)
+            except ModuleNotFoundError as exc:
+                if exc.name and exc.name.startswith("howsafe"):
+                    return None
+                raise
+            cmd = getattr(mod, attr)
+            assert isinstance(cmd, click.Command)
+            return cmd
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, self.lazy[name][1]) for name in sorted(self.lazy)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, prog_name="howsafe")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+def cli(verbose: int) -> None:
+    """howsafe: how safe is this Android phone, for me?
+
+    Reads a phone over adb or a saved dump, checks updates, integrity, vendor data collection,
+    apps, network traffic and signs of compromise, and gives a verdict for your threat profile
+    with the evidence behind every point. Works offline: only `kb update` and `iocs update`
+    use the network.
+
+    Start with `howsafe audit --demo`, or `howsafe audit --adb` with a phone attached.
+    """
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and turn every expected error into one line and exit code 2."""
+    try:
+        rv = cli.main(args=argv, prog_name="howsafe", standalone_mode=False)
+    except HowsafeError as exc:
+        click.echo(f"howsafe: error: {exc}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("howsafe: interrupted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        click.echo("howsafe: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return rv if isinstance(rv, int) else EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

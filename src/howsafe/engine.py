@@ -1,0 +1,150 @@
+"""The audit engine: run every check on a snapshot, isolate failures, score, build the Report.
+
+``Auditor(kb, checks, clock).run(ctx_inputs) -> Report``. Nothing here talks to a device or the
+network; the clock is injected so reports are reproducible in tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from howsafe import __version__
+from howsafe.checks.base import AuditContext, Check
+from howsafe.kb import KnowledgeBase
+from howsafe.model import (
+    Area,
+    DataSource,
+    DeviceSummary,
+    Finding,
+    Outcome,
+    Report,
+    Severity,
+    Snapshot,
+)
+from howsafe.score import Profile, load_profile, verdict_for
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+Observer = Callable[[str, int, int], None]
+DataSourceProvider = Callable[[KnowledgeBase], Sequence[DataSource]]
+
+_DATA_SOURCE_PROVIDERS: list[DataSourceProvider] = []
+
+
+def register_data_source(provider: DataSourceProvider) -> DataSourceProvider:
+    """Let a knowledge module declare which data (and how current) an audit relied on."""
+    _DATA_SOURCE_PROVIDERS.append(provider)
+    return provider
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def device_summary(snapshot: Snapshot) -> DeviceSummary:
+    d = snapshot.device
+    return DeviceSummary(
+        brand=d.brand,
+        model=d.model,
+        marketname=d.marketname,
+        device=d.device,
+        rom=d.rom,
+        rom_version=d.rom_version,
+        android_release=d.android_release,
+        sdk=d.sdk,
+        security_patch=d.security_patch,
+        source=snapshot.source.kind,
+        partial=not snapshot.complete,
+    )
+
+
+class Auditor:
+    """Runs checks against an AuditContext and produces a Report for one threat profile."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        checks: Sequence[Check] | None = None,
+        *,
+        clock: Clock = utc_now,
+        observer: Observer | None = None,
+    ) -> None:
+        if checks is None:
+            from howsafe.checks import all_checks
+
+            checks = all_checks()
+        self.kb = kb
+        self.checks = list(checks)
+        self.clock = clock
+        self.observer = observer
+
+    def context(self, snapshot: Snapshot, **extra: object) -> AuditContext:
+        """An AuditContext for ``snapshot`` dated by this auditor's clock."""
+        return AuditContext(snapshot=snapshot, kb=self.kb, today=self.clock().date(), **extra)  # type: ignore[arg-type]
+
+    def findings(self, ctx: AuditContext) -> list[Finding]:
+        out: list[Finding] = []
+        total = len(self.checks)
+        for i, check in enumerate(self.checks):
+            if self.observer:
+                self.observer(check.id, i, total)
+            out.extend(self._run_one(check, ctx))
+        if self.observer:
+            self.observer("done", total, total)
+        return out
+
+    def _run_one(self, check: Check, ctx: AuditContext) -> Sequence[Finding]:
+        try:
+            return check.run(ctx)
+        except Exception as exc:  # a broken check must not sink the audit (design rule 3)
+            log.exception("check %s failed", check.id)
+            area = Area.INTEGRITY
+            try:
+                from howsafe.checks.base import load_def
+
+                area = load_def(check.id).area
+            except Exception:  # noqa: S110 - the definition itself may be what is broken
+                pass
+            return [
+                Finding(
+                    id=check.id,
+                    check=check.id,
+                    area=area,
+                    title=f"Check {check.id} could not run",
+                    severity=Severity.INFO,
+                    outcome=Outcome.ERROR,
+                    summary=f"{type(exc).__name__}: {exc}",
+                )
+            ]
+
+    def run(self, ctx: AuditContext, profile: Profile | str | None = None) -> Report:
+        prof = profile if isinstance(profile, Profile) else load_profile(profile or ctx.profile)
+        ctx = replace(ctx, profile=prof.id)
+        findings = self.findings(ctx)
+        findings.sort(key=lambda f: (_OUTCOME_ORDER[f.outcome], -f.severity.rank, f.area.value, f.id))
+        sources: list[DataSource] = []
+        for provider in _DATA_SOURCE_PROVIDERS:
+            sources.extend(provider(self.kb))
+        return Report(
+            tool=f"howsafe {__version__}",
+            generated_at=self.clock(),
+            device=device_summary(ctx.snapshot),
+            profile=prof.id,
+            verdict=verdict_for(findings, prof),
+            findings=tuple(findings),
+            missing=ctx.snapshot.missing,
+            data_sources=tuple(sources),
+        )
+
+
+_OUTCOME_ORDER = {
+    Outcome.FAIL: 0,
+    Outcome.ERROR: 1,
+    Outcome.NOT_AVAILABLE: 2,
+    Outcome.PASS: 3,
+    Outcome.NOT_APPLICABLE: 4,
+}

@@ -1,0 +1,61 @@
+"""Threat profiles, read from TOML files so their weights can be reviewed without reading code.
+
+A profile says how much each area matters for its owner, how heavily each severity counts, and
+which finding tags (``telemetry``, ``jurisdiction:CN``, ``spyware`` ...) weigh more or less. The same
+phone therefore gets a different verdict for an everyday user than for a government employee,
+and the difference is explainable from the file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from howsafe.errors import InputError, KnowledgeError
+from howsafe.model import Area, Severity
+
+PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    name: str
+    description: str
+    area_weights: dict[Area, float]
+    severity_penalty: dict[Severity, float]
+    tag_weights: dict[str, float] = field(default_factory=dict)
+    grade_text: dict[str, str] = field(default_factory=dict)
+    fail_threshold: Severity = Severity.MEDIUM
+
+    def weight_for_tags(self, tags: tuple[str, ...]) -> float:
+        """Largest multiplier among the finding's tags (1.0 when none is listed)."""
+        weights = [self.tag_weights[t] for t in tags if t in self.tag_weights]
+        return max(weights) if weights else 1.0
+
+
+def available_profiles() -> list[str]:
+    return sorted(p.stem for p in PROFILES_DIR.glob("*.toml"))
+
+
+@cache
+def load_profile(profile_id: str) -> Profile:
+    path = PROFILES_DIR / f"{profile_id}.toml"
+    if not path.is_file():
+        raise InputError(f"unknown profile {profile_id!r}; choose one of: {', '.join(available_profiles())}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return Profile(
+            id=raw["id"],
+            name=raw["name"],
+            description=raw["description"],
+            area_weights={Area(k): float(v) for k, v in raw["area_weights"].items()},
+            severity_penalty={Severity(k): float(v) for k, v in raw["severity_penalty"].items()},
+            tag_weights={k: float(v) for k, v in raw.get("tag_weights", {}).items()},
+            grade_text=dict(raw.get("grade_text", {})),
+            fail_threshold=Severity(raw.get("fail_threshold", "medium")),
+        )
+    except (KeyError, ValueError, tomllib.TOMLDecodeError) as exc:
+        raise KnowledgeError(f"profile {path.name} is invalid: {exc}") from exc
