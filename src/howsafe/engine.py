@@ -21,6 +21,7 @@ from howsafe.model import (
     Finding,
     Outcome,
     Report,
+    Section,
     Severity,
     Snapshot,
 )
@@ -32,12 +33,21 @@ Clock = Callable[[], dt.datetime]
 Observer = Callable[[str, int, int], None]
 DataSourceProvider = Callable[[KnowledgeBase], Sequence[DataSource]]
 
+SectionProvider = Callable[[AuditContext], Section | None]
+
 _DATA_SOURCE_PROVIDERS: list[DataSourceProvider] = []
+_SECTION_PROVIDERS: list[SectionProvider] = []
 
 
 def register_data_source(provider: DataSourceProvider) -> DataSourceProvider:
     """Let a knowledge module declare which data (and how current) an audit relied on."""
     _DATA_SOURCE_PROVIDERS.append(provider)
+    return provider
+
+
+def register_section(provider: SectionProvider) -> SectionProvider:
+    """Let a domain module add a detail section (tables, charts) to every report it has data for."""
+    _SECTION_PROVIDERS.append(provider)
     return provider
 
 
@@ -129,6 +139,15 @@ class Auditor:
         sources: list[DataSource] = []
         for provider in _DATA_SOURCE_PROVIDERS:
             sources.extend(provider(self.kb))
+        sections: list[Section] = []
+        for section_provider in _SECTION_PROVIDERS:
+            try:
+                section = section_provider(ctx)
+            except Exception:  # a broken detail section must not sink the audit
+                log.exception("section provider %s failed", getattr(section_provider, "__name__", "?"))
+                continue
+            if section is not None:
+                sections.append(section)
         return Report(
             tool=f"howsafe {__version__}",
             generated_at=self.clock(),
@@ -138,6 +157,7 @@ class Auditor:
             findings=tuple(findings),
             missing=ctx.snapshot.missing,
             data_sources=tuple(sources),
+            sections=tuple(sections),
         )
 
 

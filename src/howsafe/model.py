@@ -311,6 +311,33 @@ class DeviceSummary(_Frozen):
     partial: bool = Field(description="True when the source lacked some state (see snapshot.missing)")
 
 
+class Chart(_Frozen):
+    """A bar chart a reporter can draw (inline SVG in HTML, bars in the terminal)."""
+
+    title: str
+    unit: str = ""
+    items: tuple[tuple[str, float], ...] = ()
+
+
+class Table(_Frozen):
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+class Section(_Frozen):
+    """A block of supporting detail (open CVEs, trackers per app, hosts per country ...).
+
+    Domain modules build sections from their evidence; reporters draw them without computing.
+    """
+
+    id: str
+    title: str
+    summary: str = ""
+    tables: tuple[Table, ...] = ()
+    charts: tuple[Chart, ...] = ()
+
+
 class Report(_Frozen):
     schema_version: int = REPORT_SCHEMA_VERSION
     tool: str
@@ -321,3 +348,4 @@ class Report(_Frozen):
     findings: tuple[Finding, ...]
     missing: tuple[Missing, ...] = ()
     data_sources: tuple[DataSource, ...] = ()
+    sections: tuple[Section, ...] = ()
