@@ -1,0 +1,76 @@
+"""Compromise: indicators of compromise (MVT-compatible STIX2) matched against everything seen.
+
+The snapshot (packages, certificates, processes, files, properties), scanned APKs and the
+network evidence are turned into observables and looked up in the indicator indexes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from howsafe.checks.base import AuditContext, load_def
+from howsafe.checks.registry import register
+from howsafe.iocs.match import Observable, match, snapshot_observables
+from howsafe.iocs.observe import app_observables, network_observables
+from howsafe.model import Evidence, Finding, Outcome
+
+
+def _observables(ctx: AuditContext) -> Iterator[Observable]:
+    yield from snapshot_observables(ctx.snapshot)
+    if ctx.apps is not None:
+        yield from app_observables(ctx.apps)
+    if ctx.network is not None:
+        yield from network_observables(ctx.network)
+
+
+@register
+class IocCheck:
+    id = "compromise.iocs"
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d = load_def(self.id)
+        iset = ctx.iocs
+        if iset is None:
+            return [d.not_available(
+                "no indicator collections are installed; run `howsafe iocs update` or pass --iocs FILE"
+            )]
+        load_problems = [Evidence(kind="file", key=e.path, value=e.message) for e in iset.errors]
+        if not iset.collections:
+            return [d.finding(Outcome.ERROR, summary="No indicator collection could be read.",
+                              evidence=load_problems)]
+        hits = match(iset, _observables(ctx))
+        findings: list[Finding] = []
+        for hit in hits:
+            ind = hit.indicator
+            family = ind.malware or ind.collection
+            findings.append(
+                d.finding(
+                    Outcome.FAIL,
+                    subject=f"{ind.type.value}={ind.value}",
+                    title=f"{family} indicator matched: {hit.observable.evidence.key}",
+                    summary=(
+                        f"The {ind.type.value} indicator {ind.value!r} from the {ind.collection!r} collection "
+                        f"({family}) matches {hit.observable.evidence.kind} {hit.observable.evidence.key!r}."
+                    ),
+                    evidence=(
+                        hit.observable.evidence,
+                        Evidence(kind="indicator", key=ind.type.value, value=ind.value, source=ind.collection),
+                    ),
+                    tags=("spyware", f"collection:{ind.collection}"),
+                )
+            )
+        if findings:
+            return findings
+        seen = ["packages", "processes", "files", "properties"]
+        if ctx.apps is not None:
+            seen.append("scanned APKs")
+        if ctx.network is not None:
+            seen.append("network hosts")
+        names = ", ".join(c.name for c in iset.collections)
+        summary = (
+            f"{len(iset)} indicators from {len(iset.collections)} collections ({names}) were compared with "
+            f"the {', '.join(seen)}; none matched."
+        )
+        if iset.errors:
+            summary += f" {len(iset.errors)} collection file(s) could not be read (see evidence)."
+        return [d.finding(Outcome.PASS, summary=summary, evidence=load_problems)]

@@ -1,0 +1,72 @@
+"""``howsafe iocs``: list, add and update indicator-of-compromise collections."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from howsafe.iocs import IocType, load_indicator_set, store_dir
+from howsafe.iocs.store import add_to_store
+
+
+@click.group()
+def iocs() -> None:
+    """Manage STIX2 indicator collections (MVT-compatible).
+
+    Stored collections and the files in $MVT_STIX2 are matched by every `howsafe audit`.
+    """
+
+
+@iocs.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_cmd(fmt: str) -> int:
+    """Show the collections an audit will use, with indicator counts per type."""
+    iset = load_indicator_set()
+    if iset is None:
+        if fmt == "json":
+            click.echo(json.dumps({"store": str(store_dir()), "collections": [], "errors": []}))
+        else:
+            click.echo(f"No indicator collections (store: {store_dir()}).")
+            click.echo("Run `howsafe iocs update` (downloads mvt-indicators) or `howsafe iocs add FILE`.")
+        return 0
+    counts = iset.counts()
+    rows = []
+    for c in iset.collections:
+        per_type = {t.value: counts[(c.name, t)] for t in IocType if counts[(c.name, t)]}
+        rows.append({"name": c.name, "path": c.path, "malware": list(c.malware),
+                     "indicators": sum(per_type.values()), "by_type": per_type})
+    if fmt == "json":
+        click.echo(json.dumps({"store": str(store_dir()), "collections": rows,
+                               "errors": [{"path": e.path, "error": e.message} for e in iset.errors],
+                               "skipped_patterns": iset.skipped_patterns}, indent=2))
+        return 0
+    for r in rows:
+        types = ", ".join(f"{k} {v}" for k, v in sorted(r["by_type"].items()))  # type: ignore[attr-defined]
+        click.echo(f"{r['name']}: {r['indicators']} indicators ({types})")
+    for e in iset.errors:
+        click.echo(f"could not read {e.path}: {e.message}", err=True)
+    click.echo(f"{len(iset)} indicators in {len(iset.collections)} collections.")
+    return 0
+
+
+@iocs.command("add")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def add_cmd(paths: tuple[Path, ...]) -> int:
+    """Validate and store STIX2 bundle FILEs (or every bundle in a DIR)."""
+    added = add_to_store(paths)
+    click.echo(f"Stored {len(added)} collection(s) in {store_dir()}: {', '.join(added)}")
+    return 0
+
+
+@iocs.command("update")
+def update_cmd() -> int:
+    """Download the public mvt-indicators collections (uses the network)."""
+    from howsafe.iocs.update import update
+
+    result = update()
+    click.echo(f"Updated {len(result.updated)} collection(s) in {store_dir()}.")
+    for name, why in result.failed:
+        click.echo(f"could not update {name}: {why}", err=True)
+    return 0 if not result.failed else 1

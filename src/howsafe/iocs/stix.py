@@ -1,0 +1,146 @@
+"""A small, strict reader for the STIX2 bundles MVT publishes.
+
+Why not the ``stix2`` library: it validates every object into Python classes and parses the full
+pattern grammar, which costs time proportional to the bundle and brings a heavy dependency,
+while MVT's bundles only use single-comparison patterns (``[app:id='...']``, optionally joined
+with OR). ``bench/bench_iocs.py`` measures both. Unknown pattern syntax is counted and reported,
+never guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from howsafe.errors import CorruptInputError, TooLargeError
+from howsafe.iocs.model import Collection, Indicator, IocType
+
+MAX_BUNDLE_BYTES = 256 * 1024 * 1024
+
+# Object path aliases seen in real bundles, mapped to one canonical type.
+_PATHS: dict[str, IocType] = {
+    "app:id": IocType.APP_ID,
+    "app:cert.sha256": IocType.APP_CERT_SHA256,
+    "file:hashes.sha256": IocType.FILE_SHA256,
+    "file:hashes.'sha-256'": IocType.FILE_SHA256,
+    "file:hashes.sha1": IocType.FILE_SHA1,
+    "file:hashes.'sha-1'": IocType.FILE_SHA1,
+    "file:hashes.md5": IocType.FILE_MD5,
+    "file:path": IocType.FILE_PATH,
+    "file:name": IocType.FILE_NAME,
+    "process:name": IocType.PROCESS_NAME,
+    "android-property:name": IocType.PROPERTY,
+    "domain-name:value": IocType.DOMAIN,
+    "url:value": IocType.URL,
+    "ipv4-addr:value": IocType.IPV4,
+    "ipv6-addr:value": IocType.IPV6,
+    "email-addr:value": IocType.EMAIL,
+    "configuration-profile:id": IocType.CONFIG_PROFILE,
+}
+
+# One comparison: object-path = 'value' (value with \' and \\ escapes).
+_COMPARISON = re.compile(
+    r"\s*(?P<path>[a-z0-9\-]+:[A-Za-z0-9_.\-']+?)\s*=\s*'(?P<value>(?:[^'\\]|\\.)*)'\s*"
+)
+
+
+class PatternError(ValueError):
+    """A pattern this reader does not understand (reported and skipped)."""
+
+
+def parse_pattern(pattern: str) -> list[tuple[IocType, str]]:
+    """``[a:b = 'x' OR c:d = 'y']`` → [(type, value), ...]. AND and other operators are refused."""
+    p = pattern.strip()
+    if not (p.startswith("[") and p.endswith("]")):
+        raise PatternError(f"not a simple observation expression: {pattern[:80]!r}")
+    body = p[1:-1]
+    out: list[tuple[IocType, str]] = []
+    for part in _split_or(body):
+        m = _COMPARISON.fullmatch(part)
+        if not m:
+            raise PatternError(f"unsupported comparison: {part.strip()[:80]!r}")
+        path = m.group("path").lower()
+        ioc_type = _PATHS.get(path)
+        if ioc_type is None:
+            raise PatternError(f"unknown object path {m.group('path')!r}")
+        value = re.sub(r"\\(.)", r"\1", m.group("value"))
+        out.append((ioc_type, value))
+    return out
+
+
+def _split_or(body: str) -> Iterator[str]:
+    """Split on OR outside quotes; an AND anywhere outside quotes makes the pattern unsupported."""
+    start, i, quoted = 0, 0, False
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and quoted:
+            i += 2
+            continue
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted:
+            if body.startswith(" OR ", i):
+                yield body[start:i]
+                i += 4
+                start = i
+                continue
+            if body.startswith(" AND ", i):
+                raise PatternError("AND patterns are not supported")
+        i += 1
+    yield body[start:]
+
+
+def read_bundle(path: Path, *, collection_name: str | None = None) -> tuple[Collection, list[Indicator], int]:
+    """Read one bundle → (collection, indicators, skipped pattern count).
+
+    Raises CorruptInputError / TooLargeError for a file that cannot be used at all.
+    """
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CorruptInputError(f"{path}: cannot read ({exc.strerror})") from exc
+    if size > MAX_BUNDLE_BYTES:
+        raise TooLargeError(f"{path}: {size} bytes is larger than the {MAX_BUNDLE_BYTES} byte limit")
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise CorruptInputError(f"{path}: not valid JSON ({exc})") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("objects"), list):
+        raise CorruptInputError(f"{path}: not a STIX2 bundle (no 'objects' list)")
+    objects = [o for o in data["objects"] if isinstance(o, dict)]
+
+    malware = {o.get("id"): str(o.get("name", "")) for o in objects if o.get("type") == "malware"}
+    indicates: dict[str, str] = {}
+    for o in objects:
+        if o.get("type") == "relationship" and o.get("relationship_type") == "indicates":
+            src, dst = o.get("source_ref"), o.get("target_ref")
+            if isinstance(src, str) and dst in malware:
+                indicates[src] = malware[dst]
+
+    default_family = next(iter(malware.values()), None) if len(malware) == 1 else None
+    name = collection_name or default_family or path.stem
+    description = next((str(o.get("description", "")) for o in objects if o.get("type") == "malware"), "")
+    collection = Collection(name=name, path=str(path), malware=tuple(malware.values()), description=description)
+
+    indicators: list[Indicator] = []
+    skipped = 0
+    for o in objects:
+        if o.get("type") != "indicator":
+            continue
+        pattern = o.get("pattern")
+        if not isinstance(pattern, str) or o.get("pattern_type", "stix") != "stix":
+            skipped += 1
+            continue
+        try:
+            comparisons = parse_pattern(pattern)
+        except PatternError:
+            skipped += 1
+            continue
+        family = indicates.get(str(o.get("id")), default_family)
+        for ioc_type, value in comparisons:
+            indicators.append(
+                Indicator(type=ioc_type, value=value, collection=name, malware=family, stix_id=o.get("id"))
+            )
+    return collection, indicators, skipped
