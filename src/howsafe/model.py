@@ -107,6 +107,9 @@ class Package(_Frozen):
     uid: int | None = None
     system: bool | None = None
     enabled: bool | None = None
+    installed: bool | None = Field(
+        default=None, description="False when removed for the user (pm uninstall --user 0) but kept on system"
+    )
     first_install: dt.datetime | None = None
     last_update: dt.datetime | None = None
     apk_paths: tuple[str, ...] = ()
