@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -78,7 +80,9 @@ def audit(
 
     from howsafe.report import render
 
-    write_output(render(report, fmt, snapshot=snapshot), output)
+    color = output is None and sys.stdout.isatty()
+    width = shutil.get_terminal_size().columns if color else 100
+    write_output(render(report, fmt, snapshot=snapshot, color=color, width=width), output)
     threshold = profile.fail_threshold.rank
     failing = any(f.outcome is Outcome.FAIL and f.severity.rank >= threshold for f in report.findings)
     return 1 if failing else 0

@@ -1,0 +1,144 @@
+"""The HTML report: one self-contained page that works offline and cannot run script.
+
+Why it is built this way:
+
+- No CDN, web font, script or external image: the page is a single file a user can keep, mail or
+  open on an air-gapped machine. CSS is inline; charts are inline SVG drawn from geometry computed
+  here (layout only, the numbers come from the Report).
+- App labels, package ids and properties are attacker-controlled. The template runs with Jinja2
+  autoescaping and no value is ever marked safe; SVG is produced by the template too, so labels in
+  charts are escaped like everything else. Links are only made from plain http(s) references.
+- A Content-Security-Policy (``default-src 'none'; style-src 'unsafe-inline'; img-src data:``) is
+  the second wall: even if an escaping bug slipped through, the browser would refuse to run script
+  or fetch anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import jinja2
+
+from howsafe.model import Chart, Grade, Report, Snapshot
+from howsafe.report.layout import (
+    KB_UPDATE_HINT,
+    area_name,
+    build_layout,
+    clean,
+    data_source_line,
+    device_facts,
+    device_title,
+    grade_slug,
+    missing_lines,
+    safe_url,
+    severity_label,
+)
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+# Geometry of the horizontal bar charts (SVG user units).
+_LABEL_W = 230
+_BAR_W = 330
+_VALUE_W = 110
+_ROW_H = 26
+_TOP = 8
+_LABEL_CHARS = 30
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One row of a bar chart, already laid out."""
+
+    label: str
+    full_label: str
+    value_text: str
+    y: float
+    width: float
+    css: str
+
+
+@dataclass(frozen=True)
+class SvgChart:
+    title: str
+    width: int
+    height: int
+    label_w: int
+    bar_w: int
+    row_h: int
+    bars: tuple[Bar, ...]
+
+
+@cache
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("howsafe.report", "templates"),
+        autoescape=True,  # every format the template writes is HTML; never mark device strings safe
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(report: Report, *, snapshot: Snapshot | None = None) -> str:
+    layout = build_layout(report)
+    template = _env().get_template("report.html.j2")
+    return template.render(
+        csp=CSP,
+        report=report,
+        verdict=report.verdict,
+        layout=layout,
+        title=device_title(report),
+        area_chart=_area_chart(report),
+        sections=[(s, [_chart(c) for c in s.charts]) for s in report.sections],
+        facts=device_facts(snapshot) if snapshot is not None else None,
+        data_sources=[data_source_line(ds) for ds in report.data_sources],
+        missing=missing_lines(report),
+        kb_hint=KB_UPDATE_HINT,
+        clean=clean,
+        area_name=area_name,
+        grade_slug=grade_slug,
+        severity_label=severity_label,
+        safe_url=safe_url,
+        Grade=Grade,
+    )
+
+
+def _area_chart(report: Report) -> SvgChart:
+    bars = []
+    for i, a in enumerate(report.verdict.areas):
+        label = area_name(a.area)
+        bars.append(Bar(
+            label=label,
+            full_label=label,
+            value_text=(f"{a.grade.value} · {a.score:.0f}/100" if a.score is not None else "? · no data"),
+            y=_TOP + i * _ROW_H,
+            width=round(max(a.score or 0.0, 0.0) / 100 * _BAR_W, 1),
+            css=f"g-{grade_slug(a.grade)}",
+        ))
+    return _svg("Grades by area", bars)
+
+
+def _chart(chart: Chart) -> SvgChart:
+    peak = max((abs(v) for _, v in chart.items), default=0.0) or 1.0
+    unit = f" {clean(chart.unit)}" if chart.unit else ""
+    bars = []
+    for i, (label, value) in enumerate(chart.items):
+        full = clean(label)
+        short = full if len(full) <= _LABEL_CHARS else full[: _LABEL_CHARS - 1] + "…"
+        shown = str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+        bars.append(Bar(short, full, shown + unit, _TOP + i * _ROW_H,
+                        round(abs(value) / peak * _BAR_W, 1), "bar"))
+    return _svg(clean(chart.title), bars)
+
+
+def _svg(title: str, bars: list[Bar]) -> SvgChart:
+    return SvgChart(
+        title=title,
+        width=_LABEL_W + _BAR_W + _VALUE_W,
+        height=_TOP * 2 + max(1, len(bars)) * _ROW_H,
+        label_w=_LABEL_W,
+        bar_w=_BAR_W,
+        row_h=_ROW_H,
+        bars=tuple(bars),
+    )

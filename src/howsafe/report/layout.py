@@ -1,0 +1,253 @@
+"""What every human-readable format shows, and in which order, computed once from the Report.
+
+Reporters never score: this module only selects and groups what the engine already decided
+(failed findings by area, areas that could not be judged, the data sources and how current they
+are) and turns the optional Snapshot into a short list of device facts. Keeping the order here
+means the terminal, Markdown and HTML reports always say the same things in the same sequence:
+verdict, area grades, top actions, problems with evidence, what could not be checked, device
+details, data sources, detail sections.
+
+Everything read from a device (labels, properties, package ids) is attacker-controlled. ``clean``
+removes what could fool a terminal or a reader (control characters, ANSI escapes, bidirectional
+overrides) in every human format; each format then applies its own escaping on top.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from howsafe.model import (
+    Area,
+    AreaVerdict,
+    DataSource,
+    Evidence,
+    Finding,
+    Grade,
+    Outcome,
+    Report,
+    Severity,
+    Snapshot,
+)
+from howsafe.score.verdict import area_label
+
+# Bidirectional controls can make text read differently from what it is ("Trojan source").
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
+_MAX_FIELD = 2000  # a hostile 1 MB label must not make a report unreadable
+
+T = TypeVar("T")
+
+KB_UPDATE_HINT = "run `howsafe kb update` to refresh the knowledge data"
+
+
+def clean(value: object, *, limit: int = _MAX_FIELD) -> str:
+    """``value`` as display text: control and bidi characters shown as escapes, length bounded.
+
+    Newlines and tabs become spaces so one device string can never forge extra report lines.
+    """
+    text = "" if value is None else str(value)
+    if len(text) > limit:
+        text = text[:limit] + f"… (+{len(text) - limit} chars)"
+    out: list[str] = []
+    for ch in text:
+        if ch in "\n\r\t":
+            out.append(" ")
+        elif ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co"):
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def grade_text(grade: Grade) -> str:
+    return grade.value
+
+
+def grade_slug(grade: Grade) -> str:
+    """A CSS-safe name for a grade ("?" is not a valid class name)."""
+    return "unknown" if grade is Grade.UNKNOWN else grade.value
+
+
+def severity_label(severity: Severity) -> str:
+    return severity.value.upper()
+
+
+def evidence_line(ev: Evidence) -> str:
+    """``kind key = value (source)``: the compact form used in text and Markdown."""
+    line = f"{ev.kind} {ev.key}"
+    if ev.value is not None:
+        line += f" = {ev.value}"
+    if ev.source:
+        line += f" ({ev.source})"
+    return clean(line)
+
+
+def device_title(report: Report) -> str:
+    """One line naming the device: market name or brand+model, codename, ROM, Android, patch."""
+    d = report.device
+    name = d.marketname or " ".join(x for x in (d.brand, d.model) if x) or "unknown device"
+    parts = [name]
+    if d.model and d.marketname:
+        parts[0] += f" ({d.model})"
+    if d.device:
+        parts.append(f"codename {d.device}")
+    if d.rom:
+        parts.append(" ".join(x for x in (d.rom, d.rom_version) if x))
+    if d.android_release:
+        parts.append(f"Android {d.android_release}")
+    parts.append(f"security patch {d.security_patch.isoformat() if d.security_patch else 'unknown'}")
+    return clean(" · ".join(parts))
+
+
+@dataclass(frozen=True)
+class AreaGroup:
+    """Failed findings of one area, in the engine's order (most severe first)."""
+
+    area: Area
+    label: str
+    grade: Grade
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class UncheckedArea:
+    """An area graded ``?`` or holding findings that could not be evaluated."""
+
+    area: Area
+    label: str
+    summary: str
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The report's content in display order; every format walks this the same way."""
+
+    areas: tuple[AreaVerdict, ...]
+    problems: tuple[AreaGroup, ...]
+    unchecked: tuple[UncheckedArea, ...]
+    errors: tuple[Finding, ...]
+    passed: tuple[Finding, ...]
+    failed_count: int
+
+
+def area_name(area: Area) -> str:
+    return area_label(area)
+
+
+def build_layout(report: Report) -> Layout:
+    verdicts = {a.area: a for a in report.verdict.areas}
+    problems: list[AreaGroup] = []
+    unchecked: list[UncheckedArea] = []
+    for area in _area_order(report):
+        grade = verdicts[area].grade if area in verdicts else Grade.UNKNOWN
+        failed = tuple(f for f in report.findings if f.area is area and f.outcome is Outcome.FAIL)
+        if failed:
+            problems.append(AreaGroup(area, area_label(area), grade, failed))
+        na = tuple(f for f in report.findings if f.area is area and f.outcome is Outcome.NOT_AVAILABLE)
+        if grade is Grade.UNKNOWN or na:
+            summary = verdicts[area].summary if area in verdicts else "not checked: no data"
+            unchecked.append(UncheckedArea(area, area_label(area), summary, na))
+    return Layout(
+        areas=tuple(verdicts[a] for a in _area_order(report) if a in verdicts),
+        problems=tuple(problems),
+        unchecked=tuple(unchecked),
+        errors=tuple(f for f in report.findings if f.outcome is Outcome.ERROR),
+        passed=tuple(f for f in report.findings if f.outcome is Outcome.PASS),
+        failed_count=sum(len(g.findings) for g in problems),
+    )
+
+
+def _area_order(report: Report) -> list[Area]:
+    """The verdict's area order, then any area that only appears in findings."""
+    order = [a.area for a in report.verdict.areas]
+    for f in report.findings:
+        if f.area not in order:
+            order.append(f.area)
+    return order
+
+
+def missing_lines(report: Report) -> list[str]:
+    """State the source lacked, one line per reason: ``settings.global, processes (reason)``."""
+    by_reason: dict[str, list[str]] = {}
+    for m in report.missing:
+        by_reason.setdefault(m.reason, []).append(m.item)
+    return [clean(f"{', '.join(items)} ({reason})") for reason, items in by_reason.items()]
+
+
+def data_source_line(ds: DataSource) -> str:
+    """``name version: covers up to DATE — note (licence)``."""
+    line = ds.name + (f" {ds.version}" if ds.version else "")
+    line += f": covers up to {ds.covers_until}" if ds.covers_until else ": coverage date not stated"
+    if ds.note:
+        line += f" — {ds.note}"
+    if ds.licence:
+        line += f" (licence: {ds.licence})"
+    return clean(line)
+
+
+def device_facts(snapshot: Snapshot) -> list[tuple[str, str]]:
+    """Label/value pairs describing the device, for the details table (only what is known)."""
+    d, i = snapshot.device, snapshot.integrity
+    rows: list[tuple[str, str | None]] = [
+        ("Brand / manufacturer", " / ".join(x for x in (d.brand, d.manufacturer) if x) or None),
+        ("Model", d.model),
+        ("Market name", d.marketname),
+        ("Codename", d.device),
+        ("ROM", " ".join(x for x in (d.rom, d.rom_version) if x) or None),
+        ("ROM region", d.region),
+        ("Android", f"{d.android_release} (SDK {d.sdk})" if d.android_release and d.sdk
+         else d.android_release),
+        ("Security patch level", d.security_patch.isoformat() if d.security_patch else None),
+        ("Vendor patch level", d.vendor_security_patch.isoformat() if d.vendor_security_patch else None),
+        ("Google Play system update", d.mainline_version),
+        ("Build fingerprint", d.build_fingerprint),
+        ("Build type / tags", " / ".join(x for x in (d.build_type, d.build_tags) if x) or None),
+        ("Kernel", d.kernel_version),
+        ("SoC", " ".join(x for x in (d.soc_manufacturer, d.soc_model) if x) or d.hardware),
+        ("Bootloader", _yes_no(i.bootloader_locked, "locked", "unlocked")),
+        ("Verified boot", i.verified_boot_state),
+        ("SELinux", i.selinux),
+        ("Encryption", " / ".join(x for x in (i.encryption_state, i.encryption_type) if x) or None),
+        ("Root binaries found", ", ".join(i.root_binaries) if i.root_binaries else
+         ("none" if i.root_binaries is not None else None)),
+    ]
+    if snapshot.packages is not None:
+        rows.append(("Packages", _package_counts(snapshot)))
+    if snapshot.processes is not None:
+        rows.append(("Running processes", str(len(snapshot.processes))))
+    # Only the last path component: a report is often shared, the user's folder layout need not be.
+    where = snapshot.source.location.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    rows.append(("Source", f"{snapshot.source.kind.value}: {where}"))
+    rows.append(("Identifiers redacted", "yes" if snapshot.redacted else "no"))
+    return [(label, clean(value)) for label, value in rows if value]
+
+
+def _yes_no(value: bool | None, yes: str, no: str) -> str | None:
+    return None if value is None else (yes if value else no)
+
+
+def _package_counts(snapshot: Snapshot) -> str:
+    pkgs = snapshot.packages or ()
+    parts = [f"{len(pkgs)} total"]
+    system = sum(1 for p in pkgs if p.system is True)
+    user = sum(1 for p in pkgs if p.system is False)
+    disabled = sum(1 for p in pkgs if p.enabled is False)
+    if system or user:
+        parts.append(f"{system} system, {user} user")
+    if disabled:
+        parts.append(f"{disabled} disabled")
+    return ", ".join(parts)
+
+
+def safe_url(ref: str) -> str | None:
+    """``ref`` if it is a plain http(s) URL safe to make a link of, else None (shown as text)."""
+    return ref if re.fullmatch(r"https?://[^\s<>\"'`\\]+", ref) else None
+
+
+def truncated(items: Sequence[T], limit: int) -> tuple[Sequence[T], int]:
+    """The first ``limit`` items and how many were left out (display only, never for scoring)."""
+    return items[:limit], max(0, len(items) - limit)

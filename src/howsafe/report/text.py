@@ -1,0 +1,255 @@
+"""The terminal report: readable at a glance, verdict first, then the few things to do.
+
+Drawn with rich into a string (the CLI decides where it goes). Device strings are wrapped in
+``rich.text.Text`` and never parsed as console markup, so a label such as ``[bold red]`` or
+``[link=...]`` prints literally; ``layout.clean`` has already removed ANSI escapes and other control
+characters that could rewrite the user's terminal. Without colour the output is plain text with
+severity and grade markers that still read well in a log file or a pasted issue.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from howsafe.model import Chart, Finding, Grade, Report, Section, Severity, Snapshot
+from howsafe.model import Table as ReportTable
+from howsafe.report.layout import (
+    KB_UPDATE_HINT,
+    area_name,
+    build_layout,
+    clean,
+    data_source_line,
+    device_facts,
+    device_title,
+    evidence_line,
+    missing_lines,
+    severity_label,
+    truncated,
+)
+
+MAX_FINDINGS_PER_AREA = 20
+MAX_EVIDENCE = 5
+MAX_TABLE_ROWS = 25
+BAR_WIDTH = 24
+
+_GRADE_STYLE = {
+    Grade.A: "bold green",
+    Grade.B: "green",
+    Grade.C: "yellow",
+    Grade.D: "dark_orange",
+    Grade.E: "red",
+    Grade.F: "bold red",
+    Grade.UNKNOWN: "dim",
+}
+_SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+def render_text(
+    report: Report, *, snapshot: Snapshot | None = None, color: bool = False, width: int = 100
+) -> str:
+    """The report drawn for a terminal ``width`` columns wide, with ANSI colour only if ``color``."""
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        width=max(40, width),
+        color_system="standard" if color else None,
+        force_terminal=color,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        soft_wrap=False,
+        legacy_windows=False,
+    )
+    for block in _blocks(report, snapshot):
+        console.print(block)
+    # rich pads every line to the console width; trailing blanks only get in the way when pasted.
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+
+
+
+def _blocks(report: Report, snapshot: Snapshot | None) -> list[RenderableType]:
+    layout = build_layout(report)
+    v = report.verdict
+    blocks: list[RenderableType] = []
+
+    # 1. Verdict: grade, headline, explanation.
+    head = Text.assemble(
+        (f" {v.grade.value} ", f"reverse {_GRADE_STYLE[v.grade]}"),
+        "  ",
+        (clean(v.headline), "bold"),
+    )
+    body: list[RenderableType] = [head]
+    if v.explanation:
+        body.append(Text(clean(v.explanation)))
+    score = f"score {v.score:.0f}/100" if v.score is not None else "score: not enough evidence"
+    body.append(Text(f"{score} · profile {clean(report.profile)} · {device_title(report)}", style="dim"))
+    if report.device.partial:
+        body.append(Text("Partial snapshot: the source lacked some state (see 'Not checked').",
+                         style="yellow"))
+    blocks.append(Panel(Group(*body), title=Text("Verdict", style="bold"), title_align="left", expand=True))
+
+    # 2. Area grades.
+    grades = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+    grades.add_column("grade", no_wrap=True)
+    grades.add_column("area", no_wrap=True)
+    grades.add_column("bar", no_wrap=True)
+    grades.add_column("summary", overflow="fold")
+    for a in layout.areas:
+        filled = round((a.score or 0) / 100 * 12) if a.score is not None else 0
+        bar = "█" * filled + "░" * (12 - filled) if a.score is not None else "  (no data)  "
+        grades.add_row(
+            Text(f"[{a.grade.value}]", style=_GRADE_STYLE[a.grade]),
+            Text(area_name(a.area)),
+            Text(bar + (f" {a.score:3.0f}" if a.score is not None else ""), style=_GRADE_STYLE[a.grade]),
+            Text(clean(a.summary)),
+        )
+    blocks += [_heading("Grades by area"), Padding(grades, (0, 0, 0, 2))]
+
+    # 3. Top actions.
+    blocks.append(_heading("What to do first"))
+    if v.top_actions:
+        for n, action in enumerate(v.top_actions, 1):
+            blocks.append(Padding(Group(
+                Text.assemble((f"{n}. ", "bold"), (clean(action.title), "bold")),
+                Padding(Text(clean(action.remediation)), (0, 0, 0, 3)),
+            ), (0, 0, 0, 2)))
+    else:
+        blocks.append(Padding(Text("Nothing to fix: no failed check has a remediation."), (0, 0, 0, 2)))
+
+    # 4. Problems by area with compact evidence.
+    blocks.append(_heading(f"Problems found ({layout.failed_count})"))
+    if not layout.problems:
+        blocks.append(Padding(Text("No check failed."), (0, 0, 0, 2)))
+    for group in layout.problems:
+        blocks.append(Padding(Text.assemble(
+            (f"[{group.grade.value}] ", _GRADE_STYLE[group.grade]), (clean(group.label), "bold underline")
+        ), (0, 0, 0, 2)))
+        shown, hidden = truncated(group.findings, MAX_FINDINGS_PER_AREA)
+        for f in shown:
+            blocks.append(Padding(_finding(f), (0, 0, 0, 4)))
+        if hidden:
+            blocks.append(Padding(Text(f"… and {hidden} more in this area (see --format html or json)",
+                                       style="dim"), (0, 0, 0, 4)))
+
+    # 5. What could not be checked.
+    if layout.unchecked or layout.errors or report.missing:
+        blocks.append(_heading("Not checked"))
+        gaps = Table.grid(padding=(0, 1))
+        gaps.add_column("marker", no_wrap=True)
+        gaps.add_column("what", overflow="fold")
+        for u in layout.unchecked:
+            titles = "; ".join(clean(f.summary or f.title) for f in u.findings[:3])
+            more = f" (+{len(u.findings) - 3} more)" if len(u.findings) > 3 else ""
+            line = f"{clean(u.label)}: {clean(u.summary)}" + (f" — {titles}{more}" if titles else "")
+            gaps.add_row(Text("?"), Text(line, style="dim" if not u.findings else ""))
+        for f in layout.errors:
+            gaps.add_row(Text("!", style="yellow"),
+                         Text(f"{clean(f.title)}: {clean(f.summary)}", style="yellow"))
+        for line in missing_lines(report):
+            gaps.add_row(Text("-"), Text(f"missing from the source: {line}"))
+        blocks.append(Padding(gaps, (0, 0, 0, 2)))
+
+    if layout.passed:
+        blocks.append(Padding(Text(f"{len(layout.passed)} checks passed.", style="green"), (1, 0, 0, 2)))
+
+    # 6. Device details.
+    if snapshot is not None:
+        facts = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+        facts.add_column("what", style="bold", no_wrap=True)
+        facts.add_column("value", overflow="fold")
+        for label, value in device_facts(snapshot):
+            facts.add_row(Text(label), Text(value))
+        blocks += [_heading("Device"), Padding(facts, (0, 0, 0, 2))]
+
+    # 7. Data sources.
+    blocks.append(_heading("Knowledge used"))
+    if report.data_sources:
+        for ds in report.data_sources:
+            blocks.append(Padding(Text("- " + data_source_line(ds)), (0, 0, 0, 2)))
+        blocks.append(Padding(Text(f"Data is only as current as these dates: {KB_UPDATE_HINT}.", style="dim"),
+                              (0, 0, 0, 2)))
+    else:
+        blocks.append(Padding(Text("No knowledge data was used by this audit."), (0, 0, 0, 2)))
+
+    # 8. Detail sections.
+    for section in report.sections:
+        blocks += _section(section)
+
+    blocks.append(Text(f"\n{clean(report.tool)} · generated {report.generated_at.isoformat()}", style="dim"))
+    return blocks
+
+
+def _heading(title: str) -> RenderableType:
+    return Group(Text(""), Rule(Text(title, style="bold"), align="left", characters="─"))
+
+
+def _finding(f: Finding) -> RenderableType:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column("severity", no_wrap=True, width=8)
+    grid.add_column("body", overflow="fold")
+    lines: list[RenderableType] = [Text(clean(f.title), style="bold")]
+    if f.summary:
+        lines.append(Text(clean(f.summary)))
+    shown, hidden = truncated(f.evidence, MAX_EVIDENCE)
+    lines += [Text("seen: " + evidence_line(ev), style="dim") for ev in shown]
+    if hidden:
+        lines.append(Text(f"… +{hidden} more evidence items", style="dim"))
+    grid.add_row(Text(severity_label(f.severity), style=_SEVERITY_STYLE[f.severity]), Group(*lines))
+    return grid
+
+
+def _section(section: Section) -> list[RenderableType]:
+    out: list[RenderableType] = [_heading(clean(section.title))]
+    if section.summary:
+        out.append(Padding(Text(clean(section.summary)), (0, 0, 0, 2)))
+    for chart in section.charts:
+        out.append(Padding(_chart(chart), (0, 0, 0, 2)))
+    for table in section.tables:
+        out.append(Padding(_table(table), (0, 0, 0, 2)))
+    return out
+
+
+def _chart(chart: Chart) -> RenderableType:
+    t = Table(title=Text(clean(chart.title), style="bold"), title_justify="left", box=None,
+              show_header=False, pad_edge=False, padding=(0, 1))
+    t.add_column("label", overflow="fold", max_width=40)
+    t.add_column("bar", no_wrap=True)
+    t.add_column("value", justify="right", no_wrap=True)
+    peak = max((abs(v) for _, v in chart.items), default=0.0) or 1.0
+    for label, value in chart.items:
+        n = round(abs(value) / peak * BAR_WIDTH)
+        t.add_row(Text(clean(label)), Text("█" * n or "▏", style="cyan"),
+                  Text(f"{_num(value)}{' ' + clean(chart.unit) if chart.unit else ''}"))
+    return t
+
+
+def _table(table: ReportTable) -> RenderableType:
+    t = Table(title=Text(clean(table.title), style="bold"), title_justify="left", show_lines=False)
+    for col in table.columns:
+        t.add_column(Text(clean(col)), overflow="fold")
+    rows: Sequence[tuple[str, ...]]
+    rows, hidden = truncated(table.rows, MAX_TABLE_ROWS)
+    for row in rows:
+        t.add_row(*(Text(clean(c)) for c in row))
+    if hidden:
+        t.caption = f"… {hidden} more rows (see --format html or json)"
+    return t
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
