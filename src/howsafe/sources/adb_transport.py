@@ -14,21 +14,28 @@ digits of length + message. ``host:transport:SERIAL`` switches the connection to
 which one service (here a shell) runs on the same socket. Shell v2 frames its stream as packets of
 1 id byte + 4 bytes little-endian length + payload (1 stdout, 2 stderr, 3 exit code).
 
+File transfer (``adb pull``) uses the sync service: after ``host:transport:SERIAL`` the client
+sends ``sync:`` and then binary requests of 4 ASCII id bytes + 4 bytes little-endian length + a path
+(``STAT``/``STA2`` for size and mode, ``RECV`` for the bytes, ``QUIT`` to end); ``RECV`` is answered
+by ``DATA`` chunks of at most 64 KiB, then ``DONE`` (or ``FAIL`` + message). :class:`AdbFileTransport`
+is that part; :mod:`howsafe.sources.adb_pull` uses it to copy installed APKs.
+
 The server is found like the ``adb`` command finds it: ``ADB_SERVER_SOCKET=tcp:HOST:PORT``, else
 ``ANDROID_ADB_SERVER_ADDRESS`` / ``ANDROID_ADB_SERVER_PORT``, else 127.0.0.1:5037.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from howsafe.errors import DeviceDisconnected, NoDeviceError, SourceError
+from howsafe.errors import DeviceDisconnected, NoDeviceError, SourceError, TooLargeError
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +45,15 @@ DEFAULT_PORT = 5037
 #: MiB; anything far beyond that is not a phone talking.
 MAX_OUTPUT_BYTES = 128 * 1024 * 1024
 _MAX_MESSAGE = 64 * 1024
+#: Sync protocol bounds (AOSP file_sync_protocol.h): a DATA chunk carries at most 64 KiB, a path
+#: at most 1024 bytes.
+SYNC_DATA_MAX = 64 * 1024
+SYNC_PATH_MAX = 1024
+# struct sync_stat_v2: id, error, dev, ino, mode, nlink, uid, gid, size, atime, mtime, ctime.
+_STA2 = struct.Struct("<4sIQQIIIIQqqq")
+# struct sync_stat_v1: id, mode, size, mtime (lstat; all zero when the path does not exist).
+_STAT1 = struct.Struct("<4sIII")
+_SYNC_HEAD = struct.Struct("<4sI")
 
 USB_DEBUGGING_HINT = (
     "connect the phone by USB, enable Developer options (Settings > About phone: tap 'Build number', "
@@ -78,6 +94,26 @@ class AdbCommandError(SourceError):
     """The phone refused to start a command (the connection itself is fine)."""
 
 
+class AdbFileError(SourceError):
+    """The phone would not send one file (no such file, permission denied, a broken sync reply);
+    the connection to the phone itself is fine."""
+
+
+@dataclass(frozen=True)
+class RemoteStat:
+    """What ``STAT``/``STA2`` told about a path on the phone. ``exists`` is False for a missing path."""
+
+    path: str
+    exists: bool
+    mode: int = 0
+    size: int = 0
+    mtime: int = 0
+
+    @property
+    def is_file(self) -> bool:
+        return self.exists and (self.mode & 0o170000) == 0o100000
+
+
 @runtime_checkable
 class AdbTransport(Protocol):
     """What collection needs from adb. Implementations map every failure onto howsafe.errors:
@@ -91,6 +127,28 @@ class AdbTransport(Protocol):
     def shell(self, serial: str, command: str) -> ShellResult:
         """Run ``command`` on the phone ``serial`` and return its output."""
         ...
+
+
+@runtime_checkable
+class AdbFileTransport(Protocol):
+    """Reading files from the phone (the sync service). Failures map like :class:`AdbTransport`'s,
+    plus AdbFileError (the phone refused this one file) and TooLargeError (over ``max_bytes``)."""
+
+    def stat(self, serial: str, path: str) -> RemoteStat:
+        """Size, mode and mtime of ``path`` on the phone ``serial``."""
+        ...
+
+    def pull(self, serial: str, path: str, sink: Callable[[bytes], None], *, max_bytes: int) -> int:
+        """Stream ``path`` to ``sink`` in chunks of at most 64 KiB; return the bytes received.
+
+        Stops with TooLargeError as soon as more than ``max_bytes`` arrive.
+        """
+        ...
+
+
+@runtime_checkable
+class AdbPullTransport(AdbTransport, AdbFileTransport, Protocol):
+    """Both halves: list phones and run ``pm``, then read the APK files it names."""
 
 
 def server_address(env: Mapping[str, str] | None = None) -> tuple[str, int]:
@@ -320,6 +378,136 @@ class AdbServerTransport:
         if size > self.max_output:
             limit = self.max_output // (1024 * 1024)
             raise SourceError(f"output of {command!r} exceeds {limit} MiB; stopped")
+
+
+    # -- sync (file transfer) --------------------------------------------------------------------
+
+    def _sync_open(self, serial: str, path: str) -> _Conn:
+        """A connection to ``serial`` switched to the sync service."""
+        conn = self._connect(serial=serial)
+        try:
+            conn.send(f"host:transport:{serial}")
+            failure = conn.status()
+            if failure is not None:
+                raise _transport_failure(serial, failure)
+            conn.send("sync:")
+            failure = conn.status()
+            if failure is not None:
+                if _is_gone(failure):
+                    raise DeviceDisconnected(f"phone {serial} went away: {failure}")
+                raise AdbFileError(f"phone {serial} would not open its file service for {path}: {failure}")
+        except BaseException as exc:
+            conn.close()
+            if isinstance(exc, (OSError, EOFError)):
+                raise DeviceDisconnected(f"phone {serial} disconnected while opening {path}") from exc
+            raise
+        return conn
+
+    def _sync_send(self, conn: _Conn, ident: bytes, path: str) -> None:
+        data = path.encode("utf-8")
+        if len(data) > SYNC_PATH_MAX:
+            raise AdbFileError(f"path longer than {SYNC_PATH_MAX} bytes: {path[:80]!r}...")
+        conn.sock.sendall(_SYNC_HEAD.pack(ident, len(data)) + data)
+
+    def _sync_guard(self, serial: str, path: str) -> _SyncGuard:
+        return _SyncGuard(serial, path, self.timeout)
+
+    def stat(self, serial: str, path: str) -> RemoteStat:
+        v2 = "stat_v2" in self.features(serial)
+        conn = self._sync_open(serial, path)
+        try:
+            with self._sync_guard(serial, path):
+                self._sync_send(conn, b"STA2" if v2 else b"STAT", path)
+                if v2:
+                    head = conn.read_exact(8)
+                    if head[:4] == b"FAIL":
+                        raise AdbFileError(f"phone {serial} would not stat {path}: {_fail_text(conn, head)}")
+                    fields = _STA2.unpack(head + conn.read_exact(_STA2.size - 8))
+                    ident, error, mode, size, mtime = fields[0], fields[1], fields[4], fields[8], fields[10]
+                    if ident != b"STA2":
+                        raise _bad_stat(serial, ident, path)
+                    exists = error == 0
+                else:
+                    head = conn.read_exact(8)
+                    if head[:4] == b"FAIL":
+                        raise AdbFileError(f"phone {serial} would not stat {path}: {_fail_text(conn, head)}")
+                    ident, mode, size, mtime = _STAT1.unpack(head + conn.read_exact(_STAT1.size - 8))
+                    if ident != b"STAT":
+                        raise _bad_stat(serial, ident, path)
+                    exists = mode != 0 or size != 0 or mtime != 0
+                _sync_quit(conn)
+        finally:
+            conn.close()
+        if not exists:
+            return RemoteStat(path=path, exists=False)
+        return RemoteStat(path=path, exists=True, mode=mode, size=size, mtime=mtime)
+
+    def pull(self, serial: str, path: str, sink: Callable[[bytes], None], *, max_bytes: int) -> int:
+        conn = self._sync_open(serial, path)
+        received = 0
+        try:
+            with self._sync_guard(serial, path):
+                self._sync_send(conn, b"RECV", path)
+            while True:
+                with self._sync_guard(serial, path):
+                    head = conn.read_exact(8)
+                    ident, size = _SYNC_HEAD.unpack(head)
+                    if ident == b"DONE":
+                        _sync_quit(conn)
+                        return received
+                    if ident == b"FAIL":
+                        raise AdbFileError(f"phone {serial} would not send {path}: {_fail_text(conn, head)}")
+                    if ident != b"DATA" or size > SYNC_DATA_MAX:
+                        raise AdbFileError(f"phone {serial} sent a broken sync frame ({ident!r}, {size} "
+                                           f"bytes) for {path}")
+                    if received + size > max_bytes:
+                        raise TooLargeError(f"{path} on phone {serial} is larger than "
+                                            f"{max_bytes // (1024 * 1024)} MiB; not pulled")
+                    chunk = conn.read_exact(size)
+                received += size
+                sink(chunk)  # outside the guard: a local write error is not a lost phone
+        finally:
+            conn.close()
+
+
+class _SyncGuard:
+    """Map socket failures during one sync exchange onto howsafe.errors (the phone went away)."""
+
+    def __init__(self, serial: str, path: str, timeout: float) -> None:
+        self.serial = serial
+        self.path = path
+        self.timeout = timeout
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: object) -> None:
+        if exc is None:
+            return
+        if isinstance(exc, TimeoutError):
+            raise SourceError(f"phone {self.serial} stopped sending {self.path} for {self.timeout:.0f} s; "
+                              "unlock it and try again") from exc
+        if isinstance(exc, (OSError, EOFError)):
+            raise DeviceDisconnected(f"phone {self.serial} disconnected while sending {self.path}") from exc
+
+
+def _fail_text(conn: _Conn, head: bytes) -> str:
+    """The message of a sync ``FAIL`` whose 8-byte header was read already."""
+    (size,) = struct.unpack("<I", head[4:8])
+    if size > _MAX_MESSAGE:
+        return f"(an error message of {size} bytes)"
+    return conn.read_exact(size).decode("utf-8", "replace").strip()[:300]
+
+
+def _sync_quit(conn: _Conn) -> None:
+    """End the sync session politely; a phone that already hung up is fine here."""
+    with contextlib.suppress(OSError):
+        conn.sock.sendall(_SYNC_HEAD.pack(b"QUIT", 0))
+
+
+def _bad_stat(serial: str, ident: bytes, path: str) -> AdbFileError:
+    return AdbFileError(f"phone {serial} sent {ident!r} instead of a stat reply for {path}")
 
 
 def decode(data: bytes) -> str:

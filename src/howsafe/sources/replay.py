@@ -12,18 +12,22 @@ to the output files; ``howsafe/sources/recordings/`` ships some built from real 
 
 Protocol subset served: ``host:version``, ``host:devices``, ``host:devices-l``,
 ``host:transport:SERIAL``, ``host:transport-any``, ``host:tport:serial:SERIAL``,
-``host-serial:SERIAL:features``, ``host:features``, ``shell:CMD``, ``shell,v2,raw:CMD``.
+``host-serial:SERIAL:features``, ``host:features``, ``shell:CMD``, ``shell,v2,raw:CMD``, and
+``sync:`` with ``STAT``, ``STA2``, ``LST2``, ``RECV`` and ``QUIT`` over the files a recording
+holds (``Recording.files``: remote path -> bytes or a local file streamed from disk); any other
+path is missing, as on a phone. ``cut_after_bytes=N`` pulls the cable once N file bytes were sent.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import socket
 import socketserver
 import struct
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
@@ -64,6 +68,15 @@ class Recording:
     product: str = ""
     model: str = ""
     device: str = ""
+    #: Files the phone serves over ``sync:`` (remote path -> content or a local file holding it).
+    files: Mapping[str, bytes | Path] = field(default_factory=dict)
+
+
+#: mtime reported for served files (fixed, so a recording replays identically).
+FILE_MTIME = 1_735_689_600  # 2025-01-01T00:00:00Z
+_SYNC_CHUNK = 64 * 1024
+_SYNC_PATH_MAX = 1024
+_STA2 = "<4sIQQIIIIQqqq"  # struct sync_stat_v2 (AOSP file_sync_protocol.h)
 
 
 def bundled_recording_dir(name: str) -> Path:
@@ -133,14 +146,22 @@ class ReplayServer:
         state: str | None = None,
         fail_after: int | None = None,
         others: Sequence[Recording] = (),
+        files: Mapping[str, bytes | Path] | None = None,
+        cut_after_bytes: int | None = None,
     ) -> None:
         first = _as_recording(recording, serial)
         if state is not None:
             first = replace(first, state=state)
+        if files:
+            first = replace(first, files={**first.files, **files})
         self.devices: list[Recording] = [first, *others]
         self.fail_after = fail_after
+        self.cut_after_bytes = cut_after_bytes
         self.commands: list[str] = []
         self.requests: list[str] = []
+        #: Every sync request received, as (id, path), e.g. ("RECV", "/data/app/.../base.apk").
+        self.sync_requests: list[tuple[str, str]] = []
+        self.bytes_sent = 0
         self._gone: set[str] = set()
         self._lock = threading.Lock()
         self._server: socketserver.ThreadingTCPServer | None = None
@@ -267,6 +288,10 @@ class ReplayServer:
         return None
 
     def _device_request(self, sock: socket.socket, dev: Recording, request: str) -> None:
+        if request == "sync:":
+            sock.sendall(b"OKAY")
+            self._sync(sock, dev)
+            return
         if request.startswith("shell,v2,raw:") or request.startswith("shell,v2:"):
             v2, command = True, request.split(":", 1)[1]
         elif request.startswith("shell:"):
@@ -301,6 +326,92 @@ class ReplayServer:
             sock.sendall(_v2_packet(2, reply.stderr.encode()))
         sock.sendall(_v2_packet(3, bytes([reply.exit_code & 0xFF])))
 
+
+    # -- sync (file transfer) --------------------------------------------------------------------
+
+    def _sync(self, sock: socket.socket, dev: Recording) -> None:
+        """Serve sync requests until QUIT, an unknown request, or the cable is pulled."""
+        while True:
+            head = _recv_exact(sock, 8)
+            if head is None:
+                return
+            ident, size = struct.unpack("<4sI", head)
+            if size > _SYNC_PATH_MAX:
+                _sync_fail(sock, "path too long")
+                return
+            raw = _recv_exact(sock, size) if size else b""
+            if raw is None:
+                return
+            name, path = ident.decode("ascii", "replace"), raw.decode("utf-8", "replace")
+            with self._lock:
+                self.sync_requests.append((name, path))
+            source = dev.files.get(path)
+            if ident == b"QUIT":
+                return
+            if ident == b"STAT":
+                size_now = _file_size(source)
+                if size_now is None:
+                    sock.sendall(struct.pack("<4sIII", b"STAT", 0, 0, 0))
+                else:
+                    sock.sendall(struct.pack("<4sIII", b"STAT", 0o100644, size_now & 0xFFFFFFFF, FILE_MTIME))
+            elif ident in (b"STA2", b"LST2"):
+                size_now = _file_size(source)
+                if size_now is None:
+                    sock.sendall(struct.pack(_STA2, ident, errno.ENOENT, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+                else:
+                    sock.sendall(struct.pack(_STA2, ident, 0, 0xFD05, 4242, 0o100644, 1, 1000,
+                                             1000, size_now, FILE_MTIME, FILE_MTIME, FILE_MTIME))
+            elif ident == b"RECV":
+                if source is None:
+                    _sync_fail(sock, f"open failed: No such file or directory: {path}")
+                    return  # adbd ends the sync session after a failed RECV
+                if not self._send_file(sock, dev, source):
+                    return
+            else:
+                _sync_fail(sock, f"unknown sync request {name!r}")
+                return
+
+    def _send_file(self, sock: socket.socket, dev: Recording, source: bytes | Path) -> bool:
+        """Stream one file as DATA chunks + DONE; False when the cable was pulled mid-way."""
+        for chunk in _chunks(source):
+            with self._lock:
+                limit = self.cut_after_bytes
+                if limit is not None and self.bytes_sent + len(chunk) > limit:
+                    part = chunk[: max(0, limit - self.bytes_sent)]
+                    self.bytes_sent += len(part)
+                    self._gone.add(dev.serial)
+                    cut = True
+                else:
+                    part, cut = chunk, False
+                    self.bytes_sent += len(chunk)
+            if cut:
+                # Header of the full chunk, then only part of it: what a pulled cable looks like.
+                sock.sendall(struct.pack("<4sI", b"DATA", len(chunk)) + part)
+                return False
+            sock.sendall(struct.pack("<4sI", b"DATA", len(chunk)) + chunk)
+        sock.sendall(struct.pack("<4sI", b"DONE", 0))
+        return True
+
+
+def _file_size(source: bytes | Path | None) -> int | None:
+    if source is None:
+        return None
+    return len(source) if isinstance(source, bytes) else source.stat().st_size
+
+
+def _chunks(source: bytes | Path) -> Iterator[bytes]:
+    if isinstance(source, bytes):
+        for start in range(0, len(source), _SYNC_CHUNK):
+            yield source[start:start + _SYNC_CHUNK]
+        return
+    with source.open("rb") as fh:
+        while chunk := fh.read(_SYNC_CHUNK):
+            yield chunk
+
+
+def _sync_fail(sock: socket.socket, message: str) -> None:
+    data = message.encode()
+    sock.sendall(struct.pack("<4sI", b"FAIL", len(data)) + data)
 
 
 def _read_request(sock: socket.socket) -> str | None:

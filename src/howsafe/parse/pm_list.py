@@ -1,0 +1,88 @@
+"""``pm list packages`` output with any of ``-f -i -U -u -d -s -3 --show-versioncode``.
+
+One line per package, e.g.::
+
+    package:/data/app/~~Zx==/com.x-Yy==/base.apk=com.x  installer=com.android.vending uid:10123
+    package:com.miui.analytics versionCode:2023061500 uid:1000
+    package:com.android.chrome installer=null uid:10145,1010145
+
+The same id may appear on several lines (several APK paths, or the same list pasted twice); the
+records are merged. Which filter (``-d``, ``-s``, ``-3``) produced a list cannot be read from the
+output itself, so this parser never sets system/enabled: the caller knows which list it asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from howsafe.parse.text import decode_text
+
+_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class PmPackage:
+    id: str
+    apk_paths: tuple[str, ...] = ()
+    installer: str | None = None
+    uid: int | None = None
+    version_code: int | None = None
+
+
+def _merge(old: PmPackage, new: PmPackage) -> PmPackage:
+    paths = old.apk_paths + tuple(p for p in new.apk_paths if p not in old.apk_paths)
+    return PmPackage(
+        id=old.id,
+        apk_paths=paths,
+        installer=old.installer if old.installer is not None else new.installer,
+        uid=old.uid if old.uid is not None else new.uid,
+        version_code=old.version_code if old.version_code is not None else new.version_code,
+    )
+
+
+def _parse_line(line: str) -> PmPackage | None:
+    body = line[len("package:") :]
+    tokens = body.split()
+    if not tokens:
+        return None
+    head = tokens[0]
+    paths: tuple[str, ...] = ()
+    if head.startswith("/") and "=" in head:
+        path, _, pkg_id = head.rpartition("=")
+        paths = (path,)
+    else:
+        pkg_id = head
+    if not _ID.match(pkg_id):
+        return None
+    installer: str | None = None
+    uid: int | None = None
+    version: int | None = None
+    for token in tokens[1:]:
+        if token.startswith("installer="):
+            value = token[len("installer=") :]
+            installer = None if value in ("", "null") else value
+        elif token.startswith("uid:"):
+            first = token[len("uid:") :].split(",")[0]
+            uid = int(first) if first.isdigit() else None
+        elif token.startswith("versionCode:"):
+            code = token[len("versionCode:") :]
+            version = int(code) if code.isdigit() else None
+    return PmPackage(id=pkg_id, apk_paths=paths, installer=installer, uid=uid, version_code=version)
+
+
+def parse_pm_list(data: bytes | str) -> dict[str, PmPackage]:
+    """Parse the output into ``{package id: PmPackage}`` in first-seen order.
+
+    Lines that are not ``package:`` records (shell prompts, errors, a ``grep`` header) are skipped.
+    """
+    result: dict[str, PmPackage] = {}
+    for raw in decode_text(data).split("\n"):
+        line = raw.strip()
+        if not line.startswith("package:"):
+            continue
+        pkg = _parse_line(line)
+        if pkg is None:
+            continue
+        result[pkg.id] = _merge(result[pkg.id], pkg) if pkg.id in result else pkg
+    return result
