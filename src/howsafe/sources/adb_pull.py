@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from howsafe import __version__
-from howsafe.errors import DeviceDisconnected, InputError, SourceError, TooLargeError
+from howsafe.errors import DeviceDisconnected, InputError, NoDeviceError, SourceError, TooLargeError
 from howsafe.sources.adb import command_plan, select_device
 from howsafe.sources.adb_transport import (
     AdbCommandError,
@@ -49,6 +49,20 @@ from howsafe.sources.adb_transport import (
     RemoteStat,
     ShellResult,
 )
+
+__all__ = [
+    "MANIFEST_NAME",
+    "MAX_FILE_BYTES",
+    "PullCommands",
+    "PullFailure",
+    "PullResult",
+    "PulledFile",
+    "PulledPackage",
+    "apk_name",
+    "is_package_name",
+    "pull_apks",
+    "pull_commands",
+]
 
 log = logging.getLogger(__name__)
 
@@ -326,6 +340,7 @@ class _Session:
     file_observer: Observer | None
     commands: PullCommands = field(default_factory=pull_commands)
     sent: list[str] = field(default_factory=list)
+    folders: set[str] = field(default_factory=set)
     user0: bool = False
 
     # shell ------------------------------------------------------------------------------------
@@ -395,7 +410,7 @@ class _Session:
             except ValueError as exc:
                 raise _PackageFailed(f"refused remote path: {exc}", remote[:200]) from exc
             if any(n == name for _, n in out):
-                raise _PackageFailed(f"two APK files named {name!r}; refusing to merge them", remote)
+                raise _PackageFailed(f"refused: two APK files named {name!r} (cannot keep both)", remote)
             out.append((remote, name))
         if not out:
             raise _PackageFailed("not installed (pm path printed no APK)")
@@ -404,6 +419,12 @@ class _Session:
     # files ------------------------------------------------------------------------------------
 
     def package_dir(self, package: str) -> Path:
+        # Folder names must stay distinct on case-insensitive disks (macOS, Windows) too, and
+        # `manifest.json` is a valid package name.
+        folded = package.casefold()
+        if folded == MANIFEST_NAME.casefold() or folded in self.folders:
+            raise _PackageFailed(f"refused: the folder name {package!r} is already taken in {self.dest}")
+        self.folders.add(folded)
         directory = self.dest / package
         if directory.is_symlink() or (directory.exists() and not directory.is_dir()):
             raise _PackageFailed(f"{directory} exists and is not a plain folder; not writing into it")
@@ -540,6 +561,8 @@ def pull_apks(
         notify("listing packages", 0, 0)
         wanted, refused = session.list_packages(third_party_only)
         failures += refused
+        # A phone without shell protocol v2 cannot tell a finished listing from a pulled cable.
+        _still_there(adb, chosen)
     else:
         wanted = []
         for name in packages:
@@ -603,6 +626,16 @@ def pull_apks(
     notify("done", total, total)
     return PullResult(dest=dest, manifest=manifest.path, serial=chosen, packages=tuple(pulled),
                       failures=tuple(failures), commands=tuple(session.sent))
+
+
+def _still_there(adb: AdbPullTransport, serial: str) -> None:
+    gone = f"phone {serial} went away while listing its packages; nothing was pulled"
+    try:
+        entries = adb.devices()
+    except NoDeviceError as exc:
+        raise DeviceDisconnected(gone) from exc
+    if not any(e.serial == serial and e.state == "device" for e in entries):
+        raise DeviceDisconnected(gone)
 
 
 def _remember_partial(manifest: _Manifest, package: str, records: list[_Record]) -> None:

@@ -92,7 +92,11 @@ def bundled_recordings() -> list[str]:
 
 
 def load_recording(path: Path | str) -> Recording:
-    """Read a recording folder (``manifest.json`` + output files)."""
+    """Read a recording folder (``manifest.json`` + output files).
+
+    An optional ``"files"`` object maps remote paths to file names in the folder, served over
+    ``sync:`` (e.g. ``{"/data/app/~~a==/com.app-b==/base.apk": "com.app-base.apk"}``).
+    """
     folder = Path(path)
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -104,6 +108,12 @@ def load_recording(path: Path | str) -> Recording:
                 stdout = (folder / name).read_text(encoding="utf-8")
             replies[command] = Reply(stdout=stdout, stderr=spec.get("stderr", ""),
                                      exit_code=int(spec.get("exit_code", 0)))
+        files: dict[str, bytes | Path] = {}
+        for remote, name in manifest.get("files", {}).items():
+            local = folder / Path(name).name  # never leave the folder
+            if not local.is_file():
+                raise ValueError(f"served file {name!r} is missing")
+            files[str(remote)] = local
         return Recording(
             serial=manifest["serial"],
             replies=replies,
@@ -112,6 +122,7 @@ def load_recording(path: Path | str) -> Recording:
             product=manifest.get("product", ""),
             model=manifest.get("model", ""),
             device=manifest.get("device", ""),
+            files=files,
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CorruptInputError(f"cannot read adb recording {folder}: {exc}") from exc
