@@ -1,0 +1,286 @@
+"""Vendor data collection: OEM telemetry, analytics, ad and cloud packages, and the OEM switches.
+
+What a reader can verify: every package named in a finding is in the snapshot's package list and
+not disabled, and the knowledge base (``kb/data/packages``) says what it does and where its data
+goes. A firmware dump does not say whether a package is enabled; such packages count as present
+(they ship enabled) and the finding's confidence drops to ``medium``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from howsafe.checks.base import AuditContext, CheckDef, load_def
+from howsafe.checks.registry import register
+from howsafe.engine import register_data_source, register_section
+from howsafe.kb import packages as kb_packages
+from howsafe.kb.packages import PackageDB, PackageInfo, package_db
+from howsafe.kb.vendor_settings import vendor_settings
+from howsafe.model import Evidence, Finding, Outcome, Package, Section, Severity, Snapshot, Table
+
+_CN_BUILD = re.compile(r"\.[A-Z]{3}CN[A-Z]{2}$")
+MAX_LISTED_DOMAINS = 8
+
+
+def is_china_rom(snapshot: Snapshot) -> bool:
+    """True for a China-region ROM (MIUI/HyperOS '...CNXM' builds, or a source that says CN)."""
+    dev = snapshot.device
+    if dev.region:
+        return dev.region.strip().upper() in {"CN", "CHINA"}
+    miui_region = snapshot.properties.get("ro.miui.build.region")
+    if miui_region:
+        return miui_region.strip().lower() == "cn"
+    inc = dev.build_incremental or snapshot.properties.get("ro.build.version.incremental", "")
+    return bool(_CN_BUILD.search(inc or ""))
+
+
+@dataclass(frozen=True)
+class _Hit:
+    pkg: Package
+    info: PackageInfo
+
+
+def _hits(snapshot: Snapshot, db: PackageDB, roles: frozenset[str]) -> tuple[list[_Hit], list[_Hit]]:
+    """(present and not disabled, disabled) packages whose exact knowledge has one of ``roles``."""
+    active: list[_Hit] = []
+    disabled: list[_Hit] = []
+    for pkg in snapshot.packages or ():
+        info = db.exact.get(pkg.id)
+        if info is None or info.role not in roles:
+            continue
+        (disabled if pkg.enabled is False else active).append(_Hit(pkg, info))
+    return active, disabled
+
+
+def _jurisdiction_cn(hits: Sequence[_Hit], snapshot: Snapshot, db: PackageDB) -> bool:
+    china_rom = is_china_rom(snapshot)
+    for h in hits:
+        if "CN" in h.info.jurisdiction:
+            return True
+        fam = db.families.get(h.info.family)
+        if china_rom and fam is not None and fam.china_rom_hosting == "CN":
+            return True
+    return False
+
+
+class _PackageRoleCheck:
+    """One finding for a group of roles: which collecting packages are present and enabled."""
+
+    id: str = ""
+    roles: frozenset[str] = frozenset()
+    tag: str = ""
+    noun: str = ""
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d: CheckDef = load_def(self.id)
+        snap = ctx.snapshot
+        if snap.packages is None:
+            return [d.not_available("the snapshot has no package list")]
+        db = package_db(ctx.kb)
+        active, disabled = _hits(snap, db, self.roles)
+        if not active:
+            summary = f"No known {self.noun} package is enabled"
+            if disabled:
+                names = ", ".join(h.pkg.id for h in disabled)
+                summary += f" ({len(disabled)} present but disabled: {names})"
+            return [d.finding(Outcome.PASS, summary=summary + ".")]
+        evidence = [
+            Evidence(
+                kind="package",
+                key=h.pkg.id,
+                value=_describe(h),
+                source="packages",
+            )
+            for h in active
+        ]
+        domains = sorted({dom for h in active for dom in h.info.domains})
+        hosted = sorted({h.info.hosted for h in active if h.info.hosted})
+        vendors = sorted({h.info.vendor for h in active})
+        parts = [
+            f"{len(active)} {self.noun} package(s) from {', '.join(vendors)} are installed and not "
+            f"disabled: {', '.join(h.pkg.id for h in active)}."
+        ]
+        if domains:
+            more = " ..." if len(domains) > MAX_LISTED_DOMAINS else ""
+            shown = ", ".join(domains[:MAX_LISTED_DOMAINS]) + more
+            parts.append(f"Known endpoints: {shown}.")
+        if hosted:
+            parts.append("Hosted: " + "; ".join(hosted) + ".")
+        cn = _jurisdiction_cn(active, snap, db)
+        cn_pkgs = [h.pkg.id for h in active if "CN" in h.info.jurisdiction]
+        if cn and is_china_rom(snap):
+            parts.append("This is a China-region ROM: its vendor services are run from mainland China.")
+        elif cn_pkgs:
+            parts.append(f"Sends data to services in mainland China: {', '.join(cn_pkgs)}.")
+        if disabled:
+            parts.append(f"Already disabled: {', '.join(h.pkg.id for h in disabled)}.")
+        unknown_state = any(h.pkg.enabled is None for h in active)
+        if unknown_state:
+            parts.append("The source does not say whether they are enabled; preloads ship enabled.")
+        tags = [self.tag] + (["jurisdiction:CN"] if cn else [])
+        refs = sorted({s for h in active for s in h.info.sources if s.startswith("http")})
+        return [
+            d.finding(
+                Outcome.FAIL,
+                summary=" ".join(parts),
+                evidence=evidence,
+                references=refs,
+                confidence="medium" if unknown_state else "high",
+                tags=tags,
+            )
+        ]
+
+
+def _describe(h: _Hit) -> str:
+    state = {True: "enabled", False: "disabled", None: "enabled state not reported"}[h.pkg.enabled]
+    label = f"{h.info.label}: " if h.info.label else ""
+    return f"{label}{h.info.role}; {state}; data: {', '.join(h.info.data) or 'unknown'}"
+
+
+@register
+class VendorTelemetryCheck(_PackageRoleCheck):
+    id = "vendor.telemetry"
+    roles = frozenset({"telemetry", "analytics"})
+    tag = "telemetry"
+    noun = "telemetry/analytics"
+
+
+@register
+class VendorAdsCheck(_PackageRoleCheck):
+    id = "vendor.ads"
+    roles = frozenset({"ads"})
+    tag = "ads"
+    noun = "advertising"
+
+
+@register
+class VendorCloudCheck(_PackageRoleCheck):
+    id = "vendor.cloud"
+    roles = frozenset({"cloud"})
+    tag = "cloud"
+    noun = "vendor cloud"
+
+
+_ROLE_SEVERITY = {"telemetry": Severity.MEDIUM, "analytics": Severity.MEDIUM, "ads": Severity.MEDIUM}
+
+
+@register
+class VendorSettingsCheck:
+    """The OEM switches for user experience programs, diagnostics and personalised ads."""
+
+    id = "vendor.settings"
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d = load_def(self.id)
+        snap = ctx.snapshot
+        if not any(snap.settings.values()):
+            return [d.not_available("the snapshot has no settings dump")]
+        known = vendor_settings(ctx.kb)
+        family = package_db(ctx.kb).family_for_brand(snap.device.brand or snap.device.manufacturer)
+        candidates = known.for_family(family.family if family else None) or known.all()
+        out: list[Finding] = []
+        china = is_china_rom(snap)
+        for entry in candidates:
+            raw = snap.setting(entry.namespace, entry.key)
+            if raw is None:
+                continue
+            state = entry.state(raw)
+            ev = [
+                Evidence(kind="setting", key=f"{entry.namespace}/{entry.key}", value=raw, source="settings")
+            ]
+            cn = china and family is not None and family.china_rom_hosting == "CN"
+            tags = ["ads" if entry.role == "ads" else "telemetry"] + (["jurisdiction:CN"] if cn else [])
+            where = f" Endpoints: {', '.join(entry.domains)}." if entry.domains else ""
+            hosted = f" Hosted: {entry.hosted}." if entry.hosted else ""
+            menu = f" Switch it off in {entry.menu}." if entry.menu else ""
+            if state == "on":
+                out.append(
+                    d.finding(
+                        Outcome.FAIL,
+                        subject=entry.id,
+                        title=entry.title,
+                        summary=f"{entry.namespace}/{entry.key} = {raw}: {entry.what}{where}{hosted}",
+                        evidence=ev,
+                        severity=_ROLE_SEVERITY.get(entry.role, Severity.LOW),
+                        remediation=(menu.strip() or d.remediation),
+                        references=entry.sources,
+                        confidence=entry.confidence,
+                        tags=tags,
+                    )
+                )
+            elif state == "off":
+                out.append(
+                    d.finding(
+                        Outcome.PASS,
+                        subject=entry.id,
+                        title=f"{entry.title.replace(' is on', ' is off')}",
+                        summary=f"{entry.namespace}/{entry.key} = {raw} (off).",
+                        evidence=ev,
+                        references=entry.sources,
+                        confidence=entry.confidence,
+                    )
+                )
+            else:
+                out.append(
+                    d.finding(
+                        Outcome.NOT_AVAILABLE,
+                        subject=entry.id,
+                        summary=f"{entry.namespace}/{entry.key} has the unrecognised value {raw!r}.",
+                        evidence=ev,
+                    )
+                )
+        if not out:
+            names = ", ".join(f"{e.namespace}/{e.key}" for e in candidates)
+            what = f"none of the known vendor collection switches ({names}) is in the settings"
+            return [d.not_available(what)]
+        return out
+
+
+_FLOW_ROLES = frozenset({"telemetry", "analytics", "ads", "cloud", "push"})
+MAX_SECTION_ROWS = 200
+
+
+def vendor_flows_section(ctx: AuditContext) -> Section | None:
+    """A table of the vendor data flows found on the device (package, role, data, endpoints, hosting)."""
+    if ctx.snapshot.packages is None:
+        return None
+    db = package_db(ctx.kb)
+    active, _ = _hits(ctx.snapshot, db, _FLOW_ROLES)
+    if not active:
+        return None
+    order = {"telemetry": 0, "analytics": 1, "ads": 2, "cloud": 3, "push": 4}
+    active.sort(key=lambda h: (order.get(h.info.role, 9), h.pkg.id))
+    rows = tuple(
+        (
+            h.pkg.id,
+            h.info.vendor,
+            h.info.role,
+            ", ".join(h.info.data),
+            ", ".join(h.info.domains[:4]) + (" ..." if len(h.info.domains) > 4 else ""),
+            h.info.hosted or ", ".join(h.info.jurisdiction),
+        )
+        for h in active[:MAX_SECTION_ROWS]
+    )
+    counts: dict[str, int] = {}
+    for h in active:
+        counts[h.info.role] = counts.get(h.info.role, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: order.get(kv[0], 9))
+    summary = ", ".join(f"{n} {role}" for role, n in ranked)
+    return Section(
+        id="vendor-flows",
+        title="Vendor data flows",
+        summary=f"Preinstalled vendor services that send data off the phone: {summary}.",
+        tables=(
+            Table(
+                title="Packages",
+                columns=("Package", "Vendor", "Role", "Data", "Endpoints", "Hosted"),
+                rows=rows,
+            ),
+        ),
+    )
+
+
+register_data_source(kb_packages.data_source)
+register_section(vendor_flows_section)

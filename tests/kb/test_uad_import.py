@@ -1,0 +1,87 @@
+"""``howsafe kb import-uad``: a user's own UAD list is validated, stored locally and consulted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import DATA
+from howsafe.cli import main
+from howsafe.errors import InputError
+from howsafe.kb import KnowledgeBase
+from howsafe.kb.packages import lookup, package_db
+from howsafe.kb.uad_import import UAD_SOURCE_LABEL, import_path, import_uad, load_imported
+
+UAD_FILE = DATA / "oem" / "uad_lists_ng.json"
+
+
+def _unbundled_uad_id() -> str:
+    db = package_db(KnowledgeBase())
+    uad = json.loads(UAD_FILE.read_bytes())
+    return next(pid for pid, e in uad.items() if e["list"] == "Carrier" and db.lookup(pid) is None)
+
+
+def test_import_then_lookup_uses_the_users_copy() -> None:
+    pid = _unbundled_uad_id()
+    assert lookup(KnowledgeBase(), pid) is None
+    result = import_uad(UAD_FILE)
+    assert result.imported > 5000 and result.path == import_path() and result.path.is_file()
+    info = lookup(KnowledgeBase(), pid)
+    assert info is not None
+    assert info.matched_by == "uad-import" and info.sources == (UAD_SOURCE_LABEL,)
+    assert info.role == "carrier" and info.confidence == "medium"
+    bundled = lookup(KnowledgeBase(), "com.miui.analytics")
+    assert bundled is not None and bundled.matched_by == "exact" and UAD_SOURCE_LABEL in bundled.sources
+
+
+def test_the_import_maps_removal_levels() -> None:
+    import_uad(UAD_FILE)
+    imported = load_imported()
+    assert imported["com.miui.rom"].removal_level == "may-not-boot"
+    assert imported["com.miui.analytics"].removal_level == "safe"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"not json", b"[]", b'{"a": 1}', json.dumps({"com.x": {"list": "Nope", "removal": "Safe"}}).encode()],
+)
+def test_a_file_that_is_not_a_uad_list_is_refused(tmp_path, content: bytes) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content)
+    with pytest.raises(InputError):
+        import_uad(bad)
+    assert not import_path().exists()
+
+
+def test_cli_import_uad_and_lookup_json(capsys: pytest.CaptureFixture[str]) -> None:
+    pid = _unbundled_uad_id()
+    assert main(["kb", "import-uad", str(UAD_FILE)]) == 0
+    assert "imported" in capsys.readouterr().out
+    assert main(["kb", "lookup", "--format", "json", pid]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["id"] == pid and obj["sources"] == [UAD_SOURCE_LABEL]
+
+
+def test_cli_import_uad_of_a_missing_file_is_one_line_exit_2(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["kb", "import-uad", str(tmp_path / "missing.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("howsafe: error:") and err.count("\n") == 1
+
+
+def test_an_oversized_file_is_refused_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from howsafe.errors import TooLargeError
+    from howsafe.kb import uad_import
+
+    monkeypatch.setattr(uad_import, "MAX_UAD_BYTES", 1024)
+    with pytest.raises(TooLargeError):
+        import_uad(UAD_FILE)
+
+
+def test_a_damaged_local_copy_is_ignored_not_fatal() -> None:
+    path = import_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{damaged")
+    assert load_imported() == {}
+    info = lookup(KnowledgeBase(), "com.miui.analytics")
+    assert info is not None and UAD_SOURCE_LABEL not in info.sources
