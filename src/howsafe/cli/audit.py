@@ -60,7 +60,7 @@ def audit(
     if apk_paths:
         from howsafe.apk import scan_paths
 
-        extras["apps"] = scan_paths(list(apk_paths), kb=kb)
+        extras["apps"] = scan_paths(list(apk_paths), kb=kb, jobs=0)
     if captures:
         from howsafe.net import analyse_captures
 

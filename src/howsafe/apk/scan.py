@@ -1,0 +1,324 @@
+"""Scan APKs, split sets, bundles and folders of them: one ``AppReport`` per app, in input order.
+
+Inputs:
+
+- an ``.apk`` (or a ``.jar`` with DEX files): one app;
+- a split-APK folder (``base.apk`` + ``split_*.apk``): one app, its parts merged;
+- an ``.apks`` / ``.xapk`` / ``.apkm`` bundle (APKs at the ZIP root; XAPK adds ``manifest.json``):
+  one app, its parts merged;
+- any other folder: every input found in it (recursively), each its own app.
+
+Safety: files are memory-mapped read-only and never extracted; each member is inflated alone under
+a cap (:mod:`howsafe.apk.zipread`) and dropped once its class names are read; nested APKs are only
+probed for depth (Android never loads them). Any refusal becomes ``AppReport.error`` and the scan
+goes on. ``jobs > 1`` scans apps in worker processes (0 = all cores).
+"""
+
+from __future__ import annotations
+
+import logging
+import mmap
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from howsafe.apk.axml import Manifest, parse_manifest
+from howsafe.apk.dex import class_names
+from howsafe.apk.errors import ApkError
+from howsafe.apk.matcher import Matcher
+from howsafe.apk.model import AppPart, AppReport
+from howsafe.apk.signer import signer_digests
+from howsafe.apk.trackerdb import load_tracker_db
+from howsafe.apk.zipread import MAX_MEMBER_SIZE, ZipArchive
+from howsafe.kb import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+Observer = Callable[[str, int, int], None]
+
+#: Nested APK depth beyond which an input is refused (exodus-core stops at 10 as well).
+MAX_DEPTH = 10
+#: Total bytes inflated for one app (all DEX of all parts, nested probes): a second bomb guard.
+MAX_TOTAL_INFLATED = 1024 * 1024 * 1024
+#: Split / bundle parts accepted for one app.
+MAX_PARTS = 200
+
+APP_SUFFIXES = (".apk", ".jar")
+BUNDLE_SUFFIXES = (".apks", ".xapk", ".apkm")
+_DEX_RE = re.compile(r"classes(\d*)\.dex")
+
+
+@dataclass(frozen=True, slots=True)
+class ScanInput:
+    """One app to scan: a file, or a split folder with its part files."""
+
+    path: Path
+    kind: str  # "file" or "split_dir"
+    parts: tuple[Path, ...] = ()
+
+
+@dataclass
+class _Budget:
+    left: int = MAX_TOTAL_INFLATED
+
+    def take(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise ApkError("too_large", f"app inflates to more than {MAX_TOTAL_INFLATED:,} bytes in total")
+
+
+@dataclass
+class _ApkData:
+    name: str
+    manifest: Manifest | None
+    dex: list[tuple[str, int]] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    signers: tuple[str, ...] = ()
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- input discovery ---------------------------------------------------------------------------
+def _is_split_dir(d: Path) -> list[Path] | None:
+    apks = sorted(p for p in d.iterdir() if p.is_file() and p.suffix.lower() == ".apk")
+    names = {p.name for p in apks}
+    if "base.apk" in names or (apks and any(n.startswith("split_") for n in names)):
+        return apks
+    return None
+
+
+def expand_inputs(paths: Sequence[Path]) -> list[ScanInput]:
+    """Turn the user's paths into apps to scan (folders walked in sorted order)."""
+    out: list[ScanInput] = []
+    for path in paths:
+        if path.is_dir():
+            parts = _is_split_dir(path)
+            if parts is not None:
+                out.append(ScanInput(path, "split_dir", tuple(parts)))
+                continue
+            children = sorted(path.iterdir())
+            wanted = APP_SUFFIXES + BUNDLE_SUFFIXES
+            files = [c for c in children if c.is_file() and c.suffix.lower() in wanted]
+            out.extend(ScanInput(f, "file") for f in files)
+            # Symlinked folders are not followed: a link loop must not hang the scan.
+            subdirs = [
+                c for c in children if c.is_dir() and not c.is_symlink() and not c.name.startswith(".")
+            ]
+            out.extend(expand_inputs(subdirs))
+        else:
+            out.append(ScanInput(path, "file"))
+    return out
+
+
+# -- reading -----------------------------------------------------------------------------------
+@contextmanager
+def _mapped(path: Path) -> Iterator[tuple[memoryview, mmap.mmap]]:
+    """The file's bytes, memory-mapped read-only (pages load on demand, nothing is copied)."""
+    with path.open("rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            raise ApkError("empty_file", "file is empty")
+        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        view = memoryview(mm)
+        try:
+            yield view, mm
+        finally:
+            try:
+                view.release()
+                mm.close()
+            except BufferError:  # slices still referenced (an error being raised): freed with them
+                pass
+
+
+def _probe_depth(zf: ZipArchive, depth: int, budget: _Budget) -> None:
+    """Refuse APK matryoshkas deeper than MAX_DEPTH (their contents are never scanned)."""
+    for name in zf.names():
+        if name.lower().endswith(".apk"):
+            if depth + 1 > MAX_DEPTH:
+                raise ApkError("nesting_too_deep", f"nested APK at depth {depth + 1} > {MAX_DEPTH} ({name})")
+            try:
+                raw = zf.read(name)
+                budget.take(len(raw))
+                inner = ZipArchive(raw, label=name)
+            except ApkError as exc:
+                if exc.code in ("zip_bomb", "too_large"):
+                    raise
+                continue  # a broken nested file is not loaded by Android either
+            _probe_depth(inner, depth + 1, budget)
+
+
+def _read_apk(zf: ZipArchive, name: str, depth: int, budget: _Budget) -> _ApkData:
+    """Manifest, DEX class names and signers of one APK (or DEX jar)."""
+    if zf.unsafe_names:
+        raise ApkError("unsafe_entry_name", f"unsafe entry name {zf.unsafe_names[0]!r}")
+    dex_names = sorted(
+        (n for n in zf.members if _DEX_RE.fullmatch(n)),
+        key=lambda n: int(_DEX_RE.fullmatch(n).group(1) or 1),  # type: ignore[union-attr]
+    )
+    has_manifest = "AndroidManifest.xml" in zf.members
+    if not has_manifest and not dex_names:
+        raise ApkError("not_an_apk", "no AndroidManifest.xml and no classes.dex")
+    manifest = None
+    if has_manifest:
+        raw = zf.read("AndroidManifest.xml", cap=32 * 1024 * 1024)
+        manifest = parse_manifest(bytes(raw))
+    data = _ApkData(name=name, manifest=manifest)
+    _probe_depth(zf, depth, budget)
+    nested = [n for n in zf.members if n.lower().endswith(".apk")]
+    if nested:
+        data.warnings.append(f"{name}: {len(nested)} nested APK(s) not scanned (Android does not load them)")
+    for dn in dex_names:
+        buf = zf.read(dn, cap=MAX_MEMBER_SIZE)
+        budget.take(len(buf))
+        names = class_names(buf)
+        del buf
+        data.dex.append((dn, len(names)))
+        data.classes.extend(names)
+    data.signers = signer_digests(zf)
+    return data
+
+
+def _analyse_file(path: Path, matcher: Matcher) -> AppReport:
+    budget = _Budget()
+    with _mapped(path) as (buf, mm):
+        zf = ZipArchive(buf, label=path.name, backing=mm)
+        root_apks = sorted(n for n in zf.members if n.lower().endswith(".apk") and "/" not in n)
+        is_apk = "AndroidManifest.xml" in zf.members or any(_DEX_RE.fullmatch(n) for n in zf.members)
+        if not is_apk and root_apks:
+            if zf.unsafe_names:
+                raise ApkError("unsafe_entry_name", f"unsafe entry name {zf.unsafe_names[0]!r}")
+            if len(root_apks) > MAX_PARTS:
+                raise ApkError("too_large", f"bundle has {len(root_apks)} APKs (limit {MAX_PARTS})")
+            kind = "bundle_xapk" if "manifest.json" in zf.members else "bundle_apks"
+            parts = []
+            for n in root_apks:
+                raw = zf.read(n)
+                budget.take(len(raw))
+                inner = ZipArchive(raw, label=n)
+                parts.append(_read_apk(inner, n, 1, budget))
+            return _merge(path, kind, parts, matcher)
+        data = _read_apk(zf, path.name, 0, budget)
+        kind = "apk" if data.manifest is not None else "jar"
+        return _merge(path, kind, [data], matcher)
+
+
+def _analyse_split_dir(inp: ScanInput, matcher: Matcher) -> AppReport:
+    if len(inp.parts) > MAX_PARTS:
+        raise ApkError("too_large", f"split folder has {len(inp.parts)} APKs (limit {MAX_PARTS})")
+    parts = []
+    budget = _Budget()
+    for p in inp.parts:
+        with _mapped(p) as (buf, mm):
+            parts.append(_read_apk(ZipArchive(buf, label=p.name, backing=mm), p.name, 0, budget))
+    return _merge(inp.path, "split_dir", parts, matcher)
+
+
+def _merge(path: Path, kind: str, parts: list[_ApkData], matcher: Matcher) -> AppReport:
+    with_manifest = [p for p in parts if p.manifest is not None]
+    base = next((p for p in with_manifest if p.manifest and p.manifest.split is None), None)
+    if base is None and with_manifest:
+        base = with_manifest[0]
+    man = base.manifest if base is not None else None
+    warnings = [w for p in parts for w in p.warnings]
+    pkgs = {p.manifest.package for p in with_manifest if p.manifest}
+    if len(pkgs) > 1:
+        warnings.append(f"parts name different packages: {', '.join(sorted(str(x) for x in pkgs))}")
+    classes = [c for p in parts for c in p.classes]
+    package = man.package if man else None
+    perms = sorted({x for p in with_manifest if p.manifest for x in p.manifest.permissions})
+    signers = tuple(dict.fromkeys(s for p in parts for s in p.signers))
+    multi = len(parts) > 1
+    return AppReport(
+        path=str(path),
+        kind=kind,
+        package=package,
+        version_name=man.version_name if man else None,
+        version_code=man.version_code if man else None,
+        label=man.label if man else None,
+        min_sdk=man.min_sdk if man else None,
+        target_sdk=man.target_sdk if man else None,
+        permissions=tuple(perms),
+        signer_sha256=signers,
+        trackers=matcher.match(classes, package),
+        classes_scanned=len(classes),
+        dex_files=tuple((f"{p.name}!{d}" if multi else d, n) for p in parts for d, n in p.dex),
+        parts=tuple(
+            AppPart(p.name, p.manifest.split if p.manifest else None, tuple(p.dex), len(p.classes))
+            for p in parts
+        )
+        if multi
+        else (),
+        warnings=tuple(warnings),
+    )
+
+
+def scan_input(inp: ScanInput, matcher: Matcher) -> AppReport:
+    """Scan one app; every failure becomes an error record (never an exception)."""
+    try:
+        if inp.kind == "split_dir":
+            return _analyse_split_dir(inp, matcher)
+        return _analyse_file(inp.path, matcher)
+    except ApkError as exc:
+        log.info("%s: %s", inp.path, exc)
+        return AppReport(path=str(inp.path), kind=inp.kind, error=exc.code, error_detail=exc.detail)
+    except (OSError, ValueError) as exc:
+        log.info("%s: unreadable: %s", inp.path, exc)
+        return AppReport(path=str(inp.path), kind=inp.kind, error="unreadable", error_detail=str(exc))
+    except MemoryError:
+        return AppReport(path=str(inp.path), kind=inp.kind, error="too_large", error_detail="out of memory")
+
+
+# -- workers -----------------------------------------------------------------------------------
+_WORKER_MATCHER: Matcher | None = None
+
+
+def _worker_init(data_dir: str, cache_dir: str | None) -> None:
+    global _WORKER_MATCHER
+    kb = KnowledgeBase(Path(data_dir), Path(cache_dir) if cache_dir else None)
+    _WORKER_MATCHER = Matcher(load_tracker_db(kb))
+
+
+def _worker_scan(inp: ScanInput) -> AppReport:
+    assert _WORKER_MATCHER is not None
+    return scan_input(inp, _WORKER_MATCHER)
+
+
+def matcher_for(kb: KnowledgeBase) -> Matcher:
+    """The tracker matcher for ``kb`` (built once per knowledge base)."""
+    db = load_tracker_db(kb)  # memo() is not re-entrant: load the DB before memoising the matcher
+    return kb.memo("apk.matcher", lambda: Matcher(db))
+
+
+def scan_paths(
+    paths: Sequence[Path], *, kb: KnowledgeBase, jobs: int = 1, observer: Observer | None = None
+) -> list[AppReport]:
+    """Scan every app found under ``paths``; results in input order, one per app.
+
+    ``observer(path, done, total)`` is called after each app. ``jobs``: worker processes
+    (1 = in this process, 0 = one per core).
+    """
+    inputs = expand_inputs([Path(p) for p in paths])
+    total = len(inputs)
+    if jobs == 0:
+        jobs = os.cpu_count() or 1
+    jobs = max(1, min(jobs, total))
+    results: list[AppReport | None] = [None] * total
+    if jobs == 1:
+        matcher = matcher_for(kb)
+        for i, inp in enumerate(inputs):
+            results[i] = scan_input(inp, matcher)
+            if observer:
+                observer(str(inp.path), i + 1, total)
+    else:
+        cache = str(kb.cache_dir) if kb.cache_dir is not None else None
+        with ProcessPoolExecutor(jobs, initializer=_worker_init, initargs=(str(kb.data_dir), cache)) as ex:
+            futures = {ex.submit(_worker_scan, inp): i for i, inp in enumerate(inputs)}
+            for done, fut in enumerate(as_completed(futures), 1):
+                i = futures[fut]
+                results[i] = fut.result()
+                if observer:
+                    observer(str(inputs[i].path), done, total)
+    return [r for r in results if r is not None]

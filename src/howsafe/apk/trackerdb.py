@@ -1,0 +1,136 @@
+"""The tracker database: the εxodus list plus howsafe's own additions, loaded once per KB.
+
+Both files live in ``kb/data/trackers/`` (an updated εxodus copy in the user cache wins, see
+:class:`~howsafe.kb.KnowledgeBase`). Signatures are literal substrings of class names; as in
+exodus-core, alternatives of 3 characters or fewer are dropped (an empty one would match every
+class), which is why εxodus entries with an empty signature never match by themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from howsafe.errors import KnowledgeError
+from howsafe.kb import KnowledgeBase
+
+EXODUS_FILE = "trackers/exodus_trackers.json"
+EXODUS_META = "trackers/exodus_trackers.meta.json"
+HOWSAFE_FILE = "trackers/howsafe_trackers.json"
+MIN_SIGNATURE_LEN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerDef:
+    name: str
+    exodus_id: int | None
+    categories: tuple[str, ...]
+    company: str | None
+    signatures: tuple[str, ...]
+    origin: str
+    website: str | None
+    source: str
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerDB:
+    trackers: tuple[TrackerDef, ...]
+    exodus_version: str
+    exodus_count: int
+    exodus_updated: bool
+
+    def by_name(self, name: str) -> TrackerDef | None:
+        return next((t for t in self.trackers if t.name == name), None)
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KnowledgeError(f"tracker data {path.name} is unreadable: {exc}") from exc
+
+
+def parse_exodus(raw: object) -> list[dict[str, object]]:
+    """The tracker records of an εxodus API answer (``{"trackers": {"<id>": {...}}}``)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("trackers"), dict):
+        raise KnowledgeError("εxodus tracker list has no 'trackers' object")
+    out: list[dict[str, object]] = []
+    for rec in raw["trackers"].values():
+        if not isinstance(rec, dict) or not isinstance(rec.get("name"), str):
+            raise KnowledgeError("εxodus tracker list has an entry without a name")
+        if not isinstance(rec.get("id"), int):
+            raise KnowledgeError("εxodus tracker list has an entry without name or id")
+        if not isinstance(rec.get("code_signature", ""), str):
+            raise KnowledgeError(f"εxodus tracker {rec['id']} has a non-text code_signature")
+        out.append(rec)
+    return out
+
+
+def _sigs(parts: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s for s in parts if len(s) >= MIN_SIGNATURE_LEN))
+
+
+def load_tracker_db(kb: KnowledgeBase) -> TrackerDB:
+    """Load (memoised per KnowledgeBase) the combined tracker database."""
+    return kb.memo("apk.trackerdb", lambda: _load(kb))
+
+
+def _load(kb: KnowledgeBase) -> TrackerDB:
+    exodus_path = kb.find(EXODUS_FILE)
+    own_path = kb.find(HOWSAFE_FILE)
+    assert exodus_path is not None and own_path is not None
+    exodus = parse_exodus(_read_json(exodus_path))
+    own = _read_json(own_path)
+    if not isinstance(own, dict):
+        raise KnowledgeError("howsafe_trackers.json is not an object")
+    companies: dict[str, str] = own.get("companies", {}).get("by_exodus_id", {})
+    countries: dict[str, str] = own.get("companies", {}).get("countries", {})
+    trackers: list[TrackerDef] = []
+    for rec in exodus:
+        tid = int(rec["id"])  # type: ignore[call-overload]
+        sig = str(rec.get("code_signature") or "")
+        cats = rec.get("categories") or []
+        trackers.append(
+            TrackerDef(
+                name=str(rec["name"]),
+                exodus_id=tid,
+                categories=tuple(str(c) for c in cats) if isinstance(cats, list) else (),
+                company=companies.get(str(tid)),
+                signatures=_sigs(sig.split("|")),
+                origin="exodus",
+                website=str(rec.get("website") or "") or None,
+                source=f"https://reports.exodus-privacy.eu.org/trackers/{tid}/",
+                country=countries.get(companies.get(str(tid), "")),
+            )
+        )
+    for rec in own.get("trackers", []):
+        try:
+            trackers.append(
+                TrackerDef(
+                    name=rec["name"],
+                    exodus_id=rec.get("exodus_id"),
+                    categories=tuple(rec["categories"]),
+                    company=rec.get("company"),
+                    signatures=_sigs(list(rec["signatures"])),
+                    origin="howsafe",
+                    website=rec.get("website"),
+                    source=rec["source"],
+                    country=countries.get(rec.get("company", "")),
+                )
+            )
+        except (KeyError, TypeError) as exc:
+            raise KnowledgeError(f"howsafe_trackers.json entry is invalid: {rec!r}") from exc
+    version = "bundled"
+    meta_path = kb.find(EXODUS_META, required=False)
+    if meta_path is not None:
+        meta = _read_json(meta_path)
+        if isinstance(meta, dict):
+            version = str(meta.get("fetched") or meta.get("as_of") or "bundled")
+    return TrackerDB(
+        trackers=tuple(trackers),
+        exodus_version=version,
+        exodus_count=len(exodus),
+        exodus_updated=kb.is_updated(EXODUS_FILE),
+    )

@@ -1,0 +1,64 @@
+"""``howsafe apps``: scan APKs, split sets, bundles or folders of them for tracker SDKs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from howsafe import __version__
+from howsafe.cli.common import progress_bar, write_output
+from howsafe.errors import InputError
+from howsafe.kb import KnowledgeBase
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "html")), default="text",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the result here.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes for many apps (0 = one per CPU core; 1 = no workers).")
+def apps(paths: tuple[Path, ...], fmt: str, output: Path | None, jobs: int) -> int:
+    """Scan PATH... for tracker SDKs, requested permissions and signer certificates.
+
+    PATH is an APK, a split-APK folder (base.apk + split_*.apk), an .apks/.xapk/.apkm bundle, a jar
+    with DEX files, or a folder of those. Nothing is extracted to disk and nothing is sent anywhere.
+
+    Exit code 0: no tracker found; 1: trackers found; 2: no input could be read.
+    """
+    from howsafe.apk import expand_inputs, scan_paths
+    from howsafe.apk.render import to_html, to_json, to_text
+    from howsafe.apk.trackerdb import load_tracker_db
+
+    for p in paths:
+        if not p.exists():
+            raise InputError(f"{p}: no such file or folder")
+    kb = KnowledgeBase.default()
+    db = load_tracker_db(kb)
+    total = len(expand_inputs(list(paths)))
+    if total == 0:
+        raise InputError("no APK, bundle or jar found in the given paths")
+    with progress_bar("Scanning apps", enabled=total > 1) as progress:
+        task = progress.add_task("apps", total=total, item="")
+
+        def observer(path: str, done: int, all_: int) -> None:
+            progress.update(task, completed=done, total=all_, item=Path(path).name)
+
+        results = scan_paths(list(paths), kb=kb, jobs=jobs, observer=observer)
+    tool = f"howsafe {__version__}"
+    if fmt == "json":
+        text = to_json(results, db, tool)
+    elif fmt == "html":
+        text = to_html(results, db, tool)
+    else:
+        text = to_text(results)
+    write_output(text, output)
+    if results and all(r.error for r in results):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if any(r.trackers for r in results) else EXIT_OK
