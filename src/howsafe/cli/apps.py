@@ -17,14 +17,26 @@ EXIT_ERROR = 2
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=False, type=click.Path(path_type=Path))
+@click.option("--adb", is_flag=True, help="Pull the phone's user-installed APKs over adb first, then scan them.")
+@click.option("--serial", "-s", help="adb serial of the phone when several are attached.")
+@click.option("--pull-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="With --adb: where pulled APKs are kept (resumable; default: the user cache).")
 @click.option("--format", "fmt", type=click.Choice(("text", "json", "html")), default="text",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the result here.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes for many apps (0 = one per CPU core; 1 = no workers).")
-def apps(paths: tuple[Path, ...], fmt: str, output: Path | None, jobs: int) -> int:
+def apps(
+    paths: tuple[Path, ...],
+    adb: bool,
+    serial: str | None,
+    pull_dir: Path | None,
+    fmt: str,
+    output: Path | None,
+    jobs: int,
+) -> int:
     """Scan PATH... for tracker SDKs, requested permissions and signer certificates.
 
     PATH is an APK, a split-APK folder (base.apk + split_*.apk), an .apks/.xapk/.apkm bundle, a jar
@@ -36,6 +48,20 @@ def apps(paths: tuple[Path, ...], fmt: str, output: Path | None, jobs: int) -> i
     from howsafe.apk.render import to_html, to_json, to_text
     from howsafe.apk.trackerdb import load_tracker_db
 
+    if adb:
+        if paths:
+            raise click.UsageError("give PATH... or --adb, not both")
+        from howsafe.cli.collect import pull_apks_with_progress
+        from howsafe.kb import user_cache_dir
+
+        dest = pull_dir or user_cache_dir() / "apks"
+        paths = tuple(pull_apks_with_progress(dest, serial=serial))
+        if not paths:
+            raise InputError("no APK could be pulled from the phone")
+    elif not paths:
+        raise click.UsageError("give PATH... (APKs, bundles or folders) or --adb")
+    elif serial or pull_dir:
+        raise click.UsageError("--serial and --pull-dir need --adb")
     for p in paths:
         if not p.exists():
             raise InputError(f"{p}: no such file or folder")

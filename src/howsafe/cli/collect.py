@@ -42,7 +42,20 @@ def summary_line(snapshot: Snapshot) -> str:
     help="Write the snapshot JSON here (atomically); default: stdout.",
 )  # fmt: skip
 @click.option("--no-redact", is_flag=True, help="Keep serial numbers, IMEI, phone numbers and account names.")
-def collect(dump: str | None, adb: bool, serial: str | None, output: Path | None, no_redact: bool) -> int:
+@click.option(
+    "--apks", "apks_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="With --adb: also pull the user-installed APKs (all splits) into this folder, resumable.",
+)  # fmt: skip
+@click.option("--all-apks", is_flag=True, help="With --apks: pull system apps too, not only user-installed ones.")
+def collect(
+    dump: str | None,
+    adb: bool,
+    serial: str | None,
+    output: Path | None,
+    no_redact: bool,
+    apks_dir: Path | None,
+    all_apks: bool,
+) -> int:
     """Read DUMP (an androidqf acquisition folder or zip, an Android bugreport zip, a folder of
     saved adb outputs, or a saved snapshot) or the phone attached with --adb, and write its
     Snapshot JSON.
@@ -52,9 +65,37 @@ def collect(dump: str | None, adb: bool, serial: str | None, output: Path | None
     """
     if serial and not adb:
         raise click.UsageError("--serial needs --adb")
+    if apks_dir is not None and not adb:
+        raise click.UsageError("--apks needs --adb (to scan APKs you already have: howsafe apps PATH)")
     snapshot = load_source(dump, adb=adb, serial=serial, demo=False, redact=not no_redact)
     from howsafe.sources import snapshot_to_json
 
     write_output(snapshot_to_json(snapshot), output)
     click.echo(f"howsafe: {summary_line(snapshot)}", err=True)
+    if apks_dir is not None:
+        pull_apks_with_progress(apks_dir, serial=serial, third_party_only=not all_apks)
+        target = output if output is not None else "SNAPSHOT"
+        click.echo(f"howsafe: scan them with: howsafe audit {target} --apks {apks_dir}", err=True)
     return 0
+
+
+def pull_apks_with_progress(dest: Path, *, serial: str | None, third_party_only: bool = True) -> list[Path]:
+    """Pull installed APKs with a progress bar; returns one folder per complete package."""
+    from howsafe.cli.common import progress_bar
+    from howsafe.sources.adb_pull import pull_apks
+
+    with progress_bar("Pulling APKs") as progress:
+        task = progress.add_task("apks", total=None, item="")
+
+        def observer(step: str, done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total or None, item=step)
+
+        result = pull_apks(dest, serial=serial, observer=observer, third_party_only=third_party_only)
+    for failure in result.failures:
+        click.echo(f"howsafe: warning: {failure.package}: {failure.reason}", err=True)
+    click.echo(
+        f"howsafe: {len(result.packages)} apps in {dest} ({result.files_pulled} files pulled, "
+        f"{result.files_reused} already there, {len(result.failures)} failed)",
+        err=True,
+    )
+    return result.scan_paths()
