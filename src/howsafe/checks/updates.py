@@ -1,0 +1,404 @@
+"""Updates checks: patch age, end of support (Android, model, kernel), open CVEs, StageFright.
+
+The knowledge (bulletin DB, lifecycle dates) lives in ``howsafe.vulns``; these checks only turn
+its answers into findings. Every report also states how current the vulnerability data is
+(``register_data_source``) and carries an open-CVE section with a chart by severity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+from howsafe.checks.base import AuditContext, load_def
+from howsafe.checks.registry import register
+from howsafe.engine import register_data_source, register_section
+from howsafe.model import Chart, Evidence, Finding, Outcome, Section, Severity, Table
+from howsafe.vulns import db as vdb
+from howsafe.vulns import lifecycle as lc
+from howsafe.vulns.match import assess, one_line
+from howsafe.vulns.model import Assessment, MatchStatus, OpenVuln
+from howsafe.vulns.versions import normalise_release
+
+STAGEFRIGHT_FIXED = dt.date(2015, 10, 1)
+MAX_EVIDENCE = 60
+_SPL_SOURCE = "ro.build.version.security_patch"
+
+
+def _spl_evidence(ctx: AuditContext) -> Evidence:
+    spl = ctx.snapshot.device.security_patch
+    return Evidence(kind="property", key=_SPL_SOURCE, value=spl.isoformat() if spl else None)
+
+
+def _release_evidence(ctx: AuditContext) -> Evidence:
+    return Evidence(
+        kind="property", key="ro.build.version.release", value=ctx.snapshot.device.android_release
+    )
+
+
+@register
+class SplAge:
+    """How many monthly bulletins the phone's patch level is behind, and how many days old it is."""
+
+    id = "updates.spl_age"
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d = load_def(self.id)
+        spl = ctx.snapshot.device.security_patch
+        if spl is None:
+            return [
+                d.not_available("the phone reports no security patch level (ro.build.version.security_patch)")
+            ]
+        from howsafe.vulns.match import bulletins_behind
+
+        days = max(0, (ctx.today - spl).days)
+        behind = bulletins_behind(spl, ctx.today)
+        summary = (
+            f"Security patch level {spl.isoformat()}: {days} days old, "
+            f"{behind} monthly bulletin{'s' if behind != 1 else ''} behind."
+        )
+        ev = [_spl_evidence(ctx)]
+        vendor = ctx.snapshot.device.vendor_security_patch
+        if vendor is not None:
+            ev.append(
+                Evidence(kind="property", key="ro.vendor.build.security_patch", value=vendor.isoformat())
+            )
+            if vendor < spl:
+                summary += (
+                    f" The vendor partition reports an older level ({vendor.isoformat()}): chip-maker and"
+                    " kernel fixes live there and may be missing (vendor rows are still counted against the"
+                    " main level)."
+                )
+        if days <= 90:
+            return [d.finding(Outcome.PASS, summary=summary, evidence=ev)]
+        sev = Severity.MEDIUM if days <= 180 else Severity.HIGH if days <= 365 * 2 else Severity.CRITICAL
+        return [d.finding(Outcome.FAIL, summary=summary, evidence=ev, severity=sev)]
+
+
+@register
+class AndroidEol:
+    id = "updates.android_eol"
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d = load_def(self.id)
+        dev = ctx.snapshot.device
+        release = normalise_release(dev.android_release, dev.sdk)
+        if release is None:
+            return [d.not_available("the Android version is not reported")]
+        st = lc.android_eol(lc.load_lifecycle(ctx.kb), release, ctx.today)
+        ev = [_release_evidence(ctx)]
+        if st is None or st.ended is None:
+            return [d.not_available(f"no end-of-life data for Android {release}")]
+        when = f" on {st.eol.isoformat()}" if st.eol else ""
+        if st.ended:
+            return [
+                d.finding(
+                    Outcome.FAIL,
+                    evidence=ev,
+                    references=["https://endoflife.date/android"],
+                    summary=f"Android {release} reached end of security support{when} "
+                    f"(source: {st.source}); bulletins no longer list it.",
+                )
+            ]
+        until = f" until at least {st.eol.isoformat()}" if st.eol else ""
+        return [d.finding(Outcome.PASS, evidence=ev, summary=f"Android {release} is supported{until}.")]
+
+
+@register
+class DeviceEol:
+    id = "updates.device_eol"
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d = load_def(self.id)
+        dev = ctx.snapshot.device
+        if not (dev.model or dev.marketname):
+            return [d.not_available("the model is not reported")]
+        st = lc.device_eol(lc.load_lifecycle(ctx.kb), ctx.snapshot, ctx.today)
+        ev = [Evidence(kind="property", key="ro.product.model", value=dev.model)]
+        if dev.marketname:
+            ev.append(Evidence(kind="property", key="ro.product.marketname", value=dev.marketname))
+        name = " ".join(x for x in (dev.brand, dev.marketname or dev.model) if x)
+        if st is None or st.ended is None:
+            return [
+                d.not_available(
+                    f"end of updates for {name} is unknown: no published support date names "
+                    "this model in the bundled data"
+                )
+            ]
+        when = f" on {st.eol.isoformat()}" if st.eol else ""
+        if st.ended:
+            return [
+                d.finding(
+                    Outcome.FAIL,
+                    evidence=ev,
+                    summary=f"{st.subject}: security updates ended{when} (source: {st.source}).",
+                )
+            ]
+        until = f" until {st.eol.isoformat()}" if st.eol else ""
+        return [
+            d.finding(
+                Outcome.PASS,
+                evidence=ev,
+                summary=f"{st.subject}: security updates announced{until} (source: {st.source}).",
+            )
+        ]
+
+
+@register
+class KernelEol:
+    id = "updates.kernel_eol"
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d = load_def(self.id)
+        dev = ctx.snapshot.device
+        if not dev.kernel_version:
+            return [d.not_available("the kernel version is not reported (/proc/version)")]
+        st = lc.kernel_eol(lc.load_lifecycle(ctx.kb), dev.kernel_version, dev.android_release, ctx.today)
+        ev = [Evidence(kind="property", key="kernel_version", value=dev.kernel_version)]
+        if st is None or st.ended is None:
+            return [d.not_available(f"no lifetime data for kernel {dev.kernel_version}")]
+        when = f" on {st.eol.isoformat()}" if st.eol else ""
+        if st.ended:
+            note = f" ({st.note})" if st.note else ""
+            return [
+                d.finding(
+                    Outcome.FAIL,
+                    evidence=ev,
+                    summary=f"{st.subject} reached end of life{when}{note}; source: {st.source}.",
+                )
+            ]
+        return [d.finding(Outcome.PASS, evidence=ev, summary=f"{st.subject} is maintained until {st.eol}.")]
+
+
+def _cve_evidence(vulns: Sequence[OpenVuln]) -> list[Evidence]:
+    out = []
+    for v in vulns[:MAX_EVIDENCE]:
+        e = v.entry
+        bits = [e.severity.value, e.type or "?", e.component, f"fixed in SPL {e.spl.isoformat()}", e.url]
+        if v.status is MatchStatus.POSSIBLE:
+            bits.append(v.reason)
+        out.append(Evidence(kind="cve", key=e.cve, value="; ".join(b for b in bits if b), source=e.bulletin))
+    if len(vulns) > MAX_EVIDENCE:
+        out.append(
+            Evidence(
+                kind="note",
+                key="more",
+                value=f"{len(vulns) - MAX_EVIDENCE} more: run `howsafe vulns` for the full list",
+            )
+        )
+    return out
+
+
+def _components(vulns: Sequence[OpenVuln]) -> str:
+    counts = Counter(v.entry.vendor or v.entry.kind.value for v in vulns)
+    return ", ".join(f"{k} {n}" for k, n in counts.most_common(6))
+
+
+def _assessment(ctx: AuditContext) -> Assessment:
+    """The device's assessment, computed once per audit (the check and the section share it)."""
+    cache: dict[int, tuple[object, dt.date, Assessment]] = ctx.kb.memo("vulns.assessments", dict)
+    hit = cache.get(id(ctx.snapshot))
+    if hit is not None and hit[0] is ctx.snapshot and hit[1] == ctx.today:
+        return hit[2]
+    a = assess(vdb.load_db(ctx.kb), ctx.snapshot, ctx.today)
+    if len(cache) >= 4:  # a batch audit reuses one knowledge base: keep memory bounded
+        cache.clear()
+    cache[id(ctx.snapshot)] = (ctx.snapshot, ctx.today, a)
+    return a
+
+
+@register
+class OpenCves:
+    """One finding per severity group of open CVEs, plus one for the 'possibly affected' ones."""
+
+    id = "updates.open_cves"
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d = load_def(self.id)
+        dev = ctx.snapshot.device
+        if dev.security_patch is None:
+            return [
+                d.not_available(
+                    "the phone reports no security patch level, so fixed CVEs cannot be told from open ones"
+                )
+            ]
+        db = vdb.load_db(ctx.kb)
+        month = db.covers_until.strftime("%Y-%m")
+        if dev.security_patch >= db.covers_until:
+            return [
+                d.not_available(
+                    f"the vulnerability data covers bulletins up to {month} and this phone's patch level "
+                    f"{dev.security_patch.isoformat()} is newer; run `howsafe kb update` to check "
+                    "later bulletins"
+                )
+            ]
+        a = _assessment(ctx)
+        release = a.device.release
+        eol = lc.android_eol(lc.load_lifecycle(ctx.kb), release, ctx.today) if release else None
+        eol_note = ""
+        if eol is not None and eol.ended and eol.eol is not None and eol.eol <= db.covers_until:
+            eol_note = (
+                f" Android {release} left security support on {eol.eol.isoformat()}: later bulletins do "
+                "not list it, so flaws found since then are missing from this count."
+            )
+        stale = f" Data: bulletins up to {month}; run `howsafe kb update` for later ones."
+        groups: dict[Severity, list[OpenVuln]] = defaultdict(list)
+        for v in a.affected:
+            groups[v.entry.severity].append(v)
+        out: list[Finding] = []
+        headline = one_line(a)
+        for sev in sorted(groups, key=lambda s: -s.rank):
+            vulns = groups[sev]
+            rce = any(v.entry.type == "RCE" for v in vulns)
+            tags = ["exploit"] if sev is Severity.CRITICAL and rce else []
+            out.append(
+                d.finding(
+                    Outcome.FAIL,
+                    subject=sev.value,
+                    severity=sev,
+                    tags=tags,
+                    title=f"{len(vulns)} {sev.value} vulnerabilit{'ies' if len(vulns) != 1 else 'y'} open",
+                    summary=(
+                        f"{headline}. {sev.value.capitalize()}: {len(vulns)} ({_components(vulns)})."
+                        f"{eol_note}{stale}"
+                    ),
+                    evidence=[_spl_evidence(ctx), *_cve_evidence(vulns)],
+                )
+            )
+        if a.possible:
+            vulns = list(a.possible)
+            out.append(
+                d.finding(
+                    Outcome.FAIL,
+                    subject="possible",
+                    severity=Severity.LOW,
+                    confidence="low",
+                    title=f"{len(vulns)} vulnerabilities possibly open (depends on the phone's chips/parts)",
+                    summary=(
+                        f"{len(vulns)} CVEs in vendor components ({_components(vulns)}) apply only if the "
+                        f"phone contains that vendor's part; its properties do not say.{stale}"
+                    ),
+                    evidence=_cve_evidence(vulns),
+                )
+            )
+        if not out:
+            spl_text = dev.security_patch.isoformat()
+            summary = f"No CVE published after patch level {spl_text} applies.{eol_note}{stale}"
+            if eol_note:
+                return [d.finding(Outcome.NOT_AVAILABLE, summary=summary, evidence=[_spl_evidence(ctx)])]
+            return [d.finding(Outcome.PASS, summary=summary, evidence=[_spl_evidence(ctx)])]
+        return out
+
+
+@register
+class StageFright:
+    id = "updates.stagefright"
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d = load_def(self.id)
+        dev = ctx.snapshot.device
+        release = normalise_release(dev.android_release, dev.sdk)
+        if release is None:
+            return [d.not_available("the Android version is not reported")]
+        major_minor = tuple(int(x) for x in release.replace("12L", "12.1").split(".")[:2])
+        if major_minor >= (6, 0):
+            return [d.not_applicable(f"Android {release} shipped with the StageFright fixes.")]
+        spl = dev.security_patch
+        if spl is not None and spl >= STAGEFRIGHT_FIXED:
+            return [
+                d.finding(
+                    Outcome.PASS,
+                    evidence=[_spl_evidence(ctx)],
+                    summary=f"Patch level {spl.isoformat()} includes the 2015-08/09/10 StageFright fixes.",
+                )
+            ]
+        db = vdb.load_db(ctx.kb)
+        cves = db.named.get("StageFright", ())
+        entries = [e for c in cves for e in db.by_cve(c)][: len(cves)]
+        ev = [_release_evidence(ctx), _spl_evidence(ctx)]
+        ev += [
+            Evidence(
+                kind="cve",
+                key=e.cve,
+                value=f"{e.severity.value}; fixed in bulletin {e.bulletin}",
+                source=e.bulletin,
+            )
+            for e in entries
+        ]
+        if spl is None:
+            summary = (
+                f"Android {release} without a security patch level: nothing shows the 2015 StageFright "
+                f"fixes ({', '.join(cves)}) were applied."
+            )
+            return [
+                d.finding(Outcome.FAIL, summary=summary, evidence=ev, confidence="medium", tags=["exploit"])
+            ]
+        summary = (
+            f"Android {release} with patch level {spl.isoformat()} (before 2015-10-01) lacks StageFright "
+            f"fixes ({', '.join(cves)})."
+        )
+        return [d.finding(Outcome.FAIL, summary=summary, evidence=ev, tags=["exploit"])]
+
+
+@register_section
+def open_cve_section(ctx: AuditContext) -> Section | None:
+    """The open-CVE table and a chart of counts by severity (None when nothing to show)."""
+    if ctx.snapshot.device.security_patch is None:
+        return None
+    a = _assessment(ctx)
+    if not a.open:
+        return None
+    rows = tuple(
+        (
+            v.entry.cve,
+            v.entry.severity.value,
+            v.entry.type,
+            v.entry.vendor or v.entry.kind.value,
+            v.entry.component,
+            v.entry.spl.isoformat(),
+            v.status.value,
+            v.entry.url,
+        )
+        for v in a.open
+    )
+    chart = Chart(
+        title="Open vulnerabilities by severity",
+        unit="CVEs",
+        items=tuple((sev, float(n)) for sev, n in a.counts.items()),
+    )
+    by_kind = Counter(v.entry.vendor or v.entry.kind.value for v in a.affected)
+    chart2 = Chart(
+        title="Open vulnerabilities by component",
+        unit="CVEs",
+        items=tuple((k, float(n)) for k, n in by_kind.most_common(8)),
+    )
+    return Section(
+        id="updates.open_cves",
+        title="Open vulnerabilities",
+        summary=(
+            f"{one_line(a)}. Data: bulletins up to {a.covers_until.strftime('%Y-%m')}; "
+            "run `howsafe kb update` for later ones."
+        ),
+        tables=(
+            Table(
+                title="Open CVEs",
+                columns=(
+                    "CVE",
+                    "Severity",
+                    "Type",
+                    "Component group",
+                    "Component",
+                    "Fixed in SPL",
+                    "Status",
+                    "Bulletin",
+                ),
+                rows=rows,
+            ),
+        ),
+        charts=(chart, chart2),
+    )
+
+
+register_data_source(vdb.data_source)
+register_data_source(lc.data_source)

@@ -1,0 +1,97 @@
+"""``howsafe vulns``: the known vulnerabilities still open on a device (like pip-audit, for a phone).
+
+Exit code: 0 nothing open, 1 open vulnerabilities found, 2 input error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from howsafe.cli.common import load_source, write_output
+from howsafe.kb import KnowledgeBase
+from howsafe.vulns.db import load_db
+from howsafe.vulns.match import assess, one_line
+from howsafe.vulns.model import Assessment
+
+
+def render_text(a: Assessment, device: str) -> str:
+    lines = [f"{device}: {one_line(a)}."]
+    if a.open:
+        lines.append("")
+        lines.append(f"{'CVE':<17} {'severity':<9} {'type':<4} {'component':<34} {'fixed in':<10} status")
+        for v in a.open:
+            e = v.entry
+            comp = (
+                f"{e.vendor}: " if e.vendor and not e.component.startswith(e.vendor) else ""
+            ) + e.component
+            lines.append(
+                f"{e.cve:<17} {e.severity.value:<9} {e.type or '-':<4} {comp[:34]:<34} "
+                f"{e.spl.isoformat():<10} {v.status.value}"
+            )
+    lines.append("")
+    lines.append(f"Data: bulletins up to {a.covers_until:%Y-%m}; run `howsafe kb update` for later ones.")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(a: Assessment) -> str:
+    doc = {
+        "device": {
+            "release": a.device.release,
+            "sdk": a.device.sdk,
+            "security_patch": a.device.spl.isoformat() if a.device.spl else None,
+            "brand": a.device.brand,
+            "soc_vendor": a.device.soc_vendor,
+        },
+        "data_covers_until": a.covers_until.isoformat(),
+        "days_behind": a.days_behind,
+        "bulletins_behind": a.bulletins_behind,
+        "summary": one_line(a),
+        "counts": a.counts,
+        "vulns": [
+            {
+                "id": v.entry.cve,
+                "aliases": list(v.entry.aliases),
+                "name": v.entry.name,
+                "severity": v.entry.severity.value,
+                "type": v.entry.type,
+                "component": v.entry.component,
+                "component_group": v.entry.kind.value,
+                "vendor": v.entry.vendor,
+                "bulletin": v.entry.bulletin,
+                "fixed_spl": v.entry.spl.isoformat(),
+                "status": v.status.value,
+                "reason": v.reason,
+                "url": v.entry.url,
+                "references": v.entry.references,
+                "fixes": list(v.entry.fixes),
+            }
+            for v in a.open
+        ],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+@click.command()
+@click.argument("source", required=False)
+@click.option("--adb", is_flag=True, help="Read the phone attached over adb (read-only).")
+@click.option("--serial", "-s", help="adb serial of the phone when several are attached.")
+@click.option("--demo", is_flag=True, help="Use the bundled sample device.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the list here.")
+def vulns(
+    source: str | None, adb: bool, serial: str | None, demo: bool, fmt: str, output: Path | None
+) -> int:
+    """List the known vulnerabilities still open on SOURCE (snapshot JSON or dump), --adb or --demo.
+
+    Exit code 0: none open; 1: open vulnerabilities found; 2: input error.
+    """
+    snapshot = load_source(source, adb=adb, serial=serial, demo=demo, redact=True)
+    a = assess(load_db(KnowledgeBase.default()), snapshot, dt.date.today())
+    d = snapshot.device
+    name = " ".join(x for x in (d.brand, d.marketname or d.model, f"Android {d.android_release}") if x)
+    write_output(render_json(a) if fmt == "json" else render_text(a, name), output)
+    return 1 if a.open else 0

@@ -1,0 +1,256 @@
+"""The vulnerability database: a gzipped JSON table of VulnEntry rows, loaded once per audit.
+
+Why gzipped JSON: it is diffable after ``zcat``, needs no extra dependency, loads in a few
+milliseconds for the ~3,000 rows of the 2015-2019 bulletins, and ``howsafe kb update`` can write
+the same format from OSV records. Rows are arrays (see ``COLUMNS``) to keep the file small.
+
+File: ``vulns/bulletins.json.gz`` in the knowledge base (bundled or updated in the user cache).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import gzip
+import io
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from howsafe.errors import KnowledgeError
+from howsafe.kb import KnowledgeBase
+from howsafe.model import DataSource, Severity
+from howsafe.vulns.model import ComponentKind, VulnEntry
+
+DB_NAME = "vulns/bulletins.json.gz"
+SCHEMA = 1
+COLUMNS = (
+    "cve",
+    "bulletin",
+    "spl",
+    "severity",
+    "type",
+    "kind",
+    "component",
+    "vendor",
+    "versions",
+    "references",
+    "fixes",
+    "pixel_only",
+    "aliases",
+    "name",
+)
+MAX_DB_BYTES = 512 * 1024 * 1024  # inflated size bound; a database merged with OSV's export is far smaller
+# dict lookups instead of Enum() calls, which dominated load time
+_SEVERITY = {s.value: s for s in Severity}
+_KIND = {k.value: k for k in ComponentKind}
+
+
+class VulnDB:
+    """Rows sorted by patch level, plus what the data covers and where it came from.
+
+    Rows stay as the plain lists read from JSON and become VulnEntry objects only when a lookup
+    needs them: an audit of a recent phone touches a handful of rows, not all of them.
+    """
+
+    __slots__ = (
+        "_cache",
+        "_keys",
+        "_rows",
+        "bulletins",
+        "covers_until",
+        "generated",
+        "licence",
+        "named",
+        "source",
+    )
+
+    def __init__(
+        self,
+        rows: Sequence[Sequence[Any]],
+        *,
+        covers_until: dt.date,
+        bulletins: tuple[str, ...] = (),
+        source: str = "",
+        licence: str = "",
+        generated: str = "",
+        named: dict[str, tuple[str, ...]] | None = None,
+        cache: Sequence[VulnEntry] | None = None,
+    ) -> None:
+        self._rows = list(rows)
+        self._keys = [str(r[2]) for r in self._rows]  # ISO dates sort as dates
+        self._cache: list[VulnEntry | None] = list(cache) if cache is not None else [None] * len(self._rows)
+        self.covers_until = covers_until
+        self.bulletins = bulletins
+        self.source = source
+        self.licence = licence
+        self.generated = generated
+        self.named = dict(named or {})
+
+    @classmethod
+    def build(cls, entries: Iterable[VulnEntry], **meta: Any) -> VulnDB:
+        ordered = sorted(entries, key=lambda e: (e.spl, e.bulletin, e.cve))
+        return cls([_row(e) for e in ordered], cache=ordered, **meta)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def _get(self, i: int) -> VulnEntry:
+        e = self._cache[i]
+        if e is None:
+            e = self._cache[i] = _entry(self._rows[i])
+        return e
+
+    @property
+    def entries(self) -> tuple[VulnEntry, ...]:
+        return tuple(self._get(i) for i in range(len(self._rows)))
+
+    def rows(self) -> list[list[Any]]:
+        """The rows as serialised (for writing the file)."""
+        return [list(r) for r in self._rows]
+
+    def after(self, spl: dt.date) -> list[VulnEntry]:
+        """Entries fixed at a patch level strictly later than ``spl`` (SPLs compare as dates)."""
+        start = bisect.bisect_right(self._keys, spl.isoformat())
+        return [self._get(i) for i in range(start, len(self._rows))]
+
+    def by_cve(self, cve: str) -> list[VulnEntry]:
+        return [self._get(i) for i, r in enumerate(self._rows) if r[0] == cve or cve in (r[12] or ())]
+
+
+def _row(e: VulnEntry) -> list[Any]:
+    return [
+        e.cve,
+        e.bulletin,
+        e.spl.isoformat(),
+        e.severity.value,
+        e.type,
+        e.kind.value,
+        e.component,
+        e.vendor,
+        list(e.versions) if e.versions is not None else None,
+        e.references,
+        list(e.fixes),
+        1 if e.pixel_only else 0,
+        list(e.aliases),
+        e.name,
+    ]
+
+
+def _entry(row: Sequence[Any]) -> VulnEntry:
+    (cve, bulletin, spl, sev, vtype, kind, component, vendor, versions, refs, fixes, pixel, aliases, name) = (
+        row
+    )
+    return VulnEntry(
+        cve=str(cve),
+        bulletin=str(bulletin),
+        spl=dt.date.fromisoformat(spl),
+        severity=_SEVERITY[sev],
+        type=str(vtype),
+        kind=_KIND[kind],
+        component=str(component),
+        vendor=vendor,
+        versions=tuple(versions) if versions is not None else None,
+        references=str(refs),
+        fixes=tuple(fixes),
+        pixel_only=bool(pixel),
+        aliases=tuple(aliases),
+        name=name,
+    )
+
+
+def dumps(db: VulnDB) -> bytes:
+    """Deterministic gzipped JSON (same input, same bytes: the rebuild test relies on it)."""
+    doc = {
+        "schema": SCHEMA,
+        "source": db.source,
+        "licence": db.licence,
+        "generated": db.generated,
+        "covers_until": db.covers_until.isoformat(),
+        "bulletins": list(db.bulletins),
+        "named": {k: list(v) for k, v in sorted(db.named.items())},
+        "columns": list(COLUMNS),
+        "entries": db.rows(),
+    }
+    raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, compresslevel=9) as gz:
+        gz.write(raw)
+    return buf.getvalue()
+
+
+def loads(data: bytes) -> VulnDB:
+    """Parse a database file fully; raises KnowledgeError on anything malformed."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+            raw = gz.read(MAX_DB_BYTES + 1)
+        if len(raw) > MAX_DB_BYTES:
+            raise KnowledgeError("vulnerability database is larger than the safety bound")
+        doc = json.loads(raw)
+        if doc.get("schema") != SCHEMA or list(doc.get("columns", ())) != list(COLUMNS):
+            raise KnowledgeError("vulnerability database has an unknown schema")
+        rows = doc["entries"]
+        if not isinstance(rows, list) or any(not isinstance(r, list) or len(r) != len(COLUMNS) for r in rows):
+            raise KnowledgeError("vulnerability database rows do not match its columns")
+        rows.sort(key=lambda r: (str(r[2]), str(r[1]), str(r[0])))
+        for r in rows:  # cheap validation of what matching relies on; rows become objects lazily
+            dt.date.fromisoformat(r[2])
+            if r[3] not in _SEVERITY or r[5] not in _KIND:
+                raise KnowledgeError(f"vulnerability database row {r[0]!r} has an unknown severity or kind")
+        return VulnDB(
+            rows,
+            covers_until=dt.date.fromisoformat(doc["covers_until"]),
+            bulletins=tuple(doc.get("bulletins", ())),
+            source=str(doc.get("source", "")),
+            licence=str(doc.get("licence", "")),
+            generated=str(doc.get("generated", "")),
+            named={k: tuple(v) for k, v in doc.get("named", {}).items()},
+        )
+    except KnowledgeError:
+        raise
+    except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
+        raise KnowledgeError(f"vulnerability database is damaged: {exc}") from exc
+
+
+def load_file(path: Path) -> VulnDB:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KnowledgeError(f"cannot read vulnerability database {path}: {exc.strerror or exc}") from exc
+    return loads(data)
+
+
+def load_db(kb: KnowledgeBase) -> VulnDB:
+    """The database this knowledge base uses (an updated copy wins over the bundled one), memoised."""
+
+    def _load() -> VulnDB:
+        path = kb.find(DB_NAME)
+        assert path is not None
+        return load_file(path)
+
+    return kb.memo("vulns.db", _load)
+
+
+def data_source(kb: KnowledgeBase) -> list[DataSource]:
+    """How current the vulnerability data is: shown in every report so stale data never looks safe."""
+    try:
+        db = load_db(kb)
+    except KnowledgeError as exc:
+        return [DataSource(name="Android vulnerabilities", note=f"unavailable: {exc}")]
+    month = db.covers_until.strftime("%Y-%m")
+    updated = kb.is_updated(DB_NAME)
+    note = (
+        f"updated copy from `howsafe kb update`; data up to {month}"
+        if updated
+        else f"bulletins up to {month}; run `howsafe kb update` for later ones"
+    )
+    return [
+        DataSource(
+            name="Android vulnerabilities",
+            version=db.generated or None,
+            covers_until=db.covers_until.isoformat(),
+            licence=db.licence or None,
+            note=note,
+        )
+    ]

@@ -1,0 +1,215 @@
+"""Which known vulnerabilities are still open on a device, and how far behind it is.
+
+Rules (each one tested in tests/vulns/test_match.py):
+
+* an entry is open when its patch level is later than the device's SPL; SPLs compare as dates, so
+  a ``-05`` SPL includes that month's ``-01`` fixes, and ``2016-04-02`` sits between them;
+* an entry with release tokens applies only to the releases it lists (howsafe.vulns.versions);
+* Pixel/Nexus bulletin entries apply only to Google devices;
+* SoC vendor entries (Qualcomm, MediaTek, NVIDIA ...) apply when the device's SoC vendor is that
+  vendor; when the SoC vendor is unknown they are "possibly affected"; when it is another vendor
+  they do not apply. Phone-maker entries (HTC, LG ...) apply to that brand only. Part-maker entries
+  (Broadcom Wi-Fi, Synaptics touch ...) are "possibly affected": no property says which parts a
+  phone has;
+* a CVE listed several times counts once, with the worst severity among the rows that apply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from howsafe.model import Severity, Snapshot
+from howsafe.vulns.db import VulnDB
+from howsafe.vulns.model import Assessment, DeviceFacts, MatchStatus, OpenVuln, VendorRole, VulnEntry
+from howsafe.vulns.versions import normalise_release, versions_match
+
+SOC_VENDORS = ("Qualcomm", "MediaTek", "NVIDIA", "Samsung LSI", "HiSilicon", "Unisoc", "Google Tensor")
+OEM_VENDORS = {"HTC": ("htc",), "LG": ("lge", "lg"), "Motorola": ("motorola",), "Huawei": ("huawei", "honor")}
+
+# (pattern on a lower-cased property value, SoC vendor). Sources: the values phones report in
+# ro.soc.manufacturer, ro.hardware, ro.board.platform and ro.soc.model.
+_SOC_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"^(qti|qualcomm|qcom)$", "Qualcomm"),
+    (r"^(msm|apq|sdm|sm|qcm|qcs)\d", "Qualcomm"),
+    (
+        r"^(kona|lahaina|taro|kalama|pineapple|sun|lito|bengal|holi|trinket|atoll|parrot|crow|blair)$",
+        "Qualcomm",
+    ),
+    (r"^(mediatek|mtk)$", "MediaTek"),
+    (r"^mt\d{4}", "MediaTek"),
+    (r"^(nvidia|tegra)", "NVIDIA"),
+    (r"^(samsung|exynos|s5e|universal)\d*", "Samsung LSI"),
+    (r"^(hisilicon|kirin|hi\d{4})", "HiSilicon"),
+    (r"^(unisoc|spreadtrum|sprd|ums\d|sc\d{4}|t\d{3}$)", "Unisoc"),
+    (r"^(google|tensor|gs\d{3}|zuma|zumapro)$", "Google Tensor"),
+)
+_SOC_KEYS = (
+    "ro.soc.manufacturer",
+    "ro.soc.model",
+    "ro.hardware",
+    "ro.board.platform",
+    "ro.hardware.chipname",
+)
+
+
+def soc_vendor_of(snapshot: Snapshot) -> tuple[str | None, str | None]:
+    """(vendor, evidence) from the device's SoC properties; (None, None) when nothing says."""
+    d = snapshot.device
+    candidates: list[tuple[str, str | None]] = [
+        ("ro.soc.manufacturer", d.soc_manufacturer),
+        ("ro.soc.model", d.soc_model),
+        ("ro.hardware", d.hardware),
+    ]
+    candidates += [(k, snapshot.properties.get(k)) for k in _SOC_KEYS]
+    for key, value in candidates:
+        if not value:
+            continue
+        low = value.strip().lower()
+        for pattern, vendor in _SOC_PATTERNS:
+            if re.match(pattern, low):
+                return vendor, f"{key}={value.strip()}"
+    return None, None
+
+
+def facts_of(snapshot: Snapshot) -> DeviceFacts:
+    d = snapshot.device
+    vendor, evidence = soc_vendor_of(snapshot)
+    return DeviceFacts(
+        release=normalise_release(d.android_release, d.sdk),
+        sdk=d.sdk,
+        spl=d.security_patch,
+        brand=d.brand,
+        manufacturer=d.manufacturer,
+        soc_vendor=vendor,
+        soc_evidence=evidence,
+    )
+
+
+def vendor_role(vendor: str) -> VendorRole:
+    if vendor in ("Qualcomm", "MediaTek", "NVIDIA", "Unisoc"):
+        return VendorRole.SOC
+    if vendor in OEM_VENDORS:
+        return VendorRole.OEM
+    return VendorRole.PART
+
+
+def is_google(facts: DeviceFacts) -> bool:
+    names = {(facts.brand or "").lower(), (facts.manufacturer or "").lower()}
+    return "google" in names
+
+
+def applies(entry: VulnEntry, facts: DeviceFacts) -> tuple[MatchStatus, str] | None:
+    """Whether ``entry`` concerns this device (ignoring the SPL), and why; None when it does not."""
+    if facts.spl is not None and entry.spl <= facts.spl:
+        return None
+    if entry.pixel_only and not is_google(facts):
+        return None
+    if entry.versions is not None and (
+        facts.release is None or not versions_match(entry.versions, facts.release)
+    ):
+        return None
+    if entry.vendor is None:
+        return MatchStatus.AFFECTED, ""
+    role = vendor_role(entry.vendor)
+    if role is VendorRole.SOC:
+        if facts.soc_vendor is None:
+            return MatchStatus.POSSIBLE, f"{entry.vendor} component; this device's SoC vendor is unknown"
+        if facts.soc_vendor != entry.vendor:
+            return None
+        return MatchStatus.AFFECTED, f"{entry.vendor} SoC ({facts.soc_evidence})"
+    if role is VendorRole.OEM:
+        names = {(facts.brand or "").lower(), (facts.manufacturer or "").lower()}
+        if names & set(OEM_VENDORS[entry.vendor]):
+            return MatchStatus.AFFECTED, f"{entry.vendor} device"
+        return None
+    return MatchStatus.POSSIBLE, f"{entry.vendor} part; no property shows whether this device has it"
+
+
+def months_between(earlier: dt.date, later: dt.date) -> int:
+    return max(0, (later.year * 12 + later.month) - (earlier.year * 12 + earlier.month))
+
+
+def bulletins_behind(spl: dt.date, today: dt.date) -> int:
+    """Monthly bulletins published after the device's patch level, up to ``today``.
+
+    Google has published one Android Security Bulletin every month since August 2015, so the
+    calendar is the months whose ``-01`` level is later than the SPL. A ``-01`` SPL is also missing
+    the ``-05`` half of its own month, which is counted as a (partial) bulletin too.
+    """
+    if spl > today:
+        return 0
+    behind = months_between(spl, today)
+    if spl.day < 5:
+        behind += 1
+    return behind
+
+
+def _worse(a: OpenVuln, b: OpenVuln) -> OpenVuln:
+    """Keep the row that makes the CVE worse: affected over possible, then higher severity."""
+    ka = (a.status is MatchStatus.AFFECTED, a.entry.severity.rank, -a.entry.spl.toordinal())
+    kb = (b.status is MatchStatus.AFFECTED, b.entry.severity.rank, -b.entry.spl.toordinal())
+    return a if ka >= kb else b
+
+
+def open_vulns(db: VulnDB, facts: DeviceFacts) -> list[OpenVuln]:
+    """Open CVEs, one per CVE, worst first (severity, then newest fix)."""
+    if facts.spl is None:
+        return []
+    best: dict[str, OpenVuln] = {}
+    for entry in db.after(facts.spl):
+        res = applies(entry, facts)
+        if res is None:
+            continue
+        ov = OpenVuln(entry=entry, status=res[0], reason=res[1])
+        prev = best.get(entry.cve)
+        best[entry.cve] = ov if prev is None else _worse(prev, ov)
+    return sorted(
+        best.values(), key=lambda v: (-v.entry.severity.rank, -v.entry.spl.toordinal(), v.entry.cve)
+    )
+
+
+def count_by_severity(vulns: Iterable[OpenVuln]) -> dict[str, int]:
+    counts = Counter(v.entry.severity.value for v in vulns)
+    return {s.value: counts[s.value] for s in sorted(Severity, key=lambda s: -s.rank) if counts[s.value]}
+
+
+def assess(db: VulnDB, snapshot: Snapshot, today: dt.date) -> Assessment:
+    """Open vulnerabilities of ``snapshot`` and how far behind it is, as of ``today``."""
+    facts = facts_of(snapshot)
+    found = open_vulns(db, facts) if facts.spl is not None else []
+    return Assessment(
+        device=facts,
+        open=tuple(found),
+        covers_until=db.covers_until,
+        bulletins_behind=bulletins_behind(facts.spl, today) if facts.spl else 0,
+        days_behind=max(0, (today - facts.spl).days) if facts.spl else None,
+        counts=count_by_severity(v for v in found if v.status is MatchStatus.AFFECTED),
+    )
+
+
+def one_line(a: Assessment) -> str:
+    """'37 critical and 212 high vulnerabilities published after your last update, 412 days behind'."""
+    parts = [f"{n} {sev}" for sev, n in a.counts.items() if sev in ("critical", "high")]
+    others = sum(n for sev, n in a.counts.items() if sev not in ("critical", "high"))
+    if others:
+        parts.append(f"{others} lower-severity")
+    if parts:
+        head = (", ".join(parts[:-1]) + " and " + parts[-1]) if len(parts) > 1 else parts[0]
+        text = f"{head} vulnerabilities published after your last update"
+    elif a.device.spl is not None and a.device.spl >= a.covers_until:
+        text = (
+            f"the vulnerability data (up to {a.covers_until:%Y-%m}) is older than this patch level: "
+            "run `howsafe kb update` to check this phone"
+        )
+    elif a.device.spl is None:
+        text = "open vulnerabilities cannot be told without a security patch level"
+    else:
+        text = "no known vulnerability in the database is open on this device"
+    if a.possible:
+        text += f" (plus {len(a.possible)} possibly affecting it, depending on its parts)"
+    if a.days_behind is not None:
+        text += f", {a.days_behind} days behind"
+    return text

@@ -1,0 +1,114 @@
+"""Typed records of the vulnerability knowledge: one affected clause per bulletin row, and matches.
+
+A bulletin row says "CVE X, fixed at security patch level Y, affects releases Z, in component C".
+The same CVE may appear in several rows (one per severity/type/version split, or again in a Pixel
+bulletin); matching keeps those rows apart and deduplicates per CVE at the end, keeping the worst
+severity that applies to the device.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from howsafe.model import Severity
+
+
+class ComponentKind(StrEnum):
+    """Coarse component groups used to summarise open CVEs."""
+
+    FRAMEWORK = "framework"
+    MEDIA = "media"
+    SYSTEM = "system"
+    KERNEL = "kernel"
+    VENDOR = "vendor"
+
+
+class VendorRole(StrEnum):
+    """How a vendor component relates to a device, which decides how it is matched.
+
+    SOC: chip vendors (Qualcomm, MediaTek, NVIDIA ...) matched against the device's SoC.
+    OEM: phone makers (HTC, LG ...) matched against brand/manufacturer.
+    PART: component makers (Broadcom Wi-Fi, Synaptics touch ...) that no property reveals.
+    """
+
+    SOC = "soc"
+    OEM = "oem"
+    PART = "part"
+
+
+@dataclass(frozen=True, slots=True)
+class VulnEntry:
+    """One affected clause: a CVE fixed at ``spl`` for the listed releases (None = every release)."""
+
+    cve: str
+    bulletin: str  # "2018-06-01" (Android) or "pixel/2018-06-01"
+    spl: dt.date
+    severity: Severity
+    type: str  # RCE, EoP, ID, DoS, or "" when the bulletin does not say
+    kind: ComponentKind
+    component: str
+    vendor: str | None = None
+    versions: tuple[str, ...] | None = None  # version tokens (see howsafe.vulns.versions)
+    references: str = ""
+    fixes: tuple[str, ...] = ()
+    pixel_only: bool = False
+    aliases: tuple[str, ...] = ()
+    name: str | None = None  # a well-known name such as "StageFright"
+
+    @property
+    def url(self) -> str:
+        """Public page of the bulletin that lists this entry."""
+        if self.bulletin.startswith("osv:"):
+            return f"https://osv.dev/vulnerability/{self.bulletin[4:]}"
+        if self.bulletin.startswith("pixel/"):
+            return f"https://source.android.com/security/bulletin/pixel/{self.bulletin[6:]}"
+        return f"https://source.android.com/security/bulletin/{self.bulletin}"
+
+
+class MatchStatus(StrEnum):
+    AFFECTED = "affected"
+    POSSIBLE = "possibly affected"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenVuln:
+    """A CVE still open on a device, with the entry (worst applicable row) that makes it so."""
+
+    entry: VulnEntry
+    status: MatchStatus
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class DeviceFacts:
+    """What matching needs from a Snapshot: normalised, so the matcher never parses properties."""
+
+    release: str | None
+    sdk: int | None
+    spl: dt.date | None
+    brand: str | None = None
+    manufacturer: str | None = None
+    soc_vendor: str | None = None  # canonical SoC vendor name when known
+    soc_evidence: str | None = None  # e.g. "ro.hardware=qcom"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """All open vulnerabilities of one device against one database."""
+
+    device: DeviceFacts
+    open: tuple[OpenVuln, ...]
+    covers_until: dt.date
+    bulletins_behind: int
+    days_behind: int | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def affected(self) -> tuple[OpenVuln, ...]:
+        return tuple(v for v in self.open if v.status is MatchStatus.AFFECTED)
+
+    @property
+    def possible(self) -> tuple[OpenVuln, ...]:
+        return tuple(v for v in self.open if v.status is MatchStatus.POSSIBLE)
