@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DATA, FIXTURES
 
+from conftest import DATA, FIXTURES
 from howsafe.cli import main
 
 

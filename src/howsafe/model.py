@@ -11,7 +11,7 @@ Nothing in here judges; it only describes.
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,7 +29,7 @@ class _Frozen(BaseModel):
 # ----------------------------------------------------------------------------------------------
 
 
-class SourceKind(str, Enum):
+class SourceKind(StrEnum):
     """Where a snapshot came from; checks may weigh runtime evidence differently from static dumps."""
 
     ADB = "adb"
@@ -182,7 +182,7 @@ class Snapshot(_Frozen):
 # ----------------------------------------------------------------------------------------------
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     INFO = "info"
     LOW = "low"
     MEDIUM = "medium"
@@ -203,17 +203,17 @@ _SEVERITY_RANK = {
 }
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """Explicit result of a check (after OpenSSF scorecard's finding outcomes)."""
 
     FAIL = "fail"
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - an outcome, not a password
     NOT_AVAILABLE = "not_available"
     NOT_APPLICABLE = "not_applicable"
     ERROR = "error"
 
 
-class Area(str, Enum):
+class Area(StrEnum):
     UPDATES = "updates"
     INTEGRITY = "integrity"
     VENDOR = "vendor"
@@ -252,7 +252,7 @@ class Finding(_Frozen):
 # ----------------------------------------------------------------------------------------------
 
 
-class Grade(str, Enum):
+class Grade(StrEnum):
     """Letter grade per area and overall; UNKNOWN when too little was checked to say."""
 
     A = "A"

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DATA
 
+from conftest import DATA
 from howsafe.cli import main
 from howsafe.iocs.update import parse_index, update
 

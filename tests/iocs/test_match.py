@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import DATA, DEVICES
 
+from conftest import DATA, DEVICES
 from howsafe.checks.base import AuditContext
 from howsafe.checks.compromise import IocCheck
 from howsafe.iocs import IocType, build_set, load_indicator_set
@@ -30,7 +30,7 @@ def _ctx(snapshot: Snapshot, iset, network=None) -> AuditContext:  # type: ignor
 
 
 def _planted(snapshot: Snapshot, iset) -> Snapshot:  # type: ignore[no-untyped-def]
-    app_id = next(iter(i.value for c in ("WyrmSpy_DragonEgg",) for i in _all(iset, IocType.APP_ID) if i.collection == c))
+    app_id = next(i.value for i in _all(iset, IocType.APP_ID) if i.collection == "WyrmSpy_DragonEgg")
     cert = next(i.value for i in _all(iset, IocType.APP_CERT_SHA256))
     packages = (*(snapshot.packages or ()),
                 Package(id=app_id, installer=None, apk_paths=(f"/data/app/{app_id}-1/base.apk",)),

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DATA
 
+from conftest import DATA
 from howsafe.iocs import IocType, build_set
 from howsafe.iocs.stix import PatternError, parse_pattern, read_bundle
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
@@ -70,7 +70,7 @@ class CheckDef:
         title: str | None = None,
         remediation: str | None = None,
         references: Sequence[str] = (),
-        confidence: str = "high",
+        confidence: Literal["high", "medium", "low"] = "high",
         tags: Sequence[str] = (),
     ) -> Finding:
         """Build a Finding carrying this definition's prose; ``subject`` makes the id unique."""
@@ -91,7 +91,7 @@ class CheckDef:
             evidence=tuple(evidence),
             remediation=self.remediation if remediation is None else remediation,
             references=tuple(self.references) + tuple(r for r in references if r not in self.references),
-            confidence=confidence,  # type: ignore[arg-type]
+            confidence=confidence,
             tags=tuple(tags),
         )
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class IocType(str, Enum):
+class IocType(StrEnum):
     """Observable kinds, named after the STIX2 object paths MVT's bundles use."""
 
     APP_ID = "app:id"
