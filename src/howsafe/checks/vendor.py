@@ -259,10 +259,15 @@ def vendor_flows_section(ctx: AuditContext) -> Section | None:
             h.info.role,
             ", ".join(h.info.data),
             ", ".join(h.info.domains[:4]) + (" ..." if len(h.info.domains) > 4 else ""),
-            h.info.hosted or ", ".join(h.info.jurisdiction),
         )
         for h in active[:MAX_SECTION_ROWS]
     )
+    # Hosting is a per-vendor fact: one row per vendor instead of repeating it on every package.
+    hosting: dict[str, str] = {}
+    for h in active:
+        where = h.info.hosted or ", ".join(h.info.jurisdiction)
+        if where and h.info.vendor not in hosting:
+            hosting[h.info.vendor] = where
     counts: dict[str, int] = {}
     for h in active:
         counts[h.info.role] = counts.get(h.info.role, 0) + 1
@@ -275,8 +280,13 @@ def vendor_flows_section(ctx: AuditContext) -> Section | None:
         tables=(
             Table(
                 title="Packages",
-                columns=("Package", "Vendor", "Role", "Data", "Endpoints", "Hosted"),
+                columns=("Package", "Vendor", "Role", "Data", "Endpoints"),
                 rows=rows,
+            ),
+            Table(
+                title="Where each vendor keeps the data",
+                columns=("Vendor", "Hosted"),
+                rows=tuple(sorted(hosting.items())),
             ),
         ),
     )

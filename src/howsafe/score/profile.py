@@ -29,6 +29,7 @@ class Profile:
     tag_weights: dict[str, float] = field(default_factory=dict)
     grade_text: dict[str, str] = field(default_factory=dict)
     fail_threshold: Severity = Severity.MEDIUM
+    severity_cap: dict[Severity, float] = field(default_factory=dict)
 
     def weight_for_tags(self, tags: tuple[str, ...]) -> float:
         """Largest multiplier among the finding's tags (1.0 when none is listed)."""
@@ -56,6 +57,7 @@ def load_profile(profile_id: str) -> Profile:
             tag_weights={k: float(v) for k, v in raw.get("tag_weights", {}).items()},
             grade_text=dict(raw.get("grade_text", {})),
             fail_threshold=Severity(raw.get("fail_threshold", "medium")),
+            severity_cap={Severity(k): float(v) for k, v in raw.get("severity_cap", {}).items()},
         )
     except (KeyError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise KnowledgeError(f"profile {path.name} is invalid: {exc}") from exc

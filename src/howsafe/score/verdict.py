@@ -4,7 +4,9 @@ Each area starts at 100 and loses ``severity_penalty × tag weight`` per failed 
 diminishing returns so that 200 low findings do not outweigh one critical one). An area in which
 nothing could be checked is graded ``?`` rather than assumed safe. The overall score is the
 profile-weighted mean of the area scores, capped a little above the worst heavily-weighted area:
-one broken area (an unlocked bootloader, spyware) cannot be averaged away.
+one broken area (an unlocked bootloader, spyware) cannot be averaged away. Finally each profile
+caps the overall score by the worst severity it failed (``severity_cap``): for an at-risk owner a
+single high-severity problem keeps the phone out of the top grades, and the explanation says so.
 """
 
 from __future__ import annotations
@@ -103,6 +105,12 @@ def verdict_for(findings: Sequence[Finding], profile: Profile) -> Verdict:
         heavy = [a for a in scored if profile.area_weights.get(a.area, 1.0) >= 1.0]
         if heavy:
             overall = min(overall, min(a.score or 0.0 for a in heavy) + 25.0)
+    cap_reason: Finding | None = None
+    if overall is not None:
+        for f in findings:
+            cap = profile.severity_cap.get(f.severity)
+            if f.outcome is Outcome.FAIL and f.confidence != "low" and cap is not None and overall > cap:
+                overall, cap_reason = cap, f
         overall = round(overall, 1)
     grade = grade_for(overall)
     phrase = profile.grade_text.get(grade.value, _DEFAULT_GRADE_TEXT[grade.value])
@@ -112,6 +120,11 @@ def verdict_for(findings: Sequence[Finding], profile: Profile) -> Verdict:
     parts: list[str] = []
     if weak:
         parts.append("Weakest: " + "; ".join(f"{area_label(a.area)} ({a.summary})" for a in weak[:3]) + ".")
+    if cap_reason is not None:
+        parts.append(
+            f"Held at grade {grade.value} for this profile by a {cap_reason.severity.value}-severity problem: "
+            f"{cap_reason.title}."
+        )
     if unknown:
         parts.append("Not judged for lack of data: " + ", ".join(area_label(a.area) for a in unknown) + ".")
     return Verdict(

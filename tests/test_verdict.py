@@ -1,0 +1,43 @@
+"""The verdict: profile caps, explanations, and 'not judged' rather than 'safe' without data."""
+
+from __future__ import annotations
+
+from howsafe.model import Area, Finding, Grade, Outcome, Severity
+from howsafe.score import load_profile, verdict_for
+
+
+def _f(fid: str, area: Area, sev: Severity, outcome: Outcome = Outcome.FAIL, conf: str = "high") -> Finding:
+    return Finding(id=fid, check=fid, area=area, title=f"title {fid}", severity=sev, outcome=outcome,
+                   remediation=f"fix {fid}", confidence=conf)  # type: ignore[arg-type]
+
+
+PASSES = [_f(f"p{a.value}", a, Severity.INFO, Outcome.PASS) for a in Area]
+
+
+def test_one_high_problem_caps_the_grade_harder_for_riskier_profiles() -> None:
+    findings = [*PASSES, _f("spl", Area.UPDATES, Severity.HIGH)]
+    grades = {p: verdict_for(findings, load_profile(p)).grade for p in ("everyday", "at-risk", "government")}
+    assert grades == {"everyday": Grade.C, "at-risk": Grade.D, "government": Grade.E}
+    v = verdict_for(findings, load_profile("at-risk"))
+    assert "title spl" in v.explanation and "high-severity" in v.explanation
+
+
+def test_low_confidence_findings_do_not_cap() -> None:
+    findings = [*PASSES, _f("maybe", Area.APPS, Severity.HIGH, conf="low")]
+    assert verdict_for(findings, load_profile("everyday")).grade in (Grade.A, Grade.B)
+
+
+def test_areas_without_evidence_are_unknown_not_safe() -> None:
+    v = verdict_for([_f("u", Area.UPDATES, Severity.INFO, Outcome.PASS)], load_profile("everyday"))
+    by_area = {a.area: a for a in v.areas}
+    assert by_area[Area.UPDATES].grade is Grade.A
+    assert by_area[Area.COMPROMISE].grade is Grade.UNKNOWN
+    assert "signs of compromise" in v.explanation
+    assert verdict_for([], load_profile("everyday")).grade is Grade.UNKNOWN
+
+
+def test_top_actions_group_by_remediation_and_rank_by_risk() -> None:
+    findings = [*PASSES, _f("a", Area.APPS, Severity.LOW), _f("b", Area.UPDATES, Severity.CRITICAL),
+                _f("c", Area.UPDATES, Severity.MEDIUM)]
+    actions = verdict_for(findings, load_profile("everyday")).top_actions
+    assert [a.finding_ids for a in actions] == [("b",), ("c",), ("a",)]
