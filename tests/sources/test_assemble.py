@@ -115,3 +115,18 @@ def test_dumpsys_package_alone_lists_packages() -> None:
     assert flashlight is not None
     assert flashlight.apk_paths == ("/data/app/~~Xk3cQ1-bbDfK3aQw==/com.example.flashlight-Vb8qkA2n2E1w==",)
     assert flashlight.first_install == dt.datetime(2024, 5, 1, 10, 11, 13)  # zone unknown: kept as shown
+
+
+def test_packages_removed_for_the_user_are_marked_not_installed() -> None:
+    from howsafe.model import SourceInfo, SourceKind
+    from howsafe.sources.assemble import snapshot_from_outputs
+
+    outputs = {
+        "getprop": "[ro.product.brand]: [Redmi]\n[ro.build.version.release]: [13]\n",
+        "packages": "package:com.miui.analytics\npackage:com.miui.home\n",
+        "packages_installed": "package:com.miui.home\n",
+    }
+    snap = snapshot_from_outputs(outputs, source=SourceInfo(kind=SourceKind.ADB, location="adb:x"))
+    analytics, home = snap.package("com.miui.analytics"), snap.package("com.miui.home")
+    assert analytics is not None and analytics.installed is False and analytics.enabled is False
+    assert home is not None and home.installed is True

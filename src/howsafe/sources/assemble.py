@@ -13,6 +13,8 @@ Canonical keys (all optional; a missing key becomes an entry in ``Snapshot.missi
 ``packages_system``       ``pm list packages -s`` (marks system apps, others not)
 ``packages_third_party``  ``pm list packages -3`` (marks user apps, others system;
                           ``packages_thirdparty`` is accepted too)
+``packages_installed``    plain ``pm list packages`` (without ``-u``: those missing from it were
+                          uninstalled for the user and are marked installed=False, enabled=False)
 ``settings_global``       ``settings list global`` (same for ``_secure`` / ``_system``)
 ``dumpsys_package``       ``dumpsys package``
 ``dumpsys``               full ``dumpsys``: split into services, used where no
@@ -87,6 +89,7 @@ def _build_packages(
     system: set[str] | None,
     thirdparty: set[str] | None,
     tz: dt.tzinfo | None,
+    installed: set[str] | None = None,
 ) -> tuple[Package, ...] | None:
     if listed is None and dumped is None:
         return None
@@ -110,6 +113,13 @@ def _build_packages(
         enabled: bool | None = ds.enabled if ds else None
         if disabled is not None:
             enabled = pkg_id not in disabled
+        # `pm list packages -u` also lists apps removed for the user (pm uninstall --user 0, the
+        # usual debloat); the plain list does not. Absent from it means: kept on /system, not active.
+        is_installed: bool | None = ds.installed if ds else None
+        if installed is not None:
+            is_installed = pkg_id in installed
+            if not is_installed:
+                enabled = False
         version_code = ds.version_code if ds and ds.version_code is not None else None
         if version_code is None and pm is not None:
             version_code = pm.version_code
@@ -122,6 +132,7 @@ def _build_packages(
                 uid=(pm.uid if pm and pm.uid is not None else (ds.uid if ds else None)),
                 system=is_system,
                 enabled=enabled,
+                installed=is_installed,
                 first_install=_with_tz(ds.first_install, tz) if ds else None,
                 last_update=_with_tz(ds.last_update, tz) if ds else None,
                 apk_paths=paths,
@@ -205,6 +216,7 @@ def snapshot_from_outputs(outputs: Mapping[str, str], *, source: SourceInfo, red
         system=_id_set(_get(outputs, "packages_system")),
         thirdparty=_id_set(_get(outputs, "packages_third_party") or _get(outputs, "packages_thirdparty")),
         tz=_device_tz(props),
+        installed=_id_set(_get(outputs, "packages_installed")),
     )
 
     secure = settings.get("secure", {})
