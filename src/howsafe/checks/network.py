@@ -1,0 +1,307 @@
+"""Network checks: what the phone's traffic shows (from ``ctx.network``, a NetworkReport).
+
+Without a capture every check says ``not_available``. Owners, purposes and opt-outs come from the
+domain knowledge (``kb/data/domains``); countries are IP *registration* countries (iptocc).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from howsafe.checks.base import AuditContext, load_def
+from howsafe.checks.registry import register
+from howsafe.engine import register_section
+from howsafe.model import Evidence, Finding, Outcome, Section, Severity
+from howsafe.net.attribution import DomainKnowledge
+from howsafe.net.model import Host, NetworkReport
+from howsafe.net.section import human_bytes, network_section
+
+PHONE_VENDORS = ("Xiaomi", "Samsung", "Huawei", "Oppo", "OnePlus", "Vivo", "Honor", "Google", "Apple")
+DATA_PURPOSES = ("telemetry", "analytics", "ads")
+TRACKER_PURPOSES = ("analytics", "ads")
+MAX_EVIDENCE = 25
+
+
+def _src(report: NetworkReport) -> str:
+    return ", ".join(f.file.rsplit("/", 1)[-1] for f in report.files)
+
+
+def _host_ev(h: Host, source: str) -> Evidence:
+    where = ", ".join(h.countries) or "unknown country"
+    if h.flows:
+        value = f"{human_bytes(h.bytes_up)} sent, {human_bytes(h.bytes_down)} received, registered in {where}"
+    else:
+        value = f"looked up {h.dns_queries}x" + (f", blocked {h.blocked}x" if h.blocked else "")
+    if h.apps:
+        value += "; apps: " + ", ".join(a.display for a in h.apps[:5])
+    return Evidence(kind="host", key=h.name, value=value, source=source)
+
+
+def _used(h: Host) -> bool:
+    """Data reached the host (a flow), or a DNS log shows an unblocked lookup."""
+    return h.flows > 0 or h.dns_queries > h.blocked
+
+
+@register
+class VendorTelemetryCheck:
+    id = "network.vendor_telemetry"
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d = load_def(self.id)
+        net = ctx.network
+        if net is None:
+            return [d.not_available("no traffic capture or DNS log was given (--capture)")]
+        know = DomainKnowledge.for_kb(ctx.kb)
+        by_owner: dict[str, list[Host]] = {}
+        for h in net.hosts:
+            if h.owner in PHONE_VENDORS and h.purpose in DATA_PURPOSES and _used(h):
+                by_owner.setdefault(h.owner, []).append(h)
+        if not by_owner:
+            return [
+                d.finding(
+                    Outcome.PASS, summary="No vendor telemetry, analytics or ad endpoints in the traffic."
+                )
+            ]
+        out: list[Finding] = []
+        for owner, hosts in sorted(by_owner.items()):
+            hosts.sort(key=lambda h: -h.bytes_up)
+            purposes = sorted({h.purpose for h in hosts if h.purpose})
+            optouts = [o for p in purposes if (o := know.optout(owner, p))]
+            sent = sum(h.bytes_up for h in hosts)
+            summary = (
+                f"{owner} {'/'.join(purposes)} endpoints were contacted: {len(hosts)} hosts, "
+                f"{human_bytes(sent)} sent. "
+            )
+            if optouts:
+                summary += "The opt-out that should have stopped it: " + " | ".join(dict.fromkeys(optouts))
+            tags = ["telemetry"] + (["ads"] if "ads" in purposes else [])
+            out.append(
+                d.finding(
+                    Outcome.FAIL,
+                    subject=owner.lower(),
+                    title=f"{owner} telemetry observed in the traffic",
+                    summary=summary,
+                    evidence=[_host_ev(h, _src(net)) for h in hosts[:MAX_EVIDENCE]],
+                    remediation=("Opt-out: " + "; ".join(dict.fromkeys(optouts)) + ". " + d.remediation)
+                    if optouts
+                    else None,
+                    tags=tags,
+                )
+            )
+        return out
+
+
+@register
+class JurisdictionCheck:
+    id = "network.jurisdiction"
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d = load_def(self.id)
+        net = ctx.network
+        if net is None:
+            return [d.not_available("no traffic capture was given (--capture)")]
+        if not net.by_country:
+            return [d.not_available("the inputs carry no byte counts (DNS logs only)")]
+        know = DomainKnowledge.for_kb(ctx.kb)
+        out: list[Finding] = []
+        quiet: list[str] = []
+        for row in net.by_country:
+            if row.bytes_up == 0:
+                continue
+            sev = Severity(know.country_severity(row.key))
+            if sev is Severity.INFO:
+                quiet.append(f"{row.key} ({human_bytes(row.bytes_up)} sent)")
+                continue
+            hosts = [h for h in net.hosts if row.key in h.countries and h.flows]
+            hosts.sort(key=lambda h: -h.bytes_up)
+            why = know.countries.get(row.key, {}).get("why", "")
+            out.append(
+                d.finding(
+                    Outcome.FAIL,
+                    subject=row.key,
+                    severity=sev,
+                    title=f"Data sent to servers registered in {know.country_name(row.key)}",
+                    summary=(
+                        f"{human_bytes(row.bytes_up)} sent to and {human_bytes(row.bytes_down)} "
+                        "received from "
+                        f"{len(hosts)} hosts whose IP is registered in {row.key} ({row.flows} flows). {why}"
+                    ),
+                    evidence=[_host_ev(h, _src(net)) for h in hosts[:MAX_EVIDENCE]],
+                    tags=[f"jurisdiction:{row.key}"],
+                    confidence="medium",
+                )
+            )
+        if not out:
+            out.append(
+                d.finding(
+                    Outcome.PASS,
+                    summary="Data went only to " + ", ".join(quiet) + "."
+                    if quiet
+                    else "No data sent to internet servers.",
+                )
+            )
+        return out
+
+
+@register
+class TrackersCheck:
+    id = "network.trackers"
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d = load_def(self.id)
+        net = ctx.network
+        if net is None:
+            return [d.not_available("no traffic capture or DNS log was given (--capture)")]
+        groups: dict[str, list[Host]] = {}
+        for h in net.hosts:
+            if not _used(h):
+                continue
+            if h.tracker or (h.purpose in TRACKER_PURPOSES and h.owner not in PHONE_VENDORS):
+                groups.setdefault(h.tracker or h.owner or h.name, []).append(h)
+        if not groups:
+            return [d.finding(Outcome.PASS, summary="No known tracker or ad-network host in the traffic.")]
+        out: list[Finding] = []
+        for name, hosts in sorted(groups.items()):
+            apps = sorted({a.display for h in hosts for a in h.apps})
+            sent = sum(h.bytes_up for h in hosts)
+            summary = f"{name}: {len(hosts)} hosts, {human_bytes(sent)} sent"
+            summary += (
+                f", contacted by {', '.join(apps)}." if apps else " (the input does not say which app)."
+            )
+            tags = ["tracker"] + (["ads"] if any(h.purpose == "ads" for h in hosts) else [])
+            out.append(
+                d.finding(
+                    Outcome.FAIL,
+                    subject=name.lower().replace(" ", "-"),
+                    title=f"Tracker contacted: {name}",
+                    summary=summary,
+                    evidence=[_host_ev(h, _src(net)) for h in hosts[:MAX_EVIDENCE]],
+                    tags=tags,
+                )
+            )
+        return out
+
+
+@register
+class HardcodedIpCheck:
+    id = "network.hardcoded_ips"
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d = load_def(self.id)
+        net = ctx.network
+        if net is None or not any(f.flows for f in net.files):
+            return [d.not_available("no packet capture or connection log was given (--capture)")]
+        hosts = [h for h in net.hosts if h.named_by == "ip" and h.flows]
+        if not hosts:
+            return [
+                d.finding(Outcome.PASS, summary="Every connection was to a host named by DNS, TLS or HTTP.")
+            ]
+        hosts.sort(key=lambda h: -h.bytes_total)
+        ev = [
+            Evidence(
+                kind="ip",
+                key=h.name,
+                value=(
+                    f"ports {', '.join(map(str, h.ports))}; "
+                    f"registered in {', '.join(h.countries) or 'unknown'}; "
+                    f"{human_bytes(h.bytes_up)} sent, {human_bytes(h.bytes_down)} received"
+                    + (f"; apps: {', '.join(a.display for a in h.apps)}" if h.apps else "")
+                ),
+                source=_src(net),
+            )
+            for h in hosts[:MAX_EVIDENCE]
+        ]
+        cn = sorted({c for h in hosts for c in h.countries})
+        return [
+            d.finding(
+                Outcome.FAIL,
+                summary=(
+                    f"{len(hosts)} server IPs were contacted without any DNS lookup, SNI or Host name in the "
+                    f"capture (registered in {', '.join(cn) or 'unknown'}). "
+                    "Either the address is built into an app (Mi Push does this) or the connection "
+                    "was opened before the capture started."
+                ),
+                evidence=ev,
+                tags=[f"jurisdiction:{c}" for c in cn],
+                confidence="medium",
+            )
+        ]
+
+
+@register
+class PlaintextHttpCheck:
+    id = "network.plaintext_http"
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d = load_def(self.id)
+        net = ctx.network
+        if net is None or not any(f.flows for f in net.files):
+            return [d.not_available("no packet capture or connection log was given (--capture)")]
+        hosts = [h for h in net.hosts if h.plaintext_http]
+        if not hosts:
+            return [d.finding(Outcome.PASS, summary="No unencrypted HTTP request carrying data was seen.")]
+        return [
+            d.finding(
+                Outcome.FAIL,
+                summary=(
+                    f"{len(hosts)} hosts received HTTP requests with a body or query string in clear text "
+                    f"({human_bytes(sum(h.http_bytes_up for h in hosts))} sent): anyone on the path can read "
+                    "or change them."
+                ),
+                evidence=[_host_ev(h, _src(net)) for h in hosts[:MAX_EVIDENCE]],
+            )
+        ]
+
+
+@register
+class IotDevicesCheck:
+    id = "network.iot_devices"
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d = load_def(self.id)
+        net = ctx.network
+        if net is None or not any(f.flows for f in net.files):
+            return [d.not_available("no packet capture was given (--capture)")]
+        if not net.iot_devices:
+            return [d.not_applicable("No smart-home (miIO) device in the capture.")]
+        out: list[Finding] = []
+        for dev in net.iot_devices:
+            ev = [
+                Evidence(
+                    kind="device",
+                    key=dev.ip,
+                    value=f"{dev.kind}, mac {dev.mac or '?'}, did {dev.did}",
+                    source=_src(net),
+                )
+            ]
+            ev += [
+                Evidence(kind="cloud", key=c, value="miIO OT cloud (UDP 8053)", source=_src(net))
+                for c in dev.cloud_endpoints
+            ]
+            ev += [Evidence(kind="host", key=x, source=_src(net)) for x in dev.destinations[:MAX_EVIDENCE]]
+            summary = (
+                f"{dev.kind} device {dev.ip} (device id {dev.did}) talks to {len(dev.destinations)} internet "
+                f"destinations registered in {', '.join(dev.countries) or 'unknown'} "
+                f"({human_bytes(dev.bytes_up)} sent)."
+            )
+            sev = None
+            if dev.token_leaked:
+                summary += " Its hello reply reveals the device token: anyone on the LAN can control it."
+                sev = Severity.HIGH
+            out.append(
+                d.finding(
+                    Outcome.FAIL,
+                    subject=dev.ip,
+                    summary=summary,
+                    evidence=ev,
+                    severity=sev,
+                    tags=["cloud"] + [f"jurisdiction:{c}" for c in dev.countries],
+                )
+            )
+        return out
+
+
+@register_section
+def network_report_section(ctx: AuditContext) -> Section | None:
+    """The hosts / countries / apps tables and charts, when a capture was analysed."""
+    return network_section(ctx.network) if ctx.network is not None else None

@@ -1,0 +1,286 @@
+"""Who owns a hostname, what it is for, and where an IP address is registered.
+
+Domain knowledge comes in three layers, each with its own source, merged most-specific-first:
+1. howsafe's own entries (``domains/vendors.toml``),
+2. the vendor lists (NextDNS native tracking: purpose telemetry; v2fly: owner, ``@ads``),
+3. εxodus tracker network signatures (``trackers/exodus_trackers.json``, ODbL), when installed.
+
+Matching is subdomain-aware (``a.b.xiaomi.com`` matches an entry for ``xiaomi.com``) and public
+suffix-aware: the registrable domain is computed with tldextract's bundled suffix snapshot and
+``suffix_list_urls=()`` so it never downloads anything.
+
+IP registration countries come from iptocc (RIR delegation files shipped in the package): that
+is where the address block is *registered*, which is not necessarily where the server stands.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from howsafe.errors import KnowledgeError
+from howsafe.kb import KnowledgeBase
+from howsafe.net.model import Attribution
+
+log = logging.getLogger(__name__)
+
+DOMAINS_DIR = "domains"
+EXODUS_NAMES = ("trackers/exodus_trackers.json",)
+_LIST_FILE = re.compile(r"^(nextdns|v2fly)_([a-z0-9]+)\.txt$")
+_VENDOR_NAMES = {
+    "xiaomi": "Xiaomi",
+    "samsung": "Samsung",
+    "huawei": "Huawei",
+    "apple": "Apple",
+    "oppo": "Oppo",
+    "oneplus": "OnePlus",
+    "vivo": "Vivo",
+    "honor": "Honor",
+}
+_EXODUS_PURPOSE = {
+    "Advertisement": "ads",
+    "Analytics": "analytics",
+    "Crash reporting": "telemetry",
+    "Profiling": "analytics",
+    "Identification": "analytics",
+    "Location": "analytics",
+}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    owner: str | None
+    purpose: str | None
+    source: str
+    whole_suffix: bool = False  # matches subdomains even though the entry is a public suffix
+
+
+@dataclass(frozen=True)
+class _Tracker:
+    name: str
+    pattern: re.Pattern[str]
+    purpose: str | None
+
+
+class DomainKnowledge:
+    """Attribution tables loaded once per KnowledgeBase (see ``for_kb``)."""
+
+    def __init__(
+        self,
+        entries: dict[str, _Entry],
+        trackers: list[_Tracker],
+        optouts: dict[str, dict[str, str]],
+        countries: dict[str, dict[str, str]],
+        default_severity: str,
+        exodus_loaded: bool,
+    ) -> None:
+        self.entries = entries
+        self.trackers = trackers
+        self.optouts = optouts
+        self.countries = countries
+        self.default_severity = default_severity
+        self.exodus_loaded = exodus_loaded
+        self._cache: dict[str, Attribution] = {}
+        import tldextract
+
+        self._extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+        self._psl_cache: dict[str, bool] = {}
+        self._any_tracker: re.Pattern[str] | None = None
+        if trackers:
+            try:
+                self._any_tracker = re.compile("|".join(f"(?:{t.pattern.pattern})" for t in trackers), re.IGNORECASE)
+            except re.error:  # a signature that only works alone: fall back to one by one
+                self._any_tracker = None
+
+    @classmethod
+    def for_kb(cls, kb: KnowledgeBase) -> DomainKnowledge:
+        return kb.memo("net.domains", lambda: load(kb))
+
+    def registrable(self, host: str) -> str:
+        """The registrable domain (eTLD+1) of ``host``; the host itself when it has none."""
+        ext = self._extract(host, include_psl_private_domains=True)
+        if not ext.domain:
+            return host
+        return f"{ext.domain}.{ext.suffix}" if ext.suffix else ext.domain
+
+    def is_public_suffix(self, name: str) -> bool:
+        """True for names under which anyone can register (com, co.uk, github.io, in-addr.arpa)."""
+        hit = self._psl_cache.get(name)
+        if hit is None:
+            hit = self._psl_cache[name] = not self._extract(name, include_psl_private_domains=True).domain
+        return hit
+
+    def attribute(self, host: str) -> Attribution:
+        """Owner, purpose and tracker name of ``host`` (most specific entry per field)."""
+        hit = self._cache.get(host)
+        if hit is not None:
+            return hit
+        owner: str | None = None
+        purpose: str | None = None
+        sources: list[str] = []
+        labels = host.lower().rstrip(".").split(".")
+        for i in range(len(labels)):
+            suffix = ".".join(labels[i:])
+            e = self.entries.get(suffix)
+            if e is None:
+                continue
+            if i > 0 and not e.whole_suffix and self.is_public_suffix(suffix):
+                # github.io, blogspot.com ...: the owner of the suffix does not own its subdomains
+                continue
+            if owner is None and e.owner:
+                owner = e.owner
+                sources.append(e.source)
+            if purpose is None and e.purpose:
+                purpose = e.purpose
+                if e.source not in sources:
+                    sources.append(e.source)
+            if owner and purpose:
+                break
+        tracker: str | None = None
+        if self._any_tracker is not None and self._any_tracker.search(host) is None:
+            candidates: list[_Tracker] = []  # one combined regex rules most hosts out at C speed
+        else:
+            candidates = self.trackers
+        for t in candidates:
+            if t.pattern.search(host):
+                tracker = t.name
+                if purpose is None:
+                    purpose = t.purpose
+                if owner is None:
+                    owner = t.name
+                sources.append("εxodus tracker database (ODbL)")
+                break
+        att = Attribution(owner=owner, purpose=purpose, tracker=tracker, source="; ".join(sources) or None)
+        self._cache[host] = att
+        return att
+
+    def optout(self, owner: str, purpose: str) -> str | None:
+        return self.optouts.get(owner, {}).get(purpose)
+
+    def country_severity(self, cc: str) -> str:
+        return self.countries.get(cc, {}).get("severity", self.default_severity)
+
+    def country_name(self, cc: str) -> str:
+        return self.countries.get(cc, {}).get("name", cc)
+
+
+def _parse_list(path: Path, kind: str, vendor: str, entries: dict[str, _Entry]) -> None:
+    source = "nextdns/native-tracking-domains (MIT)" if kind == "nextdns" else "v2fly/domain-list-community (MIT)"
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line or line.startswith(("include:", "regexp:", "keyword:")):
+            continue
+        parts = line.split()
+        name = parts[0]
+        for prefix in ("full:", "domain:"):
+            if name.startswith(prefix):
+                name = name[len(prefix) :]
+        attrs = set(parts[1:])
+        purpose = "telemetry" if kind == "nextdns" else ("ads" if "@ads" in attrs else None)
+        brand_tld = "." not in name  # e.g. "samsung": the vendor's own top-level domain
+        old = entries.get(name)
+        if old is not None:
+            entries[name] = _Entry(old.owner or vendor, old.purpose or purpose, old.source, old.whole_suffix)
+        else:
+            entries[name] = _Entry(vendor, purpose, f"{source}: {path.name}", brand_tld)
+
+
+def load(kb: KnowledgeBase) -> DomainKnowledge:
+    """Read every domain layer from the knowledge base."""
+    folder = kb.find(DOMAINS_DIR)
+    assert folder is not None
+    try:
+        raw = tomllib.loads((folder / "vendors.toml").read_text(encoding="utf-8"))
+        countries_raw = tomllib.loads((folder / "countries.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise KnowledgeError(f"domain knowledge is missing or invalid: {exc}") from exc
+    entries: dict[str, _Entry] = {}
+    for item in raw.get("domain", []):
+        entries[item["name"]] = _Entry(
+            item.get("owner"), item.get("purpose"), item["source"], bool(item.get("whole_suffix", False))
+        )
+    for path in sorted(folder.glob("*.txt")):
+        m = _LIST_FILE.match(path.name)
+        if m:
+            _parse_list(path, m.group(1), _VENDOR_NAMES.get(m.group(2), m.group(2).title()), entries)
+    optouts = {k: {kk: str(vv) for kk, vv in v.items()} for k, v in raw.get("optout", {}).items()}
+    trackers, loaded = _load_exodus(kb)
+    countries = {k: {kk: str(vv) for kk, vv in v.items()} for k, v in countries_raw.get("country", {}).items()}
+    return DomainKnowledge(entries, trackers, optouts, countries, str(countries_raw.get("default", "info")), loaded)
+
+
+def _load_exodus(kb: KnowledgeBase) -> tuple[list[_Tracker], bool]:
+    for name in EXODUS_NAMES:
+        path = kb.find(name, required=False)
+        if path is None:
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("εxodus tracker file %s unreadable, tracker layer skipped: %s", path, exc)
+            return [], False
+        return parse_exodus(data), True
+    log.info("εxodus tracker file not installed; tracker network signatures skipped")
+    return [], False
+
+
+def parse_exodus(data: object) -> list[_Tracker]:
+    """Network signatures of the εxodus dump (``{"trackers": {id: {...}}}`` or a list)."""
+    items: list[dict[str, object]] = []
+    if isinstance(data, dict):
+        inner = data.get("trackers", data)
+        if isinstance(inner, dict):
+            items = [v for v in inner.values() if isinstance(v, dict)]
+        elif isinstance(inner, list):
+            items = [v for v in inner if isinstance(v, dict)]
+    elif isinstance(data, list):
+        items = [v for v in data if isinstance(v, dict)]
+    out: list[_Tracker] = []
+    for t in items:
+        sig = t.get("network_signature")
+        name = t.get("name")
+        if not isinstance(sig, str) or not sig.strip() or not isinstance(name, str):
+            continue
+        try:
+            pattern = re.compile(sig, re.IGNORECASE)
+        except re.error:
+            continue
+        cats = t.get("categories") or []
+        purpose = None
+        if isinstance(cats, list):
+            for c in cats:
+                if isinstance(c, str) and c in _EXODUS_PURPOSE:
+                    purpose = _EXODUS_PURPOSE[c]
+                    break
+        out.append(_Tracker(name.strip(), pattern, purpose))
+    return out
+
+
+@lru_cache(maxsize=65536)
+def country_of(ip: str) -> str | None:
+    """Registration country of a public IP (iptocc, offline); None for private or special ranges."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    if not addr.is_global:
+        return None
+    import iptocc
+
+    cc = iptocc.country_code(ip)
+    return cc or None
+
+
+def is_local(ip: str) -> bool:
+    """Private, link-local, loopback, multicast or broadcast: not an internet server."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return not addr.is_global or addr.is_multicast or ip == "255.255.255.255"
