@@ -82,3 +82,24 @@ def test_no_collections_means_not_checked_rather_than_clean() -> None:
 def test_mvt_stix2_environment_variable_is_honoured(tmp_path: Path) -> None:
     iset = load_indicator_set(env={"MVT_STIX2": str(IOCS / "cellebrite" / "cellebrite.stix2")})
     assert iset is not None and [c.name for c in iset.collections] == ["Cellebrite"]
+
+
+def test_planted_domain_in_a_real_capture_is_reported_with_the_app(iset) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from conftest import FIXTURES
+    from howsafe.net import analyse_captures
+
+    report = analyse_captures([FIXTURES / "captures" / "pcapdroid.pcapng"], kb=KnowledgeBase.default())
+    clean = IocCheck().run(_ctx(load_path(DEVICE), iset, network=report))
+    assert [f.outcome for f in clean] == [Outcome.PASS] and "network hosts" in clean[0].summary
+
+    domain = next(i.value for i in _all(iset, IocType.DOMAIN) if i.collection == "Predator")
+    victim = next(h for h in report.hosts if h.apps and h.named_by != "ip")
+    planted = dataclasses.replace(victim, name=f"api.{domain}")
+    hosts = tuple(planted if h is victim else h for h in report.hosts)
+    findings = IocCheck().run(_ctx(load_path(DEVICE), iset, network=dataclasses.replace(report, hosts=hosts)))
+    [hit] = [f for f in findings if f.outcome is Outcome.FAIL]
+    assert "Predator" in hit.title
+    assert hit.evidence[0].kind == "host" and hit.evidence[0].key == f"api.{domain}"
+    assert hit.evidence[0].value  # the app that talked to it, from PCAPdroid's metadata
