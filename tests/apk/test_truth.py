@@ -87,7 +87,8 @@ def test_split_forms_agree() -> None:
         assert {p.split for p in scanned[k].parts} == {None, "config.arm64_v8a", "feature_ads"}
 
 
-def test_labels_read_or_left_as_resource() -> None:
+def test_labels_read_inline_or_resolved_from_resources() -> None:
     scanned = all_scanned()
     assert scanned["trackers/lone-stub-short-signature.apk"].label == "Petit Marché"
-    assert scanned["apks/airtest-1.4.3_Yosemite.apk"].label == "@0x7f110020"
+    # the manifest says @0x7f110020; resources.arsc resolves it (checked with aapt dump badging)
+    assert scanned["apks/airtest-1.4.3_Yosemite.apk"].label == "Yosemite"

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from howsafe.apk.arsc import MAX_TABLE_SIZE, ArscError, ResourceTable, parse_reference
 from howsafe.apk.axml import Manifest, parse_manifest
 from howsafe.apk.dex import class_names
 from howsafe.apk.errors import ApkError
@@ -166,6 +167,8 @@ def _read_apk(zf: ZipArchive, name: str, depth: int, budget: _Budget) -> _ApkDat
         raw = zf.read("AndroidManifest.xml", cap=32 * 1024 * 1024)
         manifest = parse_manifest(bytes(raw))
     data = _ApkData(name=name, manifest=manifest)
+    if manifest is not None:
+        data.warnings.extend(_resolve_references(zf, name, manifest))
     _probe_depth(zf, depth, budget)
     nested = [n for n in zf.members if n.lower().endswith(".apk")]
     if nested:
@@ -179,6 +182,39 @@ def _read_apk(zf: ZipArchive, name: str, depth: int, budget: _Budget) -> _ApkDat
         data.classes.extend(names)
     data.signers = signer_digests(zf)
     return data
+
+
+def _resolve_references(zf: ZipArchive, name: str, manifest: Manifest) -> list[str]:
+    """Replace a label / versionName given as ``@0x7f...`` by its string from resources.arsc.
+
+    Lazy: the table is only opened when a reference is present. Whatever goes wrong, the reference
+    stays and a warning says why; the scan of the app goes on.
+    """
+    refs = {
+        attr: rid
+        for attr, value in (("label", manifest.label), ("versionName", manifest.version_name))
+        if (rid := parse_reference(value)) is not None
+    }
+    if not refs:
+        return []
+    try:
+        if "resources.arsc" not in zf.members:
+            raise ArscError("the APK has no resources.arsc")
+        table = ResourceTable(zf.read("resources.arsc", cap=MAX_TABLE_SIZE))
+    except (ApkError, ArscError) as exc:
+        return [f"{name}: {attr} @0x{rid:08x} not resolved: {exc}" for attr, rid in refs.items()]
+    warnings = []
+    for attr, rid in refs.items():
+        try:
+            value = table.resolve_string(rid)
+        except ArscError as exc:
+            warnings.append(f"{name}: {attr} @0x{rid:08x} not resolved: {exc}")
+            continue
+        if attr == "label":
+            manifest.label = value
+        else:
+            manifest.version_name = value
+    return warnings
 
 
 def _analyse_file(path: Path, matcher: Matcher) -> AppReport:
