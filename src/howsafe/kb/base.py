@@ -37,7 +37,7 @@ class KnowledgeBase:
         self.data_dir = data_dir or bundled_data_dir()
         self.cache_dir = cache_dir
         self._memo: dict[str, object] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a loader may itself call memo()
 
     @classmethod
     def default(cls) -> KnowledgeBase:
