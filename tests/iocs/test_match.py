@@ -103,3 +103,33 @@ def test_planted_domain_in_a_real_capture_is_reported_with_the_app(iset) -> None
     assert "Predator" in hit.title
     assert hit.evidence[0].kind == "host" and hit.evidence[0].key == f"api.{domain}"
     assert hit.evidence[0].value  # the app that talked to it, from PCAPdroid's metadata
+
+
+def test_apk_file_hash_and_url_host_indicators(tmp_path: Path) -> None:
+    import dataclasses
+    import hashlib
+    import json
+
+    from conftest import FIXTURES
+    from howsafe.apk import scan_paths
+    from howsafe.net import analyse_captures
+
+    apk = FIXTURES / "apk" / "trackers" / "single-jpush.apk"
+    digest = hashlib.sha256(apk.read_bytes()).hexdigest()
+    bundle = json.loads((IOCS / "cellebrite" / "cellebrite.stix2").read_text())
+    ind = next(o for o in bundle["objects"] if o["type"] == "indicator")
+    ind["pattern"] = f"[file:hashes.sha256 = '{digest}' OR url:value = 'http://update.example-c2.test/x.apk']"
+    (tmp_path / "planted.stix2").write_text(json.dumps(bundle))
+    planted = build_set([tmp_path])
+
+    apps = scan_paths([apk], kb=KnowledgeBase.default())
+    report = analyse_captures([FIXTURES / "captures" / "pcapdroid.pcapng"], kb=KnowledgeBase.default())
+    host = dataclasses.replace(report.hosts[0], name="update.example-c2.test", named_by="dns")
+    network = dataclasses.replace(report, hosts=(host, *report.hosts[1:]))
+    ctx = AuditContext(snapshot=load_path(DEVICE), kb=KnowledgeBase.default(), today=dt.date(2026, 11, 30),
+                       iocs=planted, apps=apps, network=network)
+    failed = [f for f in IocCheck().run(ctx) if f.outcome is Outcome.FAIL]
+    by_kind = {f.evidence[1].key: f for f in failed}
+    assert by_kind["file:hashes.sha256"].evidence[0].key == str(apk)
+    assert by_kind["file:hashes.sha256"].confidence == "high"
+    assert by_kind["url:value"].confidence == "medium" and "host only" in by_kind["url:value"].summary

@@ -11,14 +11,16 @@ from collections.abc import Iterator, Sequence
 from howsafe.checks.base import AuditContext, load_def
 from howsafe.checks.registry import register
 from howsafe.iocs.match import Observable, match, snapshot_observables
+from howsafe.iocs.model import IocType
 from howsafe.iocs.observe import app_observables, network_observables
 from howsafe.model import Evidence, Finding, Outcome
 
 
 def _observables(ctx: AuditContext) -> Iterator[Observable]:
     yield from snapshot_observables(ctx.snapshot)
-    if ctx.apps is not None:
-        yield from app_observables(ctx.apps)
+    if ctx.apps is not None and ctx.iocs is not None:
+        hashes = any(ctx.iocs.has(t) for t in (IocType.FILE_SHA256, IocType.FILE_SHA1, IocType.FILE_MD5))
+        yield from app_observables(ctx.apps, hash_files=hashes)
     if ctx.network is not None:
         yield from network_observables(ctx.network)
 
@@ -50,13 +52,15 @@ class IocCheck:
                     title=f"{family} indicator matched: {hit.observable.evidence.key}",
                     summary=(
                         f"The {ind.type.value} indicator {ind.value!r} from the {ind.collection!r} collection "
-                        f"({family}) matches {hit.observable.evidence.kind} {hit.observable.evidence.key!r}."
+                        f"({family}) matches {hit.observable.evidence.kind} {hit.observable.evidence.key!r}"
+                        + ("." if hit.exact else " (its host only: the capture does not show the full URL).")
                     ),
                     evidence=(
                         hit.observable.evidence,
                         Evidence(kind="indicator", key=ind.type.value, value=ind.value, source=ind.collection),
                     ),
                     tags=("spyware", f"collection:{ind.collection}"),
+                    confidence="high" if hit.exact else "medium",
                 )
             )
         if findings:

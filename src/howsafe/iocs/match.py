@@ -27,6 +27,7 @@ class Observable:
 class Hit:
     indicator: Indicator
     observable: Observable
+    exact: bool = True  # False: a URL indicator matched on its host only
 
 
 def snapshot_observables(snap: Snapshot) -> Iterator[Observable]:
@@ -72,9 +73,10 @@ def match(iset: IndicatorSet, observables: Iterator[Observable]) -> list[Hit]:
     seen: set[tuple[str | None, str, str, str]] = set()
     for obs in observables:
         found = iset.lookup_domain(obs.value) if obs.type is IocType.DOMAIN else iset.lookup(obs.type, obs.value)
-        for ind in found:
+        by_host = iset.lookup_url_host(obs.value) if obs.type is IocType.DOMAIN else []
+        for ind, exact in [*((i, True) for i in found), *((i, False) for i in by_host)]:
             key = (ind.stix_id, ind.value, obs.evidence.kind, obs.evidence.key)
             if key not in seen:
                 seen.add(key)
-                hits.append(Hit(ind, obs))
+                hits.append(Hit(ind, obs, exact))
     return hits

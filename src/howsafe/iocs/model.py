@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 
 class IocType(StrEnum):
@@ -65,9 +66,18 @@ class IndicatorSet:
     errors: list[LoadError] = field(default_factory=list)
     skipped_patterns: int = 0
     _index: dict[IocType, dict[str, list[Indicator]]] = field(default_factory=dict)
+    _url_hosts: dict[str, list[Indicator]] = field(default_factory=dict)
 
     def add(self, ind: Indicator) -> None:
         self._index.setdefault(ind.type, {}).setdefault(normalise(ind.type, ind.value), []).append(ind)
+        if ind.type is IocType.URL:
+            host = urlsplit(ind.value if "//" in ind.value else "//" + ind.value).hostname
+            if host:
+                self._url_hosts.setdefault(normalise(IocType.DOMAIN, host), []).append(ind)
+
+    def lookup_url_host(self, host: str) -> list[Indicator]:
+        """URL indicators whose host is exactly ``host`` (a capture shows hosts, rarely full URLs)."""
+        return self._url_hosts.get(normalise(IocType.DOMAIN, host), [])
 
     def __len__(self) -> int:
         return sum(len(v) for by_value in self._index.values() for v in by_value.values())

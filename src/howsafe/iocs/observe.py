@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from howsafe.iocs.match import Observable
@@ -15,20 +17,45 @@ if TYPE_CHECKING:
     from howsafe.net.model import NetworkReport
 
 
-def app_observables(apps: Sequence[AppReport]) -> Iterator[Observable]:
+MAX_HASHED_FILE = 2 * 1024**3
+
+
+def _file_digests(path: Path) -> dict[IocType, str] | None:
+    """md5/sha1/sha256 of one file, streamed (indicators name APKs by any of the three)."""
+    try:
+        if path.stat().st_size > MAX_HASHED_FILE:
+            return None
+        hashers = {IocType.FILE_MD5: hashlib.md5(usedforsecurity=False),
+                   IocType.FILE_SHA1: hashlib.sha1(usedforsecurity=False),
+                   IocType.FILE_SHA256: hashlib.sha256()}
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                for h in hashers.values():
+                    h.update(chunk)
+    except OSError:
+        return None
+    return {t: h.hexdigest() for t, h in hashers.items()}
+
+
+def app_observables(apps: Sequence[AppReport], *, hash_files: bool = False) -> Iterator[Observable]:
+    """Package ids and signer digests of scanned apps; file hashes too when ``hash_files``
+    (only worth the I/O when the indicator set holds file hashes)."""
     for app in apps:
         label = str(app.path)
-        package = getattr(app, "package", None)
+        package = app.package
         if package:
             yield Observable(IocType.APP_ID, package, Evidence(kind="apk", key=package, value=label, source=label))
-        for digest in getattr(app, "signer_sha256", ()) or ():
+        for digest in app.signer_sha256:
             yield Observable(IocType.APP_CERT_SHA256, digest,
                              Evidence(kind="certificate", key=package or label, value=digest, source=label))
-        for attr, ioc_type in (("sha256", IocType.FILE_SHA256), ("sha1", IocType.FILE_SHA1),
-                               ("md5", IocType.FILE_MD5)):
-            digest = getattr(app, attr, None)
-            if isinstance(digest, str) and digest:
-                yield Observable(ioc_type, digest, Evidence(kind="apk", key=label, value=digest, source=label))
+        if not hash_files:
+            continue
+        root = Path(app.path)
+        files = sorted(root.glob("*.apk")) if root.is_dir() else [root]
+        for f in files:
+            digests = _file_digests(f)
+            for ioc_type, digest in (digests or {}).items():
+                yield Observable(ioc_type, digest, Evidence(kind="apk", key=str(f), value=digest, source=package))
 
 
 def _ip_type(ip: str) -> IocType | None:
