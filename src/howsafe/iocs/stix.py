@@ -57,7 +57,9 @@ def parse_pattern(pattern: str) -> list[tuple[IocType, str]]:
         raise PatternError(f"not a simple observation expression: {pattern[:80]!r}")
     body = p[1:-1]
     out: list[tuple[IocType, str]] = []
-    for part in _split_or(body):
+    # Fast path: nearly every real pattern is one comparison; only scan quotes when OR/AND may occur.
+    parts = _split_or(body) if (" OR " in body or " AND " in body) else (body,)
+    for part in parts:
         m = _COMPARISON.fullmatch(part)
         if not m:
             raise PatternError(f"unsupported comparison: {part.strip()[:80]!r}")
