@@ -53,9 +53,11 @@ def render(rows: list[Coverage], db: PackageDB, uad: set[str] | None) -> str:
     out += [
         "",
         "These lists were also the main input for writing the entries, so the per-device figures are",
-        "in-sample. The breadth table below is the out-of-sample view: how many of the ids that a public",
-        "debloat list (UAD NG, used as a reference of ids only) knows under each family's prefixes have",
-        "an exact entry here.",
+        "in-sample. The breadth table below counts how many of the ids that a public debloat list",
+        "(UAD NG, used as a reference of ids and removal levels only) knows under each family's prefixes",
+        "have an exact entry here. That id list was also used to decide which packages to describe, so",
+        "the table measures completeness, not accuracy: roles and data of entries written from ids alone",
+        "have not been checked against a real ROM of every family.",
     ]
     if uad is not None:
         out += [

@@ -1,9 +1,10 @@
 """Golden findings per real device: catch any change in what the audit concludes.
 
 For every folder in the shared ``fixtures/devices`` the audit (all registered checks, profile
-``everyday``, a fixed clock) is reduced to the sorted set of ``(finding id, outcome, severity)``;
-timestamps, prose and evidence text are left out so that rewording a summary does not churn the
-files, while any change of verdict does. ``tests/golden/<folder>.json`` holds the expected set.
+``everyday``, a fixed clock) is reduced to the sorted set of ``(finding id, outcome, severity,
+evidence keys)`` (the evidence keys, such as ``package:com.miui.analytics``, only for failed
+findings); timestamps and prose are left out so that rewording a summary does not churn the files,
+while any change of verdict or of what a finding points at does. ``tests/golden/<folder>.json`` holds the expected set.
 
 After a deliberate change (new check, new knowledge, a fixed bug) regenerate them with::
 
@@ -45,7 +46,17 @@ def _auditor() -> Auditor:
 def golden_record(folder: str) -> dict[str, object]:
     auditor = _auditor()
     report = auditor.run(auditor.context(load_path(DEVICES / folder)), PROFILE)
-    rows = sorted({(f.id, f.outcome.value, f.severity.value) for f in report.findings})
+    rows = sorted(
+        {
+            (
+                f.id,
+                f.outcome.value,
+                f.severity.value,
+                " ".join(sorted({f"{e.kind}:{e.key}" for e in f.evidence})) if f.outcome is Outcome.FAIL else "",
+            )
+            for f in report.findings
+        }
+    )
     return {
         "device": folder,
         "profile": PROFILE,
