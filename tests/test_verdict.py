@@ -24,7 +24,10 @@ def test_one_high_problem_caps_the_grade_harder_for_riskier_profiles() -> None:
 
 def test_low_confidence_findings_do_not_cap() -> None:
     findings = [*PASSES, _f("maybe", Area.APPS, Severity.HIGH, conf="low")]
-    assert verdict_for(findings, load_profile("everyday")).grade in (Grade.A, Grade.B)
+    assert verdict_for(findings, load_profile("everyday")).grade is Grade.A
+    # the same finding with high confidence caps the everyday grade at C
+    sure = [*PASSES, _f("maybe", Area.APPS, Severity.HIGH)]
+    assert verdict_for(sure, load_profile("everyday")).grade is Grade.C
 
 
 def test_areas_without_evidence_are_unknown_not_safe() -> None:

@@ -214,6 +214,7 @@ def test_compact_entry_indexes(flag: int) -> None:
     assert table.resolve_string(0x7F080000) == "Appium Settings"
     # every string of the type still resolves exactly as in the dense original
     dense = ResourceTable(SETTINGS_TABLE)
+    compared = 0
     for entry in range(1, 40):
         rid = 0x7F080000 | entry
         try:
@@ -221,6 +222,8 @@ def test_compact_entry_indexes(flag: int) -> None:
         except ArscError:
             continue
         assert table.resolve_string(rid) == expected
+        compared += 1
+    assert compared == 24  # of ids 0x7f080001..0x7f080027, the 24 that are strings in the real table
 
 
 def test_non_string_and_foreign_ids_are_refused() -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import hashlib
+import zipfile
 
-from apk.apk_truth import TRUTH, VALID
+import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
+
+from apk.apk_truth import TRUTH, VALID, fixture_path
 from apk.apk_truth import scanned as all_scanned
 
 
@@ -92,3 +96,23 @@ def test_labels_read_inline_or_resolved_from_resources() -> None:
     assert scanned["trackers/lone-stub-short-signature.apk"].label == "Petit Marché"
     # the manifest says @0x7f110020; resources.arsc resolves it (checked with aapt dump badging)
     assert scanned["apks/airtest-1.4.3_Yosemite.apk"].label == "Yosemite"
+
+
+V1_SIGNED = [k for k in VALID if TRUTH[k]["kind"] == "apk" and "v1" in TRUTH[k]["signature"]["schemes"]]
+
+
+@pytest.mark.parametrize("key", V1_SIGNED)
+def test_signer_digest_is_the_certificate_in_the_v1_signature(key: str) -> None:
+    """The digest users match against cert indicators: SHA-256 of the DER certificate, checked here
+    with an independent PKCS#7 reader (cryptography) on the JAR signature block."""
+    with zipfile.ZipFile(fixture_path(key)) as zf:
+        blocks = [n for n in zf.namelist()
+                  if n.startswith("META-INF/") and n.rsplit(".", 1)[-1] in ("RSA", "DSA", "EC")]
+        certs = [c for n in blocks for c in pkcs7.load_der_pkcs7_certificates(zf.read(n))]
+    assert certs, key
+    expected = sorted({hashlib.sha256(c.public_bytes(Encoding.DER)).hexdigest() for c in certs})
+    assert sorted(all_scanned()[key].signer_sha256) == expected
+
+
+def test_v1_signed_fixtures_are_checked() -> None:
+    assert len(V1_SIGNED) >= 12  # the 2 real v1-signed APKs and the synthetic tracker apps

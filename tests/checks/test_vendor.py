@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
@@ -17,44 +16,13 @@ from howsafe.checks.vendor import (
     is_china_rom,
 )
 from howsafe.kb import KnowledgeBase
-from howsafe.kb.coverage import read_package_ids
-from howsafe.model import Device, Outcome, Package, Severity, Snapshot, SourceInfo, SourceKind
-
-
-def _props(folder: Path) -> dict[str, str]:
-    props: dict[str, str] = {}
-    path = folder / "getprop.txt"
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith("[") and "]: [" in line:
-                key, _, value = line.partition("]: [")
-                props[key[1:]] = value.rstrip("]")
-    return props
+from howsafe.model import Outcome, Severity, Snapshot
+from howsafe.sources import load_path
 
 
 def device_snapshot(name: str) -> Snapshot:
-    """The real device folder as a Snapshot (the sources package's loader when it is available)."""
-    folder = DEVICES / name
-    try:
-        from howsafe.sources import load_path  # type: ignore[attr-defined]
-    except ImportError:
-        load_path = None
-    if load_path is not None:
-        snap = load_path(folder)
-        assert isinstance(snap, Snapshot)
-        return snap
-    props = _props(folder)
-    ids = sorted(read_package_ids(folder))
-    brand = props.get("ro.product.brand") or name.split("-")[0]
-    return Snapshot(
-        source=SourceInfo(kind=SourceKind.FOLDER, location=str(folder)),
-        device=Device(
-            brand=brand,
-            build_incremental=props.get("ro.build.version.incremental"),
-        ),
-        properties=props,
-        packages=tuple(Package(id=i, system=True) for i in ids) if ids else None,
-    )
+    """The real device folder, read by the same loader as `howsafe audit FOLDER`."""
+    return load_path(DEVICES / name)
 
 
 def run(check: object, snap: Snapshot):  # type: ignore[no-untyped-def]

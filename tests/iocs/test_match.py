@@ -102,7 +102,9 @@ def test_planted_domain_in_a_real_capture_is_reported_with_the_app(iset) -> None
     [hit] = [f for f in findings if f.outcome is Outcome.FAIL]
     assert "Predator" in hit.title
     assert hit.evidence[0].kind == "host" and hit.evidence[0].key == f"api.{domain}"
-    assert hit.evidence[0].value  # the app that talked to it, from PCAPdroid's metadata
+    # the app that talked to it, from PCAPdroid's metadata
+    assert (victim.name, hit.evidence[0].value) == ("android.clients.google.com", "Google Play services")
+    assert hit.evidence[1].key == "domain-name:value" and hit.evidence[1].source == "Predator"
 
 
 def test_apk_file_hash_and_url_host_indicators(tmp_path: Path) -> None:

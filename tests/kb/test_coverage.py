@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import pytest
 
-from conftest import DEVICES, REPO
+from conftest import DATA, DEVICES, REPO
 from howsafe.kb import KnowledgeBase
 from howsafe.kb.coverage import measure_folder, read_package_ids
 from howsafe.kb.packages import package_db
@@ -31,7 +34,8 @@ def test_at_least_95_percent_of_each_xiaomi_rom_is_classified(folder) -> None:  
 
 def test_prefix_rules_do_not_count_as_classified() -> None:
     db = package_db(KnowledgeBase())
-    assert db.lookup("com.miui.not.a.real.package") is not None
+    guess = db.lookup("com.miui.not.a.real.package")
+    assert guess is not None and (guess.vendor, guess.matched_by, guess.confidence) == ("Xiaomi", "prefix", "low")
     assert not db.classified("com.miui.not.a.real.package")
 
 
@@ -39,3 +43,17 @@ def test_the_coverage_document_lists_every_device_with_a_package_list() -> None:
     text = (REPO / "docs" / "kb-coverage.md").read_text(encoding="utf-8")
     for folder in FOLDERS:
         assert f"| {folder.name} |" in text
+
+
+def test_the_coverage_document_is_current(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/kb-coverage.md states figures: they must be what the script measures on the fixtures now."""
+    spec = importlib.util.spec_from_file_location("kb_coverage", REPO / "scripts" / "kb_coverage.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = tmp_path / "kb-coverage.md"
+    assert mod.main([str(DEVICES), "-o", str(out), "--uad", str(DATA / "oem" / "uad_lists_ng.json")]) == 0
+    capsys.readouterr()
+    assert (REPO / "docs" / "kb-coverage.md").read_text(encoding="utf-8") == out.read_text(encoding="utf-8"), (
+        "docs/kb-coverage.md is stale: run python scripts/kb_coverage.py --uad ../shared/data/oem/uad_lists_ng.json"
+    )

@@ -115,7 +115,10 @@ def test_analysis_opens_no_network_connection(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     fresh = KnowledgeBase.default()  # fresh memo: tldextract and iptocc load under the guard
     r = analyse_captures([CAPS / "phone-wifi.pcap", CAPS / "querylog.json"], kb=fresh)
-    assert r.host("tracking.intl.miui.com") is not None
+    host = r.host("tracking.intl.miui.com")
+    assert host is not None
+    # owner, country and bytes as in the capture's truth.json: the data loaded under the guard works
+    assert (host.owner, host.countries, host.bytes_up, host.bytes_down) == ("Xiaomi", ("SG",), 112875, 43462)
 
 
 def test_cli_net_json_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
@@ -136,14 +139,15 @@ def test_cli_net_html_escapes_and_draws_charts(tmp_path: object, capsys: pytest.
     out = Path(str(tmp_path)) / "net.html"
     rc = main(["net", str(CAPS / "iot-home.pcap"), "--format", "html", "-o", str(out)])
     html = out.read_text(encoding="utf-8")
-    assert rc in (0, 1) and "<svg" in html and "Bytes by registration country" in html
+    assert rc == 0  # nothing at or above the everyday threshold (high) in this capture
+    assert "<svg" in html and "Bytes by registration country" in html
     assert "cn-sh-fds.api.xiaomi.com" in html
 
 
 def test_audit_with_capture_puts_network_findings_in_the_verdict(capsys: pytest.CaptureFixture[str]) -> None:
     rc = main(["audit", "--demo", "--capture", str(CAPS / "pcapdroid.pcapng"), "--format", "json"])
     doc = json.loads(capsys.readouterr().out)
-    assert rc in (0, 1)
+    assert rc == 1  # the demo phone's old patch level is a high finding
     ids = {f["id"] for f in doc["findings"]}
     assert {"network.vendor_telemetry:xiaomi", "network.jurisdiction:CN", "network.hardcoded_ips"} <= ids
     assert any(s["id"] == "network" for s in doc["sections"])
@@ -152,7 +156,7 @@ def test_audit_with_capture_puts_network_findings_in_the_verdict(capsys: pytest.
 def test_cli_net_warns_about_damaged_files_and_keeps_results(capsys: pytest.CaptureFixture[str]) -> None:
     rc = main(["net", str(CAPS / "hostile-truncated.pcap"), str(CAPS / "hostile-empty.pcap"), "--format", "json"])
     captured = capsys.readouterr()
-    assert rc in (0, 1)
+    assert rc == 0  # a damaged file is a warning, not an error; no high finding in what was kept
     assert captured.err.splitlines() == [
         "howsafe: warning: hostile-truncated.pcap: truncated: file ends inside record 401 "
         "(54 of 109 bytes present) (kept the 400 records before it)",

@@ -25,13 +25,20 @@ def phone_with_app() -> Recording:
     return replace(garnet, replies=replies, files={BASE: APK / "many-trackers.apk"})
 
 
+def point_adb_at(monkeypatch: pytest.MonkeyPatch, srv: ReplayServer) -> None:
+    """Aim howsafe at the replay server only: a user's own ADB_SERVER_SOCKET would otherwise win."""
+    for var in ("ADB_SERVER_SOCKET", "ANDROID_ADB_SERVER_ADDRESS"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(srv.port))
+
+
 def test_collect_adb_with_apks_then_audit_reports_the_apps_trackers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     snap = tmp_path / "phone.json"
     apks = tmp_path / "apks"
     with ReplayServer(phone_with_app()) as srv:
-        monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(srv.port))
+        point_adb_at(monkeypatch, srv)
         assert main(["collect", "--adb", "-o", str(snap), "--apks", str(apks)]) == 0
     err = capsys.readouterr().err
     assert "1 apps in" in err and "howsafe audit" in err
@@ -50,7 +57,7 @@ def test_collect_adb_with_apks_then_audit_reports_the_apps_trackers(
 def test_apps_adb_pulls_and_scans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     with ReplayServer(phone_with_app()) as srv:
-        monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(srv.port))
+        point_adb_at(monkeypatch, srv)
         rc = main(["apps", "--adb", "--pull-dir", str(tmp_path / "pull"), "--format", "json"])
     out = capsys.readouterr().out
     assert rc == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import zipfile
@@ -149,7 +150,7 @@ def test_androidqf_without_getprop_reads_its_bugreport(tmp_path: Path) -> None:
     files["bugreport.zip"] = bugreport_bytes()
     snap = load_path(write_zip(tmp_path / "acq.zip", files))
     assert snap.device.model == "Redmi K30 Pro"
-    assert snap.device.kernel_version is not None
+    assert snap.device.kernel_version == "5.10.209-android12-9-00019-g3b1d3f4a5b6c-ab11612345"  # bugreport Kernel:
     assert any(f.startswith("bugreport.zip:") for f in snap.source.files)
 
 
@@ -158,14 +159,14 @@ def test_bugreport_zip(tmp_path: Path) -> None:
     path.write_bytes(bugreport_bytes())
     snap = load_path(path)
     assert snap.source.kind is SourceKind.BUGREPORT
-    assert snap.device.brand == "Redmi" and snap.device.security_patch is not None
+    assert snap.device.brand == "Redmi" and snap.device.security_patch == dt.date(2023, 4, 1)  # real getprop
     assert snap.device.kernel_version == "5.10.209-android12-9-00019-g3b1d3f4a5b6c-ab11612345"
     assert [p.name for p in snap.processes or ()] == ["init", "system_server"]
     assert snap.settings["global"]["adb_enabled"] == "1"
     assert snap.settings["secure"]["android_id"] == "<redacted>"
     assert snap.special_access.notification_listeners
     assert {m.item for m in snap.missing} == {"selinux", "root_binaries"}
-    assert snap.source.collected_at is not None
+    assert snap.source.collected_at == dt.datetime(2024, 5, 1, 10, 0)  # "== dumpstate: 2024-05-01 10:00:00"
 
 
 def test_bugreport_text_file(tmp_path: Path) -> None:

@@ -34,10 +34,11 @@ def test_vulns_text_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert "CVE-2019-2025" in out and "bulletins up to 2019-03" in out
 
 
-def test_vulns_on_a_phone_newer_than_the_data_exits_0_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+def test_vulns_on_a_phone_newer_than_the_data_exits_1_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    # Stale data must never read as a clean phone, not even through the exit code.
     rc = main(["vulns", str(DEVICES / "google-oriole-13277524")])
     out = capsys.readouterr().out
-    assert rc == 0 and "older than this patch level" in out and "howsafe kb update" in out
+    assert rc == 1 and "older than this patch level" in out and "howsafe kb update" in out
 
 
 def test_vulns_bad_source_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -120,11 +120,11 @@ def _entry(**kw: object) -> VulnEntry:
 
 def test_spls_compare_as_dates() -> None:
     e = _entry()
-    assert applies(e, facts("6.0", "2016-04-01")) is not None  # 04-01 < 04-02
+    assert applies(e, facts("6.0", "2016-04-01")) == (MatchStatus.AFFECTED, "")  # 04-01 < 04-02
     assert applies(e, facts("6.0", "2016-04-02")) is None
     assert applies(e, facts("6.0", "2016-04-05")) is None  # -05 includes everything of the month
     five = _entry(spl=dt.date(2016, 7, 5))
-    assert applies(five, facts("6.0", "2016-07-01")) is not None
+    assert applies(five, facts("6.0", "2016-07-01")) == (MatchStatus.AFFECTED, "")
     assert applies(_entry(spl=dt.date(2016, 7, 1)), facts("6.0", "2016-07-05")) is None
 
 
@@ -145,7 +145,7 @@ def test_12L_is_sdk_32() -> None:
     )
     f = facts_of(snap)
     assert f.release == "12L"
-    assert applies(twelve_l, f) is not None
+    assert applies(twelve_l, f) == (MatchStatus.AFFECTED, "")
     assert applies(_entry(spl=dt.date(2022, 3, 1), versions=("12",)), f) is None
 
 

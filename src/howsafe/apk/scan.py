@@ -118,6 +118,8 @@ def expand_inputs(paths: Sequence[Path]) -> list[ScanInput]:
 @contextmanager
 def _mapped(path: Path) -> Iterator[tuple[memoryview, mmap.mmap]]:
     """The file's bytes, memory-mapped read-only (pages load on demand, nothing is copied)."""
+    if not path.is_file():  # a FIFO would block forever, a device (/dev/zero) never ends
+        raise ApkError("unreadable", "not a regular file (a pipe or a device)")
     with path.open("rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         if size == 0:

@@ -74,7 +74,18 @@ def _sigs(parts: list[str]) -> tuple[str, ...]:
 
 def load_tracker_db(kb: KnowledgeBase) -> TrackerDB:
     """Load (memoised per KnowledgeBase) the combined tracker database."""
-    return kb.memo("apk.trackerdb", lambda: _load(kb))
+    return kb.memo("apk.trackerdb", lambda: _load_or_explain(kb))
+
+
+def _load_or_explain(kb: KnowledgeBase) -> TrackerDB:
+    try:
+        return _load(kb)
+    except KnowledgeError as exc:
+        updated = [n for n in (EXODUS_FILE, EXODUS_META) if kb.is_updated(n)]
+        if updated and kb.cache_dir is not None:  # a damaged download: say which and how to recover
+            where = ", ".join(str(kb.cache_dir / n) for n in updated)
+            raise KnowledgeError(f"{exc} (updated copy: {where}); run `howsafe kb update` again or delete it") from exc
+        raise
 
 
 def _load(kb: KnowledgeBase) -> TrackerDB:

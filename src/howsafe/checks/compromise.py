@@ -72,7 +72,8 @@ class IocCheck:
             seen.append("network hosts")
         names = ", ".join(c.name for c in iset.collections)
         summary = (
-            f"{len(iset)} indicators from {len(iset.collections)} collections ({names}) were compared with "
+            f"{len(iset)} indicators from {len(iset.collections)} collection{'s' if len(iset.collections) != 1 else ''}"
+            f" ({names}) were compared with "
             f"the {', '.join(seen)}; none matched."
         )
         if iset.errors:

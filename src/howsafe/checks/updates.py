@@ -28,7 +28,13 @@ _SPL_SOURCE = "ro.build.version.security_patch"
 
 def _spl_evidence(ctx: AuditContext) -> Evidence:
     spl = ctx.snapshot.device.security_patch
-    return Evidence(kind="property", key=_SPL_SOURCE, value=spl.isoformat() if spl else None)
+    return Evidence(kind="property", key=_SPL_SOURCE, value=spl.isoformat() if spl else None,
+                    source=_prop_source(ctx))
+
+
+def _prop_source(ctx: AuditContext) -> str:
+    """Where properties came from, as other getprop evidence names it."""
+    return "firmware build.prop" if ctx.snapshot.source.kind.value == "firmware" else "getprop"
 
 
 def _release_evidence(ctx: AuditContext) -> Evidence:
@@ -62,7 +68,8 @@ class SplAge:
         vendor = ctx.snapshot.device.vendor_security_patch
         if vendor is not None:
             ev.append(
-                Evidence(kind="property", key="ro.vendor.build.security_patch", value=vendor.isoformat())
+                Evidence(kind="property", key="ro.vendor.build.security_patch", value=vendor.isoformat(),
+                         source=_prop_source(ctx))
             )
             if vendor < spl:
                 summary += (
@@ -73,7 +80,9 @@ class SplAge:
         if days <= 90:
             return [d.finding(Outcome.PASS, summary=summary, evidence=ev)]
         sev = Severity.MEDIUM if days <= 180 else Severity.HIGH if days <= 365 * 2 else Severity.CRITICAL
-        return [d.finding(Outcome.FAIL, summary=summary, evidence=ev, severity=sev)]
+        age = f"{days // 365} year{'s' if days >= 730 else ''}" if days >= 365 else f"{days // 30} months"
+        title = f"Security patches are {age} behind"
+        return [d.finding(Outcome.FAIL, summary=summary, evidence=ev, severity=sev, title=title)]
 
 
 @register

@@ -98,9 +98,11 @@ class _PackageRoleCheck:
         domains = sorted({dom for h in active for dom in h.info.domains})
         hosted = sorted({h.info.hosted for h in active if h.info.hosted})
         vendors = sorted({h.info.vendor for h in active})
+        unknown_state = any(h.pkg.enabled is None for h in active)
+        state = "are installed" if unknown_state else "are installed and enabled"
         parts = [
-            f"{len(active)} {self.noun} package(s) from {', '.join(vendors)} are installed and not "
-            f"disabled: {', '.join(h.pkg.id for h in active)}."
+            f"{len(active)} {self.noun} package(s) from {', '.join(vendors)} {state}: "
+            f"{', '.join(h.pkg.id for h in active)}."
         ]
         if domains:
             more = " ..." if len(domains) > MAX_LISTED_DOMAINS else ""
@@ -116,7 +118,6 @@ class _PackageRoleCheck:
             parts.append(f"Sends data to services in mainland China: {', '.join(cn_pkgs)}.")
         if disabled:
             parts.append(f"Already disabled: {', '.join(h.pkg.id for h in disabled)}.")
-        unknown_state = any(h.pkg.enabled is None for h in active)
         if unknown_state:
             parts.append("The source does not say whether they are enabled; preloads ship enabled.")
         tags = [self.tag] + (["jurisdiction:CN"] if cn else [])

@@ -26,6 +26,11 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
+# click >= 8.2 raises this when a group is called without a subcommand; older click exits itself.
+_HELP_ERRORS: tuple[type[click.UsageError], ...] = tuple(
+    c for c in (getattr(click.exceptions, "NoArgsIsHelpError", None),) if c is not None
+)
+
 # command name -> "module:attribute"; imported on first use.
 _COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("howsafe.cli.audit:audit", "Audit a phone, a dump or a snapshot and print a report."),
@@ -91,7 +96,33 @@ def cli(verbose: int) -> None:
     Start with `howsafe audit --demo`, or `howsafe audit --adb` with a phone attached.
     """
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_LogFormatter("%(levelname)s %(name)s: %(message)s", tracebacks=verbose >= 2))
+    logging.basicConfig(level=max(level, logging.DEBUG), handlers=[handler])
+
+
+class _LogFormatter(logging.Formatter):
+    """One line per log record: the exception's message, its traceback only with -vv.
+
+    The engine logs a crashed check with its traceback (the check becomes an error finding);
+    a user should read one line about it, a developer can ask for the rest.
+    """
+
+    def __init__(self, fmt: str, *, tracebacks: bool) -> None:
+        super().__init__(fmt)
+        self.tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self.tracebacks or not record.exc_info:
+            return super().format(record)
+        exc = record.exc_info[1]
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            line = super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+        return f"{line}: {exc}".replace("\n", " ") if exc is not None else line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,20 +130,47 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="howsafe", standalone_mode=False)
     except HowsafeError as exc:
-        click.echo(f"howsafe: error: {exc}", err=True)
+        click.echo(f"howsafe: error: {exc}".replace("\n", " "), err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("howsafe: interrupted", err=True)
         return 130
+    except _HELP_ERRORS as exc:
+        exc.show()  # a group given no subcommand: its help is the useful answer
+        return EXIT_ERROR
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "howsafe"
+        message = exc.format_message().replace("\n", " ")
+        click.echo(f"howsafe: error: {message} (see '{where} --help')", err=True)
+        return EXIT_ERROR
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"howsafe: error: {exc.format_message()}".replace("\n", " "), err=True)
         return EXIT_ERROR
     except KeyboardInterrupt:
         click.echo("howsafe: interrupted", err=True)
         return 130
     except BrokenPipeError:
+        _silence_stdout()
         return 0
+    except OSError as exc:
+        # An environment failure no layer turned into a HowsafeError (unwritable config dir, disk
+        # full ...): still one line, never a traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"howsafe: error: {where}{exc.strerror or exc}", err=True)
+        return EXIT_ERROR
     return rv if isinstance(rv, int) else EXIT_OK
+
+
+def _silence_stdout() -> None:
+    """After the reader of a pipe went away (``| head``), stop Python's exit-time flush from
+    printing a second BrokenPipeError to stderr."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

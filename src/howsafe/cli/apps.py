@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from howsafe import __version__
-from howsafe.cli.common import progress_bar, write_output
+from howsafe.cli.common import progress_bar, refuse_output_over_inputs, write_output
 from howsafe.errors import InputError
 from howsafe.kb import KnowledgeBase
 
@@ -62,6 +62,7 @@ def apps(
         raise click.UsageError("give PATH... (APKs, bundles or folders) or --adb")
     elif serial or pull_dir:
         raise click.UsageError("--serial and --pull-dir need --adb")
+    refuse_output_over_inputs(output, *paths, pull_dir)
     for p in paths:
         if not p.exists():
             raise InputError(f"{p}: no such file or folder")
@@ -86,5 +87,7 @@ def apps(
         text = to_text(results)
     write_output(text, output)
     if results and all(r.error for r in results):
+        click.echo(f"howsafe: error: none of the {len(results)} input(s) could be read as an app "
+                   "(reasons in the report)", err=True)
         return EXIT_ERROR
     return EXIT_FINDINGS if any(r.trackers for r in results) else EXIT_OK

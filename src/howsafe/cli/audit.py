@@ -8,7 +8,14 @@ from pathlib import Path
 
 import click
 
-from howsafe.cli.common import FORMATS, load_source, progress_bar, write_output
+from howsafe.cli.common import (
+    FORMATS,
+    chosen_profile,
+    load_source,
+    progress_bar,
+    refuse_output_over_inputs,
+    write_output,
+)
 from howsafe.engine import Auditor
 from howsafe.kb import KnowledgeBase
 from howsafe.model import Outcome
@@ -49,12 +56,9 @@ def audit(
 
     Exit code 0: nothing at or above the profile's threshold; 1: findings; 2: input error.
     """
+    refuse_output_over_inputs(output, source, *captures, *apk_paths, *ioc_paths)
     snapshot = load_source(source, adb=adb, serial=serial, demo=demo, redact=not no_redact)
-    if profile_id is None:
-        from howsafe.score.saved import saved_profile
-
-        profile_id = saved_profile() or "everyday"
-    profile = load_profile(profile_id)
+    profile = load_profile(chosen_profile(profile_id))
     kb = KnowledgeBase.default()
     extras: dict[str, object] = {}
     if apk_paths:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from howsafe.cli.common import load_source, write_output
+from howsafe.cli.common import load_source, refuse_output_over_inputs, write_output
 from howsafe.model import Snapshot
 
 
@@ -65,8 +65,11 @@ def collect(
     """
     if serial and not adb:
         raise click.UsageError("--serial needs --adb")
+    if all_apks and apks_dir is None:
+        raise click.UsageError("--all-apks needs --apks DIR")
     if apks_dir is not None and not adb:
         raise click.UsageError("--apks needs --adb (to scan APKs you already have: howsafe apps PATH)")
+    refuse_output_over_inputs(output, dump, apks_dir)
     snapshot = load_source(dump, adb=adb, serial=serial, demo=False, redact=not no_redact)
     from howsafe.sources import snapshot_to_json
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +12,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from howsafe.errors import ReportError
+from howsafe.errors import InputError, ReportError
 from howsafe.model import Snapshot
 
 FORMATS = ("text", "json", "html", "md")
@@ -64,15 +66,87 @@ def load_source(
     return load_path(Path(source), redact=redact)
 
 
+def refuse_output_over_inputs(output: Path | None, *inputs: Path | str | None) -> None:
+    """Refuse an ``-o`` that would overwrite the user's own evidence, before any work starts.
+
+    ``-o`` equal to an input file (or a hard link to it), or an existing file inside an input
+    folder (a dump's getprop.txt), would be replaced by the report: the input would be lost.
+    """
+    if output is None:
+        return
+    target = output.resolve()
+    for given in inputs:
+        if given is None:
+            continue
+        src = Path(given).resolve()
+        same = target == src
+        if not same and output.exists() and src.exists():
+            try:
+                same = os.path.samefile(output, src)
+            except OSError:
+                same = False
+        inside = src.is_dir() and output.exists() and target.is_relative_to(src)
+        if same or inside:
+            raise click.UsageError(
+                f"-o {output} would overwrite the input {given}; write the report elsewhere"
+            )
+
+
+def chosen_profile(profile_id: str | None) -> str:
+    """``--profile``, else the profile saved by ``howsafe profile``, else everyday.
+
+    A saved file naming an unknown profile (hand-edited, or from a newer version) gets a message
+    that says where it came from and how to fix it, not a bare "unknown profile".
+    """
+    if profile_id is not None:
+        return profile_id
+    from howsafe.score import available_profiles
+    from howsafe.score.saved import config_path, saved_profile
+
+    saved = saved_profile()
+    if saved is None:
+        return "everyday"
+    if saved not in available_profiles():
+        raise InputError(
+            f"the profile saved in {config_path()} ({saved!r}) is unknown; "
+            "pick one with `howsafe profile --set NAME` or pass --profile"
+        )
+    return saved
+
+
 def write_output(text: str, output: Path | None) -> None:
-    """Write to ``output`` atomically (never leave a half-written report), or to stdout."""
+    """Write to ``output`` atomically (never leave a half-written report), or to stdout.
+
+    A symlink is followed (its target gets the report); a device or FIFO (``/dev/stdout``,
+    ``/dev/null``) is written in place, never replaced by a regular file.
+    """
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    tmp = output.with_name(output.name + ".part")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(output)
+        target = output.resolve() if output.is_symlink() else output
+        if target.exists() and not target.is_file():
+            with target.open("w", encoding="utf-8") as fh:
+                fh.write(text)
+            return
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise ReportError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # as a plain open() would (mkstemp makes 0600)
+        tmp.replace(target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise ReportError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from howsafe.apk.model import AppReport
-from howsafe.cli.common import load_source, write_output
+from howsafe.cli.common import chosen_profile, load_source, refuse_output_over_inputs, write_output
 from howsafe.engine import Auditor, utc_now
 from howsafe.kb import KnowledgeBase
 from howsafe.kb.packages import lookup
@@ -341,13 +341,11 @@ def compare(
 
     Shows grades per area, update status, vendor data flows and trackers for one threat profile.
     """
+    refuse_output_over_inputs(output, first, second, *apks_first, *apks_second)
     snaps: Sequence[Snapshot] = [
         load_source(src, adb=False, serial=None, demo=False, redact=not no_redact) for src in (first, second)
     ]
-    if profile_id is None:
-        from howsafe.score.saved import saved_profile
-
-        profile_id = saved_profile() or "everyday"
+    profile_id = chosen_profile(profile_id)
     kb = KnowledgeBase.default()
     scans: list[Sequence[AppReport] | None] = []
     for paths in (apks_first, apks_second):

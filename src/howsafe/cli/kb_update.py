@@ -32,8 +32,9 @@ def update(from_files: tuple[Path, ...], cache_dir: Path | None) -> int:
     """Download OSV's Android vulnerability export and endoflife.date support dates, verify them,
     and store them for later audits (which stay offline).
 
-    Without --from-file this command connects to osv-vulnerabilities.storage.googleapis.com and
-    endoflife.date over HTTPS.
+    Without --from-file this command connects over HTTPS to osv-vulnerabilities.storage.googleapis.com
+    (Android vulnerabilities), endoflife.date (support dates) and reports.exodus-privacy.eu.org
+    (the εxodus tracker list).
     """
     from howsafe.vulns.update import http_fetch, update_kb
 

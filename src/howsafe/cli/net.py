@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from howsafe.cli.common import FORMATS, progress_bar, write_output
+from howsafe.cli.common import FORMATS, chosen_profile, progress_bar, refuse_output_over_inputs, write_output
 from howsafe.kb import KnowledgeBase
 from howsafe.model import Device, Missing, Outcome, Snapshot, SourceInfo, SourceKind
 from howsafe.score import available_profiles, load_profile
@@ -34,18 +34,20 @@ def _placeholder_snapshot(captures: tuple[Path, ...]) -> Snapshot:
     "--profile",
     "profile_id",
     type=click.Choice(available_profiles()),
-    default="everyday",
-    show_default=True,
-    help="Threat profile used to weigh the findings.",
+    default=None,
+    help="Threat profile used to weigh the findings (default: the saved one, else everyday).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
-def net(captures: tuple[Path, ...], snapshot_path: str | None, fmt: str, profile_id: str, output: Path | None) -> int:
+def net(
+    captures: tuple[Path, ...], snapshot_path: str | None, fmt: str, profile_id: str | None, output: Path | None
+) -> int:
     """Analyse traffic captures and DNS logs: pcap / pcapng (Ethernet, raw IP, Linux cooked),
     PCAPdroid pcap, pcapng and CSV, Pi-hole FTL database, AdGuard Home querylog.json, NextDNS CSV.
 
     Countries are where the server IP is registered (RIR data), not where the server stands.
     Exit code 0: nothing at or above the profile's threshold; 1: findings; 2: input error.
     """
+    refuse_output_over_inputs(output, *captures, snapshot_path)
     from howsafe.engine import Auditor
     from howsafe.net import analyse_captures
 
@@ -68,7 +70,7 @@ def net(captures: tuple[Path, ...], snapshot_path: str | None, fmt: str, profile
 
     from howsafe.checks import all_checks
 
-    profile = load_profile(profile_id)
+    profile = load_profile(chosen_profile(profile_id))
     auditor = Auditor(kb, checks=all_checks(lambda c: c.id.startswith("network.")))
     import howsafe.checks.network  # noqa: F401 - registers the network section
 

@@ -110,7 +110,8 @@ def _show() -> int:
     except HowsafeError:  # a stale saved id must not break --show
         click.echo(f"Saved profile {current!r} is not known to this version; run `howsafe profile` again.")
         return 0
-    click.echo(f"Current profile: {prof.id} ({prof.name})")
+    shown = prof.name if prof.name.startswith(prof.id) else f"{prof.id} ({prof.name})"
+    click.echo(f"Current profile: {shown}")
     click.echo(prof.description)
     answers = saved_answers()
     if answers:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from howsafe.cli.common import load_source, write_output
+from howsafe.cli.common import load_source, refuse_output_over_inputs, write_output
 from howsafe.kb import KnowledgeBase
 from howsafe.vulns.db import load_db
 from howsafe.vulns.match import assess, one_line
@@ -87,11 +87,14 @@ def vulns(
 ) -> int:
     """List the known vulnerabilities still open on SOURCE (snapshot JSON or dump), --adb or --demo.
 
-    Exit code 0: none open; 1: open vulnerabilities found; 2: input error.
+    Exit code 0: none open; 1: open vulnerabilities found, or the bundled data is older than the
+    phone's patch level (it cannot vouch for the phone: run `howsafe kb update`); 2: input error.
     """
+    refuse_output_over_inputs(output, source)
     snapshot = load_source(source, adb=adb, serial=serial, demo=demo, redact=True)
     a = assess(load_db(KnowledgeBase.default()), snapshot, dt.date.today())
     d = snapshot.device
     name = " ".join(x for x in (d.brand, d.marketname or d.model, f"Android {d.android_release}") if x)
     write_output(render_json(a) if fmt == "json" else render_text(a, name), output)
-    return 1 if a.open else 0
+    stale = a.device.spl is not None and a.device.spl >= a.covers_until
+    return 1 if a.open or stale else 0

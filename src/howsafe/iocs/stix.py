@@ -103,6 +103,8 @@ def read_bundle(path: Path, *, collection_name: str | None = None) -> tuple[Coll
         size = path.stat().st_size
     except OSError as exc:
         raise CorruptInputError(f"{path}: cannot read ({exc.strerror})") from exc
+    if not path.is_file():  # a FIFO blocks forever, /dev/zero never ends
+        raise CorruptInputError(f"{path}: not a regular file")
     if size > MAX_BUNDLE_BYTES:
         raise TooLargeError(f"{path}: {size} bytes is larger than the {MAX_BUNDLE_BYTES} byte limit")
     try:

@@ -8,6 +8,7 @@ one, and a failed download leaves the previous copy in place.
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import logging
 import tempfile
 import urllib.request
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from howsafe.errors import CorruptInputError, HowsafeError
+from howsafe.errors import CorruptInputError, HowsafeError, KnowledgeError
 from howsafe.iocs.stix import read_bundle
 from howsafe.iocs.store import _safe_name, read_index, store_dir, write_index
 
@@ -33,8 +34,11 @@ MAX_DOWNLOAD = 256 * 1024 * 1024
 def http_fetch(url: str) -> bytes:  # pragma: no cover - network
     """Plain HTTPS GET with a size cap (the only network code in the IOC module)."""
     req = urllib.request.Request(url, headers={"User-Agent": "howsafe-iocs-update"})  # noqa: S310
-    with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - fixed https URLs
-        data: bytes = resp.read(MAX_DOWNLOAD + 1)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - fixed https URLs
+            data: bytes = resp.read(MAX_DOWNLOAD + 1)
+    except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, resets
+        raise KnowledgeError(f"download of {url} failed: {getattr(exc, 'reason', None) or exc}") from exc
     if len(data) > MAX_DOWNLOAD:
         raise CorruptInputError(f"{url}: larger than {MAX_DOWNLOAD} bytes")
     return data

@@ -110,6 +110,8 @@ def import_uad(source: Path, dest: Path | None = None) -> ImportResult:
     """Validate ``source`` and store the converted copy atomically at ``dest`` (default: user dir)."""
     try:
         size = source.stat().st_size
+        if not source.is_file():  # a FIFO blocks forever, /dev/zero never ends
+            raise InputError(f"cannot read {source}: not a regular file")
         if size > MAX_UAD_BYTES:
             raise TooLargeError(f"{source}: larger than {MAX_UAD_BYTES // (1024 * 1024)} MiB")
         raw = source.read_bytes()

@@ -30,6 +30,8 @@ Observer = Callable[[str, int, int], None]
 
 def sniff(path: Path) -> str:
     """Format of ``path`` from its first bytes: pcap, pcapng, sqlite, pcapdroid-csv, nextdns-csv, adguard."""
+    if path.exists() and not path.is_file():  # a FIFO would block forever; a capture is read twice
+        raise InputError(f"{path.name}: not a regular file (save the capture to a file first)")
     try:
         with path.open("rb") as fh:
             head = fh.read(4096)

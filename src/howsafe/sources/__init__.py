@@ -12,7 +12,9 @@ All of them hand raw outputs to :func:`howsafe.sources.assemble.snapshot_from_ou
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -73,6 +75,8 @@ def _load(path: Path, *, redact: bool) -> Snapshot:
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
         if path.is_dir():
+            if not os.access(path, os.R_OK | os.X_OK):  # else it would look like an empty folder
+                raise PermissionError(errno.EACCES, "permission denied", str(path))
             return _load_dir(path, redact=redact)
         if not path.is_file():
             raise InputError(f"{path}: not a regular file or folder")

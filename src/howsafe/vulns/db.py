@@ -188,6 +188,8 @@ def loads(data: bytes) -> VulnDB:
         if len(raw) > MAX_DB_BYTES:
             raise KnowledgeError("vulnerability database is larger than the safety bound")
         doc = json.loads(raw)
+        if not isinstance(doc, dict):
+            raise KnowledgeError("vulnerability database is damaged: not a JSON object")
         if doc.get("schema") != SCHEMA or list(doc.get("columns", ())) != list(COLUMNS):
             raise KnowledgeError("vulnerability database has an unknown schema")
         rows = doc["entries"]
@@ -227,7 +229,12 @@ def load_db(kb: KnowledgeBase) -> VulnDB:
     def _load() -> VulnDB:
         path = kb.find(DB_NAME)
         assert path is not None
-        return load_file(path)
+        try:
+            return load_file(path)
+        except KnowledgeError as exc:
+            if kb.is_updated(DB_NAME):  # a damaged download: say which file and how to recover
+                raise KnowledgeError(f"{exc} ({path}); run `howsafe kb update` again or delete it") from exc
+            raise
 
     return kb.memo("vulns.db", _load)
 

@@ -164,6 +164,8 @@ def update_kb(
     if from_files:
         for path in from_files:
             try:
+                if path.exists() and not path.is_file():  # a FIFO blocks, /dev/zero never ends
+                    raise InputError(f"cannot read {path}: not a regular file")
                 if path.stat().st_size > MAX_DOWNLOAD:
                     raise TooLargeError(f"{path} is larger than {MAX_DOWNLOAD // (1024 * 1024)} MiB")
                 data = path.read_bytes()
