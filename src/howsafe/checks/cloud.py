@@ -258,45 +258,39 @@ class GoogleBackup:
         return [d.not_available("neither `dumpsys backup` nor the backup_enabled setting was captured")]
 
 
+class _VendorCloud:
+    """One vendor's cloud/find-device services, all described by ``kb/data/cloud/services.toml``."""
+
+    id: str
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        return _vendor_findings(ctx, self.id)
+
+
 @register
-class XiaomiCloud:
+class XiaomiCloud(_VendorCloud):
     id = "cloud.xiaomi"
 
-    def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        return _vendor_findings(ctx, self.id)
-
 
 @register
-class SamsungCloud:
+class SamsungCloud(_VendorCloud):
     id = "cloud.samsung"
 
-    def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        return _vendor_findings(ctx, self.id)
-
 
 @register
-class HuaweiCloud:
+class HuaweiCloud(_VendorCloud):
     id = "cloud.huawei"
 
-    def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        return _vendor_findings(ctx, self.id)
-
 
 @register
-class OtherOemCloud:
+class OtherOemCloud(_VendorCloud):
     """HeyTap / OPPO / realme / OnePlus and vivo clouds."""
 
     id = "cloud.other_oem"
 
-    def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        return _vendor_findings(ctx, self.id)
-
 
 @register
-class FindDevice:
+class FindDevice(_VendorCloud):
     """Find-device services: useful when the phone is lost, and a standing remote locate/erase channel."""
 
     id = "cloud.find_device"
-
-    def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        return _vendor_findings(ctx, self.id)
