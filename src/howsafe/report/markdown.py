@@ -54,7 +54,7 @@ def render_markdown(report: Report, *, snapshot: Snapshot | None = None) -> str:
 
     w(f"# howsafe report: {md_escape(device_title(report))}")
     w("")
-    w(f"## Verdict: {md_escape(v.grade.value)} — {md_escape(v.headline)}")
+    w(f"## Verdict — {md_escape(v.headline)}")  # the headline already starts with the grade
     w("")
     if v.explanation:
         w(md_escape(v.explanation))
