@@ -87,6 +87,7 @@ def test_rows_equal_single_process_apps(corpus_dir: tuple[Path, list[Path]], cli
     ok = [r for r in rows if not r["error"]]
     assert all(len(r["sha256"]) == 64 for r in ok)
     assert all(r["dex_bytes"] > 0 and r["dex_count"] >= 1 for r in ok if r["kind"] in ("apk", "split_dir"))
+    assert all(r["dex_bytes"] is None for r in rows if r["error"])  # a bomb inflated nothing
 
     # a rerun skips everything (unchanged files are not even read) and writes nothing
     again = scan_corpus(str(root / "apks"), str(out), client=client, batch_size=4, part_rows=16, kb=bundled_kb())
