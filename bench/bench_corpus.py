@@ -101,10 +101,11 @@ def bench_workers(corpus: Path, n: int, runs: int, kb: KnowledgeBase, work: Path
 
     t0 = time.perf_counter()
     cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None, scheduler_kwargs={"dashboard": False})
+                                       dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False})
     client = distributed.Client(cluster)
     startup = time.perf_counter() - t0
     times: list[float] = []
+    cpus: list[float] = []
     rows: list[dict[str, Any]] = []
     try:
         # warm the workers (imports, tracker automaton) on a tiny run, as a long-lived cluster would be
@@ -112,18 +113,34 @@ def bench_workers(corpus: Path, n: int, runs: int, kb: KnowledgeBase, work: Path
         scan_corpus(str(corpus / "malformed"), str(warm), client=client, kb=kb)
         for r in range(runs):
             out = work / f"out-{n}-{r}"
+            before = sum(client.run(_worker_cpu).values()) + _self_cpu()
             t = time.perf_counter()
             scan_corpus(str(corpus), str(out), client=client, kb=kb, batch_size=8, part_rows=1000)
             times.append(time.perf_counter() - t)
+            cpus.append(sum(client.run(_worker_cpu).values()) + _self_cpu() - before)
             rows = rows_of(out)
     finally:
         client.close()
         cluster.close()
     med = statistics.median(times)
+    cpu = statistics.median(cpus)
     dex = sum(r["dex_bytes"] or 0 for r in rows)
     return {"workers": n, "startup_s": startup, "times_s": times, "median_s": med, "rows": len(rows),
             "apks_per_s": len(rows) / med, "dex_mb": dex / 1e6, "dex_mb_per_s": dex / 1e6 / med,
-            "errors": sum(1 for r in rows if r["error"])}
+            "cpu_s": cpus, "cpu_median_s": cpu, "apks_per_cpu_s": len(rows) / cpu,
+            "dex_mb_per_cpu_s": dex / 1e6 / cpu, "errors": sum(1 for r in rows if r["error"])}
+
+
+def _worker_cpu() -> float:
+    import resource
+
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
+
+def _self_cpu() -> float:
+    """The client's own CPU (listing, scheduling, Parquet writing) plus the scheduler thread's."""
+    return _worker_cpu()
 
 
 def bench_exodus(py: str, fixtures: Path, sources: list[Path]) -> dict[str, dict[str, Any]]:
@@ -168,10 +185,14 @@ def main() -> None:
             print(f"{p['workers']} worker(s): median {p['median_s']:.2f} s of {[round(t, 2) for t in p['times_s']]}"
                   f" -> {p['apks_per_s']:.1f} APKs/s, {p['dex_mb_per_s']:.1f} MB DEX/s "
                   f"({p['rows']} rows, {p['errors']} error rows, {p['dex_mb']:.0f} MB DEX); "
+                  f"CPU {p['cpu_median_s']:.1f} s = {p['apks_per_cpu_s']:.1f} APKs per CPU-s, "
+                  f"{p['dex_mb_per_cpu_s']:.0f} MB DEX per CPU-s; "
                   f"cluster start {p['startup_s']:.1f} s", flush=True)
         eff = per[1]["apks_per_s"] / (2 * per[0]["apks_per_s"])
         results["scaling_efficiency"] = eff
-        print(f"scaling efficiency 1 -> 2 workers: {eff:.2f}", flush=True)
+        results["load_after"] = os.getloadavg()
+        print(f"scaling efficiency 1 -> 2 workers: {eff:.2f} (load average before {results['load_before'][0]:.1f}, "
+              f"after {results['load_after'][0]:.1f} on {os.cpu_count()} CPUs)", flush=True)
 
         if args.exodus_python and made:
             sources = sorted(set(made.values()))

@@ -39,7 +39,7 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Pat
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None, scheduler_kwargs={"dashboard": False})
+                                       dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False})
     c = distributed.Client(cluster)
     try:
         yield c
