@@ -23,6 +23,7 @@ from howsafe.checks.registry import register
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
 from howsafe.model import Evidence, Finding, Outcome, Package, Severity, Snapshot, SourceKind
+from howsafe.parse.numbers import strict_int
 
 GETPROP = "getprop"
 # Keys only a booted phone has (build.prop files may carry other ro.boot.* defaults).
@@ -104,7 +105,7 @@ def sdk_of(snap: Snapshot) -> int | None:
     if snap.device.sdk is not None:
         return snap.device.sdk
     raw = prop(snap, "ro.build.version.sdk")
-    return int(raw) if raw and raw.isdigit() else None
+    return strict_int(raw, max_digits=9)
 
 
 @dataclass(frozen=True)
@@ -595,7 +596,7 @@ class AdbWifi:
                 value = prop(snap, key)
                 if value is not None:
                     ev.append(prop_evidence(snap, key))
-                    if value.isdigit() and int(value) > 0:
+                    if (strict_int(value, max_digits=9) or 0) > 0:
                         ports.append(value)
         wifi = snap.setting("global", "adb_wifi_enabled")
         if wifi is not None:
@@ -788,7 +789,7 @@ class PlayProtect:
         return [d.finding(Outcome.PASS, evidence=ev, summary="The package verifier is on.")]
 
 
-_DATE_RE = re.compile(r"(20\d\d)-(\d\d)(?:-(\d\d))?")
+_DATE_RE = re.compile(r"(20[0-9][0-9])-([0-9][0-9])(?:-([0-9][0-9]))?")
 
 
 def _mainline_date(snap: Snapshot) -> tuple[dt.date, Evidence] | None:

@@ -8,6 +8,7 @@ returns. Every parser downstream sees plain ``\\n``-separated text.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterator
 
 
 def _looks_utf16(data: bytes) -> str | None:
@@ -44,3 +45,17 @@ def decode_text(data: bytes | str) -> str:
         text = data.decode(codec or "utf-8", errors="replace")
     text = text.lstrip("\ufeff")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """The ``\\n``-separated lines of ``text`` one at a time (as ``text.split("\\n")`` would give
+    them), without building a list: a file of millions of short lines costs one line of memory."""
+    start = 0
+    find = text.find
+    while True:
+        end = find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
