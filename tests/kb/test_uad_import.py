@@ -88,7 +88,7 @@ def test_a_damaged_local_copy_is_ignored_not_fatal() -> None:
 
 
 def _uad_entry(description: str) -> str:
-    return '{"list": "Oem", "removal": "Recommended", "description": "%s"}' % description
+    return f'{{"list": "Oem", "removal": "Recommended", "description": "{description}"}}'
 
 
 @pytest.mark.parametrize(

@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         click.echo(f"howsafe: error: {where}{exc.strerror or exc}", err=True)
         return EXIT_ERROR
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, not a finding
+    except Exception as exc:
         log_path = _write_crash_log(exc, argv)
         where = f"details in {log_path}" if log_path else "run with -vv for details"
         message = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300]
