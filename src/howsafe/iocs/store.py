@@ -142,8 +142,8 @@ def add_to_store(sources: Iterable[Path], *, directory: Path | None = None) -> l
         if not files:
             raise InputError(f"{src}: no STIX2 bundle (*.stix2, *.stix, *.json) in it")
         for f in files:
-            data = _read_capped(f)
             collection, indicators, unsupported = read_bundle(f)  # raises a clear error for a bad bundle
+            data = _read_capped(f)
             if not indicators:
                 detail = f" ({len(unsupported)} pattern(s) howsafe cannot evaluate)" if unsupported else ""
                 raise InputError(f"{f}: contains no indicator howsafe can use{detail}")
@@ -179,7 +179,7 @@ def add_to_store(sources: Iterable[Path], *, directory: Path | None = None) -> l
 
 def _read_capped(f: Path) -> bytes:
     try:
-        if f.stat().st_size > MAX_BUNDLE_BYTES:
+        if not f.is_file() or f.stat().st_size > MAX_BUNDLE_BYTES:
             raise InputError(f"{f}: larger than {MAX_BUNDLE_BYTES} bytes")
         return f.read_bytes()
     except OSError as exc:
