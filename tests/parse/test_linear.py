@@ -10,6 +10,7 @@ megabyte property value through the redactor, millions of package lines.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 
@@ -35,12 +36,19 @@ LINEAR_BOUND = 8.0
 
 
 def cpu_seconds(fn: Callable[[str], object], arg: str) -> float:
+    """Best of three CPU times, with the cyclic GC off (its passes scale with everything else the
+    test process holds, which is not the parser's work)."""
     best = float("inf")
-    for _ in range(3):
-        start = time.process_time()
-        fn(arg)
-        best = min(best, time.process_time() - start)
-    return max(best, 1e-4)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            start = time.process_time()
+            fn(arg)
+            best = min(best, time.process_time() - start)
+    finally:
+        gc.enable()
+    return max(best, 1e-3)
 
 
 def assert_linear(fn: Callable[[str], object], make: Callable[[int], str], n: int) -> None:
