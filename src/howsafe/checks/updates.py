@@ -17,8 +17,8 @@ from howsafe.engine import register_data_source, register_section
 from howsafe.model import Chart, Evidence, Finding, Outcome, Section, Severity, Table
 from howsafe.vulns import db as vdb
 from howsafe.vulns import lifecycle as lc
-from howsafe.vulns.match import assess, one_line
-from howsafe.vulns.model import Assessment, MatchStatus, OpenVuln
+from howsafe.vulns.match import assess, data_line, one_line
+from howsafe.vulns.model import UNRATED, Assessment, MatchStatus, OpenVuln
 from howsafe.vulns.versions import normalise_release
 
 STAGEFRIGHT_FIXED = dt.date(2015, 10, 1)
@@ -74,8 +74,8 @@ class SplAge:
             if vendor < spl:
                 summary += (
                     f" The vendor partition reports an older level ({vendor.isoformat()}): chip-maker and"
-                    " kernel fixes live there and may be missing (vendor rows are still counted against the"
-                    " main level)."
+                    " kernel fixes ship there, so vendor, kernel and chip vulnerabilities are counted against"
+                    " that older level."
                 )
         if days <= 90:
             return [d.finding(Outcome.PASS, summary=summary, evidence=ev)]
@@ -127,7 +127,7 @@ class DeviceEol:
         ev = [Evidence(kind="property", key="ro.product.model", value=dev.model)]
         if dev.marketname:
             ev.append(Evidence(kind="property", key="ro.product.marketname", value=dev.marketname))
-        name = " ".join(x for x in (dev.brand, dev.marketname or dev.model) if x)
+        name = dev.display_name()
         if st is None or st.ended is None:
             return [
                 d.not_available(
@@ -184,7 +184,7 @@ def _cve_evidence(vulns: Sequence[OpenVuln]) -> list[Evidence]:
     out = []
     for v in vulns[:MAX_EVIDENCE]:
         e = v.entry
-        bits = [e.severity.value, e.type or "?", e.component, f"fixed in SPL {e.spl.isoformat()}", e.url]
+        bits = [e.severity_label, e.type or "?", e.component, f"fixed in SPL {e.spl.isoformat()}", e.url]
         if v.status is MatchStatus.POSSIBLE:
             bits.append(v.reason)
         out.append(Evidence(kind="cve", key=e.cve, value="; ".join(b for b in bits if b), source=e.bulletin))
@@ -197,6 +197,31 @@ def _cve_evidence(vulns: Sequence[OpenVuln]) -> list[Evidence]:
             )
         )
     return out
+
+
+def _label_rank(label: str) -> float:
+    """Order of severity groups: rated ones by rank, "unrated" between medium and low."""
+    return 1.5 if label == UNRATED else Severity(label).rank
+
+
+def _levels_evidence(ctx: AuditContext, a: Assessment) -> list[Evidence]:
+    ev = [_spl_evidence(ctx)]
+    if a.device.vendor_spl is not None:
+        ev.append(
+            Evidence(kind="property", key="ro.vendor.build.security_patch",
+                     value=a.device.vendor_spl.isoformat(), source=_prop_source(ctx))
+        )
+    return ev
+
+
+def _vendor_level_note(a: Assessment) -> str:
+    dev = a.device
+    if dev.spl is None or dev.vendor_level is None or dev.vendor_level >= dev.spl:
+        return ""
+    return (
+        f" Vendor, kernel and chip fixes are counted against the vendor partition's level "
+        f"{dev.vendor_level.isoformat()} (platform level {dev.spl.isoformat()}): they ship in the vendor image."
+    )
 
 
 def _components(vulns: Sequence[OpenVuln]) -> str:
@@ -251,28 +276,40 @@ class OpenCves:
                 f" Android {release} left security support on {eol.eol.isoformat()}: later bulletins do "
                 "not list it, so flaws found since then are missing from this count."
             )
-        stale = f" Data: bulletins up to {month}; run `howsafe kb update` for later ones."
-        groups: dict[Severity, list[OpenVuln]] = defaultdict(list)
+        stale = f" {data_line(a)}"
+        levels = _levels_evidence(ctx, a)
+        vendor_note = _vendor_level_note(a)
+        groups: dict[str, list[OpenVuln]] = defaultdict(list)
         for v in a.affected:
-            groups[v.entry.severity].append(v)
+            groups[v.entry.severity_label].append(v)
         out: list[Finding] = []
         headline = one_line(a)
-        for sev in sorted(groups, key=lambda s: -s.rank):
-            vulns = groups[sev]
+        for label in sorted(groups, key=lambda lb: -_label_rank(lb)):
+            vulns = groups[label]
+            rated = label != UNRATED
+            sev = vulns[0].entry.severity if rated else Severity.MEDIUM
             rce = any(v.entry.type == "RCE" for v in vulns)
-            tags = ["exploit"] if sev is Severity.CRITICAL and rce else []
+            tags = ["exploit"] if rated and sev is Severity.CRITICAL and rce else []
+            plural = "ies" if len(vulns) != 1 else "y"
+            title = (
+                f"{len(vulns)} {label} vulnerabilit{plural} open"
+                if rated
+                else f"{len(vulns)} vulnerabilit{plural} open whose severity the data does not state"
+            )
+            group = label.capitalize() if rated else "Severity not stated by the source"
             out.append(
                 d.finding(
                     Outcome.FAIL,
-                    subject=sev.value,
+                    subject=label,
                     severity=sev,
+                    confidence="high" if rated else "medium",
                     tags=tags,
-                    title=f"{len(vulns)} {sev.value} vulnerabilit{'ies' if len(vulns) != 1 else 'y'} open",
+                    title=title,
                     summary=(
-                        f"{headline}. {sev.value.capitalize()}: {len(vulns)} ({_components(vulns)})."
+                        f"{headline}. {group}: {len(vulns)} ({_components(vulns)}).{vendor_note}"
                         f"{eol_note}{stale}"
                     ),
-                    evidence=[_spl_evidence(ctx), *_cve_evidence(vulns)],
+                    evidence=[*levels, *_cve_evidence(vulns)],
                 )
             )
         if a.possible:
@@ -361,7 +398,7 @@ def open_cve_section(ctx: AuditContext) -> Section | None:
     rows = tuple(
         (
             v.entry.cve,
-            v.entry.severity.value,
+            v.entry.severity_label,
             v.entry.type,
             v.entry.vendor or v.entry.kind.value,
             v.entry.component,
@@ -386,8 +423,7 @@ def open_cve_section(ctx: AuditContext) -> Section | None:
         id="updates.open_cves",
         title="Open vulnerabilities",
         summary=(
-            f"{one_line(a)}. Data: bulletins up to {a.covers_until.strftime('%Y-%m')}; "
-            "run `howsafe kb update` for later ones."
+            f"{one_line(a)}. {data_line(a)}"
         ),
         tables=(
             Table(

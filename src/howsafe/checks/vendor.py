@@ -17,6 +17,7 @@ from howsafe.checks.registry import register
 from howsafe.engine import register_data_source, register_section
 from howsafe.kb import packages as kb_packages
 from howsafe.kb.packages import PackageDB, PackageInfo, package_db
+from howsafe.kb.removal import disable_advice, level_label, removal_info
 from howsafe.kb.vendor_settings import vendor_settings
 from howsafe.model import Evidence, Finding, Outcome, Package, Section, Severity, Snapshot, Table
 
@@ -90,7 +91,7 @@ class _PackageRoleCheck:
             Evidence(
                 kind="package",
                 key=h.pkg.id,
-                value=_describe(h),
+                value=f"{_describe(h)}; {level_label(removal_info(ctx.kb, h.pkg.id))}",
                 source="packages",
             )
             for h in active
@@ -130,6 +131,7 @@ class _PackageRoleCheck:
                 references=refs,
                 confidence="medium" if unknown_state else "high",
                 tags=tags,
+                remediation=f"{d.remediation.strip()} {disable_advice(ctx.kb, (h.pkg.id for h in active))}",
             )
         ]
 
