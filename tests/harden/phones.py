@@ -13,7 +13,6 @@ import datetime as dt
 from pathlib import Path
 
 from conftest import DEVICES
-
 from howsafe.engine import Auditor
 from howsafe.harden import Plan, build_plan
 from howsafe.harden.model import Level

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from harden.phones import CHINA, GLOBAL, PHONES, PIXEL, SAMSUNG, plan_over_adb, recording, transport
 
+from harden.phones import CHINA, GLOBAL, PHONES, PIXEL, SAMSUNG, plan_over_adb, recording, transport
 from howsafe.harden import ApplyInterrupted, HardenError, Journal, Phone, apply_plan, load_journal, undo
 from howsafe.sources.replay import ReplayServer
 from howsafe.sources.replay_state import is_write
@@ -80,7 +80,7 @@ def test_a_step_already_done_is_recorded_and_not_undone(tmp_path) -> None:  # ty
         assert server.phone is not None
         server.phone.packages["com.miui.analytics"].enabled = False  # the owner disabled it already
         original = server.phone.facts()
-        plan, journal, phone = _apply(server, tmp_path)
+        _, journal, phone = _apply(server, tmp_path)
         # the snapshot shows it disabled, so the plan leaves it out; force the step in anyway
         with ReplayServer(recording(GLOBAL), stateful=True) as fresh:
             forced = plan_over_adb(fresh).phone_steps

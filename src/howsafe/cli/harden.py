@@ -208,5 +208,10 @@ def undo(journal_path: Path | None, adb: bool, serial: str | None) -> int:
 
     result = undo_journal(journal, Phone(transport, chosen), observer=progress)
     _say(f"howsafe: restored {result.done} step(s); {result.total - result.done} needed nothing. "
-         "The phone is back to its state before hardening.")
+         "The phone is back to its state before that run.")
+    try:
+        earlier = latest_journal(serial=journal.serial)
+    except InputError:
+        return 0
+    _say(f"howsafe: an earlier run still has changes to undo ({earlier}): run `howsafe undo --adb` again")
     return 0

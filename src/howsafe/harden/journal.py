@@ -282,13 +282,15 @@ def _entry(value: object) -> Entry:
 
 
 def latest_journal(folder: Path | None = None, *, serial: str | None = None) -> Path:
-    """The newest journal not yet fully undone (optionally for one phone)."""
+    """The newest journal that still holds changes to undo (optionally for one phone)."""
     folder = folder or journal_dir()
     candidates = sorted(folder.glob("harden-*.json"), reverse=True) if folder.is_dir() else []
     for path in candidates:
         journal = load_journal(path)  # a damaged journal is refused, never skipped over
         if journal.state == "undone" or (serial is not None and journal.serial != serial):
             continue
+        if not any(e.status in ("pending", "done", "failed", "undoing") for e in journal.entries):
+            continue  # nothing was changed by that run (every step was already in place)
         return path
     where = f" for phone {serial}" if serial else ""
     raise InputError(f"no undo journal{where} in {folder} still to undo; give its path: howsafe undo JOURNAL --adb")

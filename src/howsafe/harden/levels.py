@@ -23,16 +23,10 @@ from dataclasses import dataclass
 
 from howsafe.harden.model import LEVEL_RANK, Level
 from howsafe.kb.base import KnowledgeBase
-from howsafe.kb.packages import package_db
+from howsafe.kb.removal import removal_info
 
-_FROM_REMOVAL: dict[str, Level] = {
-    "safe": "safe",
-    "breaks": "advanced",
-    "expert": "expert",
-    "unknown": "expert",
-    "may-not-boot": "never",
-    "never": "never",
-}
+#: The knowledge base's removal group -> the plan's level.
+_FROM_GROUP: dict[str, Level] = {"safe": "safe", "breaks": "advanced", "expert": "expert", "never": "never"}
 
 
 @dataclass(frozen=True)
@@ -49,18 +43,12 @@ class PackageLevel:
 
 def package_level(kb: KnowledgeBase, package_id: str) -> PackageLevel:
     """The plan level of ``package_id`` (see the module docstring)."""
-    info = package_db(kb).lookup(package_id)
-    if info is None or info.matched_by == "prefix":
-        return PackageLevel(package_id, "expert", "unknown", False, None,
-                            "the knowledge base has not reviewed this package", (),
-                            info.label if info else None)
-    removal = info.removal
-    account_bound = bool(getattr(info, "account_bound", False))
-    level = _FROM_REMOVAL.get(removal, "expert")
-    if account_bound and LEVEL_RANK[level] < LEVEL_RANK["advanced"]:
-        level = "advanced"
-    return PackageLevel(package_id, level, removal, account_bound, info.breaks,
-                        getattr(info, "override_reason", None), info.sources, info.label)
+    info = removal_info(kb, package_id)
+    reason = info.reason
+    if not info.known:
+        reason = reason or "the knowledge base has not reviewed this package"
+    return PackageLevel(package_id, _FROM_GROUP[info.group], info.level, info.account_bound, info.breaks,
+                        reason, info.sources, info.label)
 
 
 def allowed_at(level: Level, wanted: Level) -> bool:

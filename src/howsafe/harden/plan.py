@@ -7,7 +7,7 @@ the finding the step fixes, :func:`howsafe.score.verdict.finding_penalty`).
 
 Steps:
 
-- **package**: a vendor telemetry / analytics / ad / cloud package that is installed and enabled.
+- **package**: a telemetry / analytics / advertising package that is installed and enabled.
   ``pm disable-user --user 0`` (undo ``pm enable --user 0``); at ``--level expert`` an expert-level
   package is removed for user 0 only, keeping its APK and data (``pm uninstall -k --user 0``, undo
   ``cmd package install-existing --user 0``). Levels come from :mod:`howsafe.harden.levels`.
@@ -39,11 +39,12 @@ from howsafe.score.profile import Profile
 from howsafe.score.verdict import finding_penalty
 
 #: Package roles a plan proposes to disable (what collects or shows ads), with the check naming them.
+#: Cloud apps (photos, drive, the vendor cloud) are not disabled: the owner may keep data there;
+#: they become "accounts and backups to review" steps instead.
 ROLE_CHECK = {
     "telemetry": "vendor.telemetry",
     "analytics": "vendor.telemetry",
     "ads": "vendor.ads",
-    "cloud": "vendor.cloud",
 }
 _EOL_CHECKS = ("updates.device_eol", "updates.android_eol")
 _UPDATE_DETAIL = ("updates.spl_age", "updates.open_cves", "updates.stagefright")

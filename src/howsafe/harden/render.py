@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 from howsafe.harden.commands import Command, sh_quote
 from howsafe.harden.model import Plan, Step
@@ -18,6 +19,7 @@ from howsafe.report.layout import clean
 from howsafe.report.markdown import md_escape
 
 FORMATS = ("text", "json", "md", "html", "sh")
+_PLAIN = re.compile(r"[A-Za-z0-9_.:,+@%/=-]+")
 _KIND_HEAD = {
     "package": "Packages to disable",
     "setting": "Settings to switch off",
@@ -170,7 +172,8 @@ def _html_step(s: Step) -> str:
 def _sh_line(c: Command) -> str:
     # adb joins its arguments and the phone's shell parses them again: send the validated
     # command as one argument, every word quoted for the phone, the whole quoted for this shell.
-    remote = " ".join(sh_quote(w) for w in c.words)
+    # Allowlisted words hold no shell syntax and stay readable; any other word is quoted for the phone.
+    remote = " ".join(w if _PLAIN.fullmatch(w) else sh_quote(w) for w in c.words)
     return f"adb_shell {sh_quote(remote)}"
 
 
