@@ -18,7 +18,7 @@ from howsafe.parse.dumpsys import split_dumpsys
 from howsafe.parse.settings import parse_dumpsys_settings
 from howsafe.parse.text import decode_text
 from howsafe.sources.assemble import snapshot_from_outputs
-from howsafe.sources.containers import ZipContainer
+from howsafe.sources.containers import Container, skipped_entries
 
 _SECTION = re.compile(r"^------ (?P<title>.+?) ------$", re.MULTILINE)
 _DUMPSTATE = re.compile(r"^== dumpstate: (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})", re.MULTILINE)
@@ -67,7 +67,7 @@ def outputs_from_bugreport_text(text: str) -> tuple[dict[str, str], dt.datetime 
     return outputs, collected
 
 
-def main_entry(container: ZipContainer) -> str:
+def main_entry(container: Container) -> str:
     """The member holding the main text: ``main_entry.txt``'s target, else the one bugreport-*.txt."""
     names = container.names()
     if "main_entry.txt" in names:
@@ -80,7 +80,8 @@ def main_entry(container: ZipContainer) -> str:
     raise InputError(f"{container.location}: a bugreport zip without its main bugreport-*.txt")
 
 
-def is_bugreport_zip(container: ZipContainer) -> bool:
+def is_bugreport_zip(container: Container) -> bool:
+    """A bugreport zip, or the folder it was extracted to (``main_entry.txt`` or ``bugreport-*.txt`` on top)."""
     names = container.names()
     return "main_entry.txt" in names or any(
         "/" not in n and n.startswith("bugreport-") and n.endswith(".txt") for n in names
@@ -99,7 +100,12 @@ def snapshot_from_bugreport_text(
     return snapshot_from_outputs(outputs, source=source, redact=redact)
 
 
-def load_bugreport_zip(container: ZipContainer, *, redact: bool) -> Snapshot:
+def load_bugreport_zip(container: Container, *, redact: bool) -> Snapshot:
+    """A bugreport zip, or the folder it was extracted into (read the same way)."""
     entry = main_entry(container)
     text = decode_text(container.read(entry))
-    return snapshot_from_bugreport_text(text, location=container.location, files=(entry,), redact=redact)
+    snap = snapshot_from_bugreport_text(text, location=container.location, files=(entry,), redact=redact)
+    skipped = skipped_entries(container)
+    if skipped:
+        snap = snap.model_copy(update={"source": snap.source.model_copy(update={"skipped": skipped})})
+    return snap
