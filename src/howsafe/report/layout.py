@@ -30,7 +30,7 @@ from howsafe.model import (
     Severity,
     Snapshot,
 )
-from howsafe.report.sanitize import clean
+from howsafe.report.sanitize import clean as clean  # re-exported: the one sanitiser
 from howsafe.score.verdict import area_label
 
 if TYPE_CHECKING:

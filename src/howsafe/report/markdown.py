@@ -26,7 +26,8 @@ from howsafe.report.layout import (
     safe_url,
     severity_label,
 )
-from howsafe.report.sanitize import md_cell, md_escape
+from howsafe.report.sanitize import md_cell as md_cell  # re-exported
+from howsafe.report.sanitize import md_escape as md_escape  # re-exported
 
 if TYPE_CHECKING:
     from howsafe.compare import Comparison
