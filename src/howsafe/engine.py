@@ -39,13 +39,13 @@ from howsafe.model import (
     Severity,
     Snapshot,
 )
+from howsafe.progress import Observer
 from howsafe.score import Profile, load_profile, verdict_for
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Clock = Callable[[], dt.datetime]
-Observer = Callable[[str, int, int], None]
 
 
 def utc_now() -> dt.datetime:
