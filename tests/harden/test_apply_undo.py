@@ -139,3 +139,23 @@ def test_undo_refuses_another_phone(tmp_path) -> None:  # type: ignore[no-untype
         other = Phone(transport(server), "someone-else")
         with pytest.raises(HardenError, match="belongs to phone"):
             undo(load_journal(journal.path), other)
+
+
+def test_an_id_holding_a_failure_word_is_not_mistaken_for_a_failure(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from howsafe.harden import Step, allowlist
+    from howsafe.sources.replay_state import PackageRecord, PhoneState
+
+    rec = recording(GLOBAL)
+    state = PhoneState.from_replies({c: r.stdout for c, r in rec.replies.items()})
+    state.packages["com.example.ExceptionHandler"] = PackageRecord()  # a made-up id, for this test only
+    allow = allowlist()
+    step = Step(id="package:com.example.ExceptionHandler", kind="package", target="com.example.ExceptionHandler",
+                level="safe", title="t", reason="t", source=("t",), op="disable",
+                action=(allow.build("disable", package="com.example.ExceptionHandler"),),
+                undo=(allow.build("enable", package="com.example.ExceptionHandler"),))
+    with ReplayServer(rec, stateful=True, phone=state) as server:
+        journal = Journal.new(serial=rec.serial, device="t", profile="everyday", level="safe", folder=tmp_path)
+        phone = Phone(transport(server), rec.serial)
+        assert apply_plan([step], phone, journal).done == 1
+        undo(load_journal(journal.path), phone)
+        assert state.packages["com.example.ExceptionHandler"].enabled is True
