@@ -5,9 +5,32 @@ from __future__ import annotations
 import pytest
 
 from harden.phones import CHINA, GLOBAL, PHONES, PIXEL, SAMSUNG, plan_over_adb, recording, transport
-from howsafe.harden import ApplyInterrupted, HardenError, Journal, Phone, apply_plan, load_journal, undo
+from howsafe.harden import (
+    ApplyInterrupted,
+    HardenError,
+    Journal,
+    Phone,
+    UnsafeCommandError,
+    allowlist,
+    apply_plan,
+    load_journal,
+    undo,
+)
+from howsafe.sources.adb import allowed_commands
 from howsafe.sources.replay import ReplayServer
 from howsafe.sources.replay_state import is_write
+
+
+def _harden_allowed(command: str) -> bool:
+    allow = allowlist()
+    words = command.split(" ")
+    for name in allow.commands:
+        try:
+            allow.parse(name, words)
+        except UnsafeCommandError:
+            continue
+        return True
+    return False
 
 
 def _apply(server: ReplayServer, tmp_path, level="safe"):  # type: ignore[no-untyped-def]
@@ -53,6 +76,9 @@ def test_apply_then_undo_restores_every_field(name: str, tmp_path) -> None:  # t
         # undo is idempotent too
         undo(load_journal(journal.path), phone)
         assert server.phone.facts() == original
+        # nothing but collection's read-only list and the harden allowlist ever reached the phone
+        for command in server.commands:
+            assert command in allowed_commands() or _harden_allowed(command), command
 
 
 def test_china_rom_plan_uses_the_xiaomi_settings_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]

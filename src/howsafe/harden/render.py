@@ -125,8 +125,13 @@ def _markdown(plan: Plan) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _e(value: object) -> str:
+    """HTML text: the shared sanitiser first (control/bidi characters, line breaks), then escaping."""
+    return html.escape(clean(value))
+
+
 def _html(plan: Plan) -> str:
-    e = html.escape
+    e = _e
     parts = [
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
@@ -155,7 +160,7 @@ def _html(plan: Plan) -> str:
 
 
 def _html_step(s: Step) -> str:
-    e = html.escape
+    e = _e
     rows = [f"<li><span class=\"lv\">[{e(s.level)}]</span> {e(s.title)}<ul>", f"<li>why: {e(s.reason)}</li>"]
     if s.breaks:
         rows.append(f"<li>stops working: {e(s.breaks)}</li>")
