@@ -58,7 +58,8 @@ def _text(plan: Plan) -> str:
         out.append(f"{head}:")
         for s in steps:
             n += 1
-            out.append(f" {n}. [{s.level}] {clean(s.title)}")
+            tag = f"[{s.level}] " if s.action else ""
+            out.append(f" {n}. {tag}{clean(s.title)}")
             out.append(f"    why: {clean(s.reason)}")
             if s.collects:
                 out.append(f"    collects: {clean(', '.join(s.collects))}")
@@ -103,7 +104,8 @@ def _markdown(plan: Plan) -> str:
             continue
         out += [f"## {head}", ""]
         for s in steps:
-            out.append(f"- **{md_escape(s.title)}** (level {md_escape(s.level)})")
+            tag = f" (level {md_escape(s.level)})" if s.action else ""
+            out.append(f"- **{md_escape(s.title)}**{tag}")
             out.append(f"  - why: {md_escape(s.reason)}")
             if s.breaks:
                 out.append(f"  - stops working: {md_escape(s.breaks)}")
@@ -161,7 +163,8 @@ def _html(plan: Plan) -> str:
 
 def _html_step(s: Step) -> str:
     e = _e
-    rows = [f"<li><span class=\"lv\">[{e(s.level)}]</span> {e(s.title)}<ul>", f"<li>why: {e(s.reason)}</li>"]
+    tag = f"<span class=\"lv\">[{e(s.level)}]</span> " if s.action else ""
+    rows = [f"<li>{tag}{e(s.title)}<ul>", f"<li>why: {e(s.reason)}</li>"]
     if s.breaks:
         rows.append(f"<li>stops working: {e(s.breaks)}</li>")
     if s.requires:
