@@ -63,11 +63,14 @@ def _china_hosted(hits: Sequence[_Hit], market: RomMarket, db: PackageDB) -> boo
     return False
 
 
-def _hosting_sentence(hits: Sequence[_Hit], market: RomMarket, snap: Snapshot, db: PackageDB, kb: KnowledgeBase) -> str:
-    """Where the data goes, no stronger than the evidence (docs/jurisdiction.md)."""
+def _hosting(
+    hits: Sequence[_Hit], market: RomMarket, snap: Snapshot, db: PackageDB, kb: KnowledgeBase
+) -> tuple[str, list[str]]:
+    """Where the data goes on an international ROM, no stronger than the evidence, and its tags."""
     if market.china:
-        return ""
+        return "", []
     out: list[str] = []
+    tags: list[str] = []
     for fam_id in sorted({h.info.family for h in hits if h.info.family}):
         fam = db.families.get(fam_id)
         hosting = international_hosting(kb, fam_id, snap.device.region)
@@ -76,7 +79,9 @@ def _hosting_sentence(hits: Sequence[_Hit], market: RomMarket, snap: Snapshot, d
                 f"On this {snap.device.region} ROM {fam.vendor} hosts these services in {hosting.where} "
                 f"(source: {hosting.source})."
             )
-    return " ".join(out)
+            if hosting.country:
+                tags.append(f"jurisdiction:{hosting.country}")
+    return " ".join(out), tags
 
 
 class _PackageRoleCheck:
@@ -131,11 +136,12 @@ class _PackageRoleCheck:
         if hosted:
             parts.append("Hosted: " + "; ".join(hosted) + ".")
         cn = _china_hosted(active, market, db)
+        hosting_tags: list[str] = []
         if cn:
             rule = f" (rule {market.rule}: {', '.join(f'{e.key}={e.value}' for e in market.evidence)})"
             parts.append(f"This is a China-market ROM{rule}: its vendor services are run from mainland China.")
         else:
-            where = _hosting_sentence(active, market, snap, db, ctx.kb)
+            where, hosting_tags = _hosting(active, market, snap, db, ctx.kb)
             if where:
                 parts.append(where)
             if cn_pkgs:
@@ -148,7 +154,7 @@ class _PackageRoleCheck:
             parts.append(f"Already disabled: {', '.join(h.pkg.id for h in disabled)}.")
         if unknown_state:
             parts.append("The source does not say whether they are enabled; preloads ship enabled.")
-        tags = [self.tag] + (["jurisdiction:CN"] if cn else [])
+        tags = [self.tag, *(["jurisdiction:CN"] if cn else []), *hosting_tags]
         refs = sorted({s for h in active for s in h.info.sources if s.startswith("http")})
         return [
             d.finding(

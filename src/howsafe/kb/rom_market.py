@@ -45,7 +45,9 @@ class RegionHosting(_Strict):
     source: str
     note: str = Field(min_length=10)
     default: str | None = None
+    default_country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     regions: dict[str, str] = Field(default_factory=dict)
+    countries: dict[str, str] = Field(default_factory=dict)
 
 
 class ChinaRomFile(_Strict):
@@ -80,6 +82,7 @@ class Hosting:
     where: str
     source: str
     note: str
+    country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -190,10 +193,14 @@ def international_hosting(kb: KnowledgeBase, family: str | None, region: str | N
     for h in doc.hosting:
         if h.family != family:
             continue
-        where = h.regions.get(region) or h.default
+        if region in h.regions:
+            where: str | None = h.regions[region]
+            country = h.countries.get(region)
+        else:
+            where, country = h.default, h.default_country
         if where is None:
             return None
-        return Hosting(where=where, source=h.source, note=h.note)
+        return Hosting(where=where, source=h.source, note=h.note, country=country)
     return None
 
 
