@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from howsafe.checks.base import AuditContext, CheckDef, load_def
-from howsafe.checks.integrity import load_kb_toml, package_list_partial, setting_evidence
+from howsafe.checks.base import AuditContext, BaseCheck, CheckDef
+from howsafe.checks.common import package_list_partial, setting_evidence
 from howsafe.checks.registry import register
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
-from howsafe.kb.rom_market import rom_market
+from howsafe.kb.tomlfile import load_kb_toml
 from howsafe.model import Evidence, Finding, Outcome, Snapshot
 
 
@@ -136,14 +136,14 @@ def _service_state(d: CheckDef, snap: Snapshot, service: CloudService, china_rom
     return None
 
 
-def _vendor_findings(ctx: AuditContext, check_id: str) -> list[Finding]:
-    d = load_def(check_id)
+def _vendor_findings(ctx: AuditContext, d: CheckDef) -> list[Finding]:
+    check_id = d.id
     snap = ctx.snapshot
     services = [s for s in cloud_services(ctx.kb) if s.check == check_id]
     out: list[Finding] = []
     installed_any = False
     for service in services:
-        state = _service_state(d, snap, service, rom_market(ctx.kb, snap).china)
+        state = _service_state(d, snap, service, ctx.facts.china_rom)
         if state is not None:
             out.append(state)
             installed_any = True
@@ -206,13 +206,13 @@ def _vendor_findings(ctx: AuditContext, check_id: str) -> list[Finding]:
 
 
 @register
-class GoogleBackup:
+class GoogleBackup(BaseCheck):
     """Google's device backup (contacts, call history, SMS, settings, app data)."""
 
     id = "cloud.google_backup"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         snap = ctx.snapshot
         service = next((s for s in cloud_services(ctx.kb) if s.id == "google_backup"), None)
         if service is None:
@@ -240,7 +240,7 @@ class GoogleBackup:
                     d.finding(
                         Outcome.FAIL,
                         evidence=ev,
-                        tags=_tags(service, snap, rom_market(ctx.kb, snap).china),
+                        tags=_tags(service, snap, ctx.facts.china_rom),
                         references=[service.source],
                         confidence="high" if b.transport else "medium",
                         summary=f"Device backup is on{' to Google' if b.transport else ''}: "
@@ -256,19 +256,17 @@ class GoogleBackup:
                     summary=f"Device backup is on, through the transport {b.transport}.",
                 )
             ]
-        state = _service_state(d, snap, service, rom_market(ctx.kb, snap).china)
+        state = _service_state(d, snap, service, ctx.facts.china_rom)
         if state is not None:
             return [state.model_copy(update={"id": self.id})]
         return [d.not_available("neither `dumpsys backup` nor the backup_enabled setting was captured")]
 
 
-class _VendorCloud:
+class _VendorCloud(BaseCheck):
     """One vendor's cloud/find-device services, all described by ``kb/data/cloud/services.toml``."""
 
-    id: str
-
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        return _vendor_findings(ctx, self.id)
+        return _vendor_findings(ctx, self.defn)
 
 
 @register

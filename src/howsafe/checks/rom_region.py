@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from howsafe.checks.base import AuditContext, load_def
+from howsafe.checks.base import AuditContext, BaseCheck
 from howsafe.checks.registry import register
 from howsafe.kb.packages import package_db
 from howsafe.kb.rom_market import international_hosting, rom_market
@@ -18,11 +18,11 @@ from howsafe.model import Evidence, Finding, Outcome
 
 
 @register
-class RomRegionCheck:
+class RomRegionCheck(BaseCheck):
     id = "vendor.rom_region"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         dev = ctx.snapshot.device
         db = package_db(ctx.kb)
         family = db.family_for_brand(dev.brand) or db.family_for_brand(dev.manufacturer)

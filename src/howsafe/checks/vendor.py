@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
-from howsafe.checks.base import AuditContext, CheckDef, load_def
+from howsafe.checks.base import AuditContext, BaseCheck, CheckDef
 from howsafe.checks.registry import register
-from howsafe.engine import register_data_source, register_section
 from howsafe.kb import KnowledgeBase
 from howsafe.kb import packages as kb_packages
 from howsafe.kb.packages import PackageDB, PackageInfo, package_db
@@ -84,19 +84,81 @@ def _hosting(
     return " ".join(out), tags
 
 
-class _PackageRoleCheck:
+_FLOW_ROLES = frozenset({"telemetry", "analytics", "ads", "cloud", "push"})
+MAX_SECTION_ROWS = 200
+
+
+def vendor_flows_section(ctx: AuditContext) -> Section | None:
+    """A table of the vendor data flows found on the device (package, role, data, endpoints, hosting)."""
+    if ctx.snapshot.packages is None:
+        return None
+    db = package_db(ctx.kb)
+    active, _ = _hits(ctx.snapshot, db, _FLOW_ROLES)
+    if not active:
+        return None
+    order = {"telemetry": 0, "analytics": 1, "ads": 2, "cloud": 3, "push": 4}
+    active.sort(key=lambda h: (order.get(h.info.role, 9), h.pkg.id))
+    rows = tuple(
+        (
+            h.pkg.id,
+            h.info.vendor,
+            h.info.role,
+            ", ".join(h.info.data),
+            ", ".join(h.info.domains[:4]) + (" ..." if len(h.info.domains) > 4 else ""),
+        )
+        for h in active[:MAX_SECTION_ROWS]
+    )
+    # Hosting is a per-vendor fact: one row per vendor instead of repeating it on every package.
+    hosting: dict[str, str] = {}
+    market = ctx.facts.rom_market
+    for h in active:
+        if h.info.vendor in hosting:
+            continue
+        regional = None if market.china else international_hosting(ctx.kb, h.info.family, ctx.snapshot.device.region)
+        if regional is not None:
+            hosting[h.info.vendor] = f"{regional.where} for this {ctx.snapshot.device.region} ROM ({regional.source})"
+        elif market.china or "CN" not in h.info.jurisdiction:
+            where = h.info.hosted or ", ".join(h.info.jurisdiction)
+            if where:
+                hosting[h.info.vendor] = where
+    counts: dict[str, int] = {}
+    for h in active:
+        counts[h.info.role] = counts.get(h.info.role, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: order.get(kv[0], 9))
+    summary = ", ".join(f"{n} {role}" for role, n in ranked)
+    return Section(
+        id="vendor-flows",
+        title="Vendor data flows",
+        summary=f"Preinstalled vendor services that send data off the phone: {summary}.",
+        tables=(
+            Table(
+                title="Packages",
+                columns=("Package", "Vendor", "Role", "Data", "Endpoints"),
+                rows=rows,
+            ),
+            Table(
+                title="Where each vendor keeps the data",
+                columns=("Vendor", "Hosted"),
+                rows=tuple(sorted(hosting.items())),
+            ),
+        ),
+    )
+
+
+class _PackageRoleCheck(BaseCheck):
     """One finding for a group of roles: which collecting packages are present and enabled."""
 
-    id: str = ""
     roles: frozenset[str] = frozenset()
     tag: str = ""
     noun: str = ""
+    requires = ("packages",)
+    requires_why: ClassVar[dict[str, str]] = {"packages": "the snapshot has no package list"}
+    sections = (vendor_flows_section,)
+    data_sources = (kb_packages.data_source,)
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d: CheckDef = load_def(self.id)
+        d: CheckDef = self.defn
         snap = ctx.snapshot
-        if snap.packages is None:
-            return [d.not_available("the snapshot has no package list")]
         db = package_db(ctx.kb)
         active, disabled = _hits(snap, db, self.roles)
         if not active:
@@ -115,7 +177,7 @@ class _PackageRoleCheck:
             for h in active
         ]
         domains = sorted({dom for h in active for dom in h.info.domains})
-        market = rom_market(ctx.kb, snap)
+        market = ctx.facts.rom_market
         cn_pkgs = [h.pkg.id for h in active if "CN" in h.info.jurisdiction]
         # A package's own "hosted" words are shown unless they claim mainland China without the ROM.
         hosted = sorted({
@@ -203,13 +265,13 @@ _ROLE_SEVERITY = {"telemetry": Severity.MEDIUM, "analytics": Severity.MEDIUM, "a
 
 
 @register
-class VendorSettingsCheck:
+class VendorSettingsCheck(BaseCheck):
     """The OEM switches for user experience programs, diagnostics and personalised ads."""
 
     id = "vendor.settings"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         snap = ctx.snapshot
         if not any(snap.settings.values()):
             return [d.not_available("the snapshot has no settings dump")]
@@ -217,7 +279,7 @@ class VendorSettingsCheck:
         family = package_db(ctx.kb).family_for_brand(snap.device.brand or snap.device.manufacturer)
         candidates = known.for_family(family.family if family else None) or known.all()
         out: list[Finding] = []
-        china = rom_market(ctx.kb, snap).china
+        china = ctx.facts.china_rom
         for entry in candidates:
             raw = snap.setting(entry.namespace, entry.key)
             if raw is None:
@@ -272,68 +334,3 @@ class VendorSettingsCheck:
             what = f"none of the known vendor collection switches ({names}) is in the settings"
             return [d.not_available(what)]
         return out
-
-
-_FLOW_ROLES = frozenset({"telemetry", "analytics", "ads", "cloud", "push"})
-MAX_SECTION_ROWS = 200
-
-
-def vendor_flows_section(ctx: AuditContext) -> Section | None:
-    """A table of the vendor data flows found on the device (package, role, data, endpoints, hosting)."""
-    if ctx.snapshot.packages is None:
-        return None
-    db = package_db(ctx.kb)
-    active, _ = _hits(ctx.snapshot, db, _FLOW_ROLES)
-    if not active:
-        return None
-    order = {"telemetry": 0, "analytics": 1, "ads": 2, "cloud": 3, "push": 4}
-    active.sort(key=lambda h: (order.get(h.info.role, 9), h.pkg.id))
-    rows = tuple(
-        (
-            h.pkg.id,
-            h.info.vendor,
-            h.info.role,
-            ", ".join(h.info.data),
-            ", ".join(h.info.domains[:4]) + (" ..." if len(h.info.domains) > 4 else ""),
-        )
-        for h in active[:MAX_SECTION_ROWS]
-    )
-    # Hosting is a per-vendor fact: one row per vendor instead of repeating it on every package.
-    hosting: dict[str, str] = {}
-    market = rom_market(ctx.kb, ctx.snapshot)
-    for h in active:
-        if h.info.vendor in hosting:
-            continue
-        regional = None if market.china else international_hosting(ctx.kb, h.info.family, ctx.snapshot.device.region)
-        if regional is not None:
-            hosting[h.info.vendor] = f"{regional.where} for this {ctx.snapshot.device.region} ROM ({regional.source})"
-        elif market.china or "CN" not in h.info.jurisdiction:
-            where = h.info.hosted or ", ".join(h.info.jurisdiction)
-            if where:
-                hosting[h.info.vendor] = where
-    counts: dict[str, int] = {}
-    for h in active:
-        counts[h.info.role] = counts.get(h.info.role, 0) + 1
-    ranked = sorted(counts.items(), key=lambda kv: order.get(kv[0], 9))
-    summary = ", ".join(f"{n} {role}" for role, n in ranked)
-    return Section(
-        id="vendor-flows",
-        title="Vendor data flows",
-        summary=f"Preinstalled vendor services that send data off the phone: {summary}.",
-        tables=(
-            Table(
-                title="Packages",
-                columns=("Package", "Vendor", "Role", "Data", "Endpoints"),
-                rows=rows,
-            ),
-            Table(
-                title="Where each vendor keeps the data",
-                columns=("Vendor", "Hosted"),
-                rows=tuple(sorted(hosting.items())),
-            ),
-        ),
-    )
-
-
-register_data_source(kb_packages.data_source)
-register_section(vendor_flows_section)
