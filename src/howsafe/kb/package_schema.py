@@ -65,6 +65,7 @@ DataKind = Literal[
     "notifications",
     "calendar",
     "messages",
+    "typed-text",
 ]
 
 # How risky it is to disable a package, least to most (docs/removal-levels.md):
