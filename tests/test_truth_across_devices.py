@@ -64,7 +64,6 @@ def test_no_china_claim_without_rom_evidence(folder: str) -> None:
         claims = "jurisdiction:CN" in f.tags or any(c in f.summary for c in _CHINA_CLAIMS)
         if claims:
             assert china, (folder, f.id, f.summary[:200])
-            assert any(e.kind in ("property", "device") for e in f.evidence) or f.id.startswith(("vendor.", "cloud.")), f.id
 
 
 def test_the_fixtures_exercise_both_sides() -> None:
