@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -14,11 +13,12 @@ from howsafe.cli.common import (
     load_source,
     progress_bar,
     refuse_output_over_inputs,
+    text_width,
     write_output,
 )
 from howsafe.engine import Auditor
+from howsafe.errors import ExitCode
 from howsafe.kb import KnowledgeBase
-from howsafe.model import Outcome
 from howsafe.score import available_profiles, load_profile
 
 
@@ -92,11 +92,8 @@ def audit(
     from howsafe.report import render
 
     color = output is None and sys.stdout.isatty()
-    width = shutil.get_terminal_size().columns if color else 100
-    write_output(render(report, fmt, snapshot=snapshot, color=color, width=width), output)
-    threshold = profile.fail_threshold.rank
-    failing = any(f.outcome is Outcome.FAIL and f.severity.rank >= threshold for f in report.findings)
-    return 1 if failing else 0
+    write_output(render(report, fmt, snapshot=snapshot, color=color, width=text_width()), output)
+    return ExitCode.FINDINGS if profile.exceeded_by(report.findings) else ExitCode.OK
 
 
 def _home_country(option: str | None) -> str | None:

@@ -9,12 +9,13 @@ and the difference is explainable from the file.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from howsafe.errors import InputError, KnowledgeError
-from howsafe.model import Area, Severity
+from howsafe.model import Area, Finding, Outcome, Severity
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 
@@ -33,6 +34,11 @@ class Profile:
     # [jurisdiction] relative = true: "foreign" is read against the owner's home country
     jurisdiction_relative: bool = False
     foreign_min_severity: Severity | None = None
+
+    def exceeded_by(self, findings: Iterable[Finding]) -> bool:
+        """True when a failed finding is at or above this profile's threshold (exit code 1)."""
+        threshold = self.fail_threshold.rank
+        return any(f.outcome is Outcome.FAIL and f.severity.rank >= threshold for f in findings)
 
     def weight_for_tags(self, tags: tuple[str, ...]) -> float:
         """Largest multiplier among the finding's tags (1.0 when none is listed)."""
