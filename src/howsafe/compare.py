@@ -90,6 +90,12 @@ def _vendor_flows(snap: Snapshot, kb: KnowledgeBase) -> VendorFlows | None:
     counts = dict.fromkeys(FLOW_ROLES, 0)
     examples: dict[str, list[str]] = {r: [] for r in FLOW_ROLES}
     to_china = 0
+    # "sends data to China" only on a China-market ROM (the shared rule; docs/jurisdiction.md)
+    from howsafe.kb.packages import package_db
+    from howsafe.kb.rom_market import rom_market
+
+    china_rom = rom_market(kb, snap).china
+    families = package_db(kb).families
     for pkg in snap.packages:
         if pkg.enabled is False:
             continue
@@ -99,7 +105,8 @@ def _vendor_flows(snap: Snapshot, kb: KnowledgeBase) -> VendorFlows | None:
         counts[info.role] += 1
         if len(examples[info.role]) < 3:
             examples[info.role].append(pkg.id)
-        if "CN" in info.jurisdiction:
+        fam = families.get(info.family)
+        if china_rom and ("CN" in info.jurisdiction or (fam is not None and fam.china_rom_hosting == "CN")):
             to_china += 1
     return VendorFlows(counts=counts, to_china=to_china, examples=examples)
 

@@ -31,6 +31,9 @@ class Profile:
     grade_text: dict[str, str] = field(default_factory=dict)
     fail_threshold: Severity = Severity.MEDIUM
     severity_cap: dict[Severity, float] = field(default_factory=dict)
+    # [jurisdiction] relative = true: "foreign" is read against the owner's home country
+    jurisdiction_relative: bool = False
+    foreign_min_severity: Severity | None = None
 
     def exceeded_by(self, findings: Iterable[Finding]) -> bool:
         """True when a failed finding is at or above this profile's threshold (exit code 1)."""
@@ -64,6 +67,12 @@ def load_profile(profile_id: str) -> Profile:
             grade_text=dict(raw.get("grade_text", {})),
             fail_threshold=Severity(raw.get("fail_threshold", "medium")),
             severity_cap={Severity(k): float(v) for k, v in raw.get("severity_cap", {}).items()},
+            jurisdiction_relative=bool(raw.get("jurisdiction", {}).get("relative", False)),
+            foreign_min_severity=(
+                Severity(raw["jurisdiction"]["foreign_min_severity"])
+                if "foreign_min_severity" in raw.get("jurisdiction", {})
+                else None
+            ),
         )
     except (KeyError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise KnowledgeError(f"profile {path.name} is invalid: {exc}") from exc
