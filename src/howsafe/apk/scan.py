@@ -39,10 +39,10 @@ from howsafe.apk.signer import signer_digests
 from howsafe.apk.trackerdb import load_tracker_db
 from howsafe.apk.zipread import MAX_MEMBER_SIZE, ZipArchive
 from howsafe.kb import KnowledgeBase
+from howsafe.progress import Observer
 
 log = logging.getLogger(__name__)
 
-Observer = Callable[[str, int, int], None]
 
 #: Nested APK depth beyond which an input is refused (exodus-core stops at 10 as well).
 MAX_DEPTH = 10
