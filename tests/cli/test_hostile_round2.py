@@ -152,3 +152,53 @@ def test_megabyte_property_value_through_the_redactor(tmp_path: Path, capsys: py
     snap = collect(dump(tmp_path, getprop__txt=GETPROP + f"[ro.note]: [{value}]\n"), tmp_path, capsys)
     props = snap["properties"]
     assert isinstance(props, dict) and props["ro.note"].endswith("<redacted>")
+
+
+# -- archives ----------------------------------------------------------------------------------
+def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("howsafe: error: ")
+    return lines[0]
+
+
+def _zip_bytes(members: dict[str, bytes]) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_a_zip_needing_version_6_5_is_an_unsupported_archive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = bytearray(_zip_bytes({"getprop.txt": GETPROP.encode()}))
+    for sig, at in ((b"PK\x03\x04", 4), (b"PK\x01\x02", 6)):  # "version needed to extract": 6.5
+        i = data.find(sig)
+        data[i + at : i + at + 2] = (65).to_bytes(2, "little")
+    path = tmp_path / "dump.zip"
+    path.write_bytes(bytes(data))
+    assert main(["collect", str(path)]) == 2
+    assert "unsupported zip archive" in one_error_line(capsys)
+
+
+def test_a_nul_inside_a_zip_member_name_is_detected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # zipfile cannot write such a name (it cuts it at the NUL too): write a placeholder, patch it
+    data = _zip_bytes({"getprop.txt#.exe": GETPROP.encode(), "packages.txt": b"package:com.x\n"})
+    path = tmp_path / "dump.zip"
+    path.write_bytes(data.replace(b"getprop.txt#.exe", b"getprop.txt\x00.exe"))
+    assert main(["collect", str(path)]) == 2
+    assert "NUL" in one_error_line(capsys)
+
+
+def test_a_zip_inside_a_zip_is_refused_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    inner = _zip_bytes({"getprop.txt": GETPROP.encode()})
+    path = tmp_path / "dump.zip"
+    path.write_bytes(_zip_bytes({"dump.zip": _zip_bytes({"bugreport.zip": inner})}))
+    assert main(["collect", str(path)]) == 2
+    assert "no known dump files" in one_error_line(capsys)

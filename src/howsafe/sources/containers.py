@@ -231,14 +231,21 @@ class ZipContainer:
             raise CorruptInputError(f"{location}: not a valid zip archive ({exc})") from exc
         except (OSError, EOFError, ValueError) as exc:
             raise CorruptInputError(f"{location}: cannot read the zip archive ({exc})") from exc
+        except NotImplementedError as exc:  # zipfile: "zip file version 6.5" (needs a newer reader)
+            raise CorruptInputError(
+                f"{location}: unsupported zip archive ({exc}); re-pack it with a standard zip tool"
+            ) from exc
         if len(infos) > MAX_MEMBERS:
             raise TooLargeError(f"{location}: more than {MAX_MEMBERS} members")
         self._infos: dict[str, zipfile.ZipInfo] = {}
         self.skipped: list[str] = []
         for info in infos:
-            if not info.filename or "\x00" in info.filename:
+            # zipfile cuts a name at its first NUL (``orig_filename`` keeps it whole): a name
+            # that hides its tail from one reader and not from another is refused.
+            if not info.filename or "\x00" in info.orig_filename:
                 raise CorruptInputError(
-                    f"{location}: unsafe member name {info.filename!r}; refusing the archive"
+                    f"{location}: unsafe member name {info.orig_filename!r} (empty or holding NUL); "
+                    "refusing the archive"
                 )
             if _unsafe_name(info.filename):
                 self.skipped.append(f"{info.filename}: unsafe member name (absolute or '..')")
