@@ -265,14 +265,14 @@ class ZipContainer:
         what = f"{self.location}:{name}"
         if info.flag_bits & 0x1:
             raise InputError(f"{what} is encrypted; decrypt the archive first")
-        if info.file_size > limit:
-            raise TooLargeError(
-                f"{what} inflates to {human_size(info.file_size)}; the limit is {human_size(limit)}"
-            )
         if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise TooLargeError(
                 f"{what} inflates {info.file_size // max(info.compress_size, 1)}x "
                 f"({human_size(info.file_size)}): looks like a zip bomb"
+            )
+        if info.file_size > limit:
+            raise TooLargeError(
+                f"{what} inflates to {human_size(info.file_size)}; the limit is {human_size(limit)}"
             )
         cap = min(limit, self._budget[0])
         try:
