@@ -88,6 +88,7 @@ class CompiledIndex:
         self._unsupported_count = int(meta["unsupported"])
         self.errors = [LoadError(str(e["path"]), str(e["message"])) for e in manifest.get("errors", [])]
         self._colls: dict[int, Collection] = {}
+        self._memory: dict[IocType, dict[str, list[Indicator]]] = {}
         for cid, name, path, malware, description in self._db.execute(
             "SELECT id, name, path, malware, description FROM coll ORDER BY id"
         ):
@@ -118,19 +119,33 @@ class CompiledIndex:
             c[(self._colls[coll].path, IocType(t))] = n
         return c
 
-    def _rows(self, type_: str, key: str) -> list[Indicator]:
+    def _rows(self, type_: str, key: str | None = None) -> list[Indicator]:
+        query = "SELECT real_type, value, coll, malware, stix_id, key FROM ind WHERE type = ?"
+        rows = self._db.execute(query + " AND key = ?", (type_, key)) if key is not None else self._db.execute(
+            query, (type_,))
         out = []
-        for t, value, coll, malware, stix_id in self._db.execute(
-            "SELECT real_type, value, coll, malware, stix_id FROM ind WHERE type = ? AND key = ?", (type_, key)
-        ):
+        for t, value, coll, malware, stix_id, _key in rows:
             c = self._colls[coll]
             out.append(Indicator(type=IocType(t), value=value, collection=c.name, malware=malware,
                                  stix_id=stix_id, source=c.path))
         return out
 
+    def _in_memory(self, ioc_type: IocType) -> dict[str, list[Indicator]]:
+        """Path indicators are looked up once per prefix length of every listed file: kept in
+        memory (they are few) rather than queried thousands of times."""
+        table = self._memory.get(ioc_type)
+        if table is None:
+            table = {}
+            for ind in self._rows(ioc_type.value):
+                table.setdefault(normalise(ioc_type, ind.value), []).append(ind)
+            self._memory[ioc_type] = table
+        return table
+
     def lookup(self, ioc_type: IocType, key: str) -> list[Indicator]:
         if ioc_type not in self._types:
             return []
+        if ioc_type is IocType.FILE_PATH:
+            return self._in_memory(ioc_type).get(key, [])
         return self._rows(ioc_type.value, key)
 
     def lookup_url_host(self, host: str) -> list[Indicator]:
