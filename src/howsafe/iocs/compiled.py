@@ -231,9 +231,14 @@ def build_index(
         manifest = _compile(tmp, files, stats, names, parsed or {})
         manifest["db_sha256"] = _sha256_file(tmp)
         tmp.replace(directory / DB_NAME)
-        mtmp = directory / (MANIFEST_NAME + ".part")
-        mtmp.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        mtmp.replace(directory / MANIFEST_NAME)
+        mfd, mname = tempfile.mkstemp(dir=directory, prefix=".compiled-", suffix=".json.part")
+        mtmp = Path(mname)
+        try:
+            with os.fdopen(mfd, "w", encoding="utf-8") as fh:
+                json.dump(manifest, fh, indent=1)
+            mtmp.replace(directory / MANIFEST_NAME)
+        finally:
+            mtmp.unlink(missing_ok=True)
     finally:
         tmp.unlink(missing_ok=True)
     return CompiledIndex(directory / DB_NAME, manifest)
