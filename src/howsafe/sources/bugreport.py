@@ -21,7 +21,9 @@ from howsafe.sources.assemble import snapshot_from_outputs
 from howsafe.sources.containers import Container, skipped_entries
 
 _SECTION = re.compile(r"^------ (?P<title>.+?) ------$", re.MULTILINE)
-_DUMPSTATE = re.compile(r"^== dumpstate: (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})", re.MULTILINE)
+_DUMPSTATE = re.compile(
+    r"^== dumpstate: ([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2})", re.MULTILINE
+)
 _KERNEL = re.compile(r"^Kernel: (Linux version .*)$", re.MULTILINE)
 BUGREPORT_MARK = "== dumpstate:"
 
@@ -31,11 +33,11 @@ def looks_like_bugreport_text(head: str) -> bool:
 
 
 def _section(text: str, title_prefix: str) -> str | None:
-    heads = list(_SECTION.finditer(text))
-    for i, head in enumerate(heads):
+    heads = _SECTION.finditer(text)
+    for head in heads:
         if head.group("title").startswith(title_prefix):
-            end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
-            return text[head.end() : end]
+            following = next(heads, None)
+            return text[head.end() : following.start() if following is not None else len(text)]
     return None
 
 
@@ -63,8 +65,15 @@ def outputs_from_bugreport_text(text: str) -> tuple[dict[str, str], dt.datetime 
         if section is not None:
             outputs["proc_version"] = section
     when = _DUMPSTATE.search(text[:65536])
-    collected = dt.datetime.strptime(when.group(1), "%Y-%m-%d %H:%M:%S") if when else None
-    return outputs, collected
+    return outputs, _dumpstate_time(when.group(1)) if when else None
+
+
+def _dumpstate_time(text: str) -> dt.datetime | None:
+    """The header's device time; an impossible one (month 13, hour 99) is unknown, not an error."""
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
 
 
 def main_entry(container: Container) -> str:

@@ -23,6 +23,7 @@ import logging
 
 from howsafe.errors import CorruptInputError, InputError
 from howsafe.model import Missing, Package, Snapshot, SourceInfo, SourceKind
+from howsafe.parse.numbers import strict_int
 from howsafe.parse.text import decode_text
 from howsafe.sources.assemble import NOT_IN_SOURCE, snapshot_from_outputs
 from howsafe.sources.containers import Container, find, skipped_entries
@@ -123,9 +124,9 @@ def _firmware_versions(container: Container) -> dict[str, tuple[int | None, str 
             continue
         target = (row.get("targetSdk") or "").strip()
         result[pkg] = (
-            int(code) if code.isdigit() else None,
+            strict_int(code),
             (row.get("versionName") or "").strip() or None,
-            int(target) if target.isdigit() else None,
+            strict_int(target),
         )
     return result
 
