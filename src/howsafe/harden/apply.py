@@ -69,8 +69,11 @@ class Phone:
         except AdbCommandError as exc:
             raise HardenError(f"the phone refused `{allowed.shell}`: {exc}") from exc
         text = (result.stdout + result.stderr).strip()
-        if allowed.writes:
-            failed = any(m in text for m in _FAILURE_MARKERS)
+        if allowed.writes:  # (the id itself may hold a marker word: com.example.ErrorReporter)
+            bare = text
+            for word in allowed.words[2:]:
+                bare = bare.replace(word, "")
+            failed = any(m in bare for m in _FAILURE_MARKERS)
         else:  # a read's output is data (ids, values): only a failure line from the shell counts
             failed = any(line.startswith(_READ_FAILURES) for line in text.splitlines())
         failed = failed or not result.ok
