@@ -43,6 +43,9 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "kb": ("howsafe.cli.kb:kb", "Query and update the knowledge base."),
     "profile": ("howsafe.cli.profile:profile", "Choose and remember your threat profile."),
     "compare": ("howsafe.cli.compare:compare", "Compare two devices side by side."),
+    "serve": ("howsafe.cli.serve:serve", "Run the fleet server (API and dashboard; needs howsafe[server])."),
+    "server": ("howsafe.cli.serve:server", "Fleet server admin: tokens, migrations, re-audits."),
+    "push": ("howsafe.cli.push:push", "Upload snapshots to a fleet server."),
 }
 
 
