@@ -81,6 +81,18 @@ class Device(_Frozen):
     hardware: str | None = None
     mainline_version: str | None = Field(default=None, description="Google Play system update level")
 
+    def display_name(self) -> str:
+        """Brand and market name (or model) without saying the brand twice ("Redmi Note 8", not
+        "Redmi Redmi Note 8")."""
+        return display_name(self.brand, self.marketname or self.model)
+
+
+def display_name(brand: str | None, label: str | None) -> str:
+    """``label`` prefixed by ``brand`` unless it already starts with it (case-insensitive)."""
+    if brand and label and label.lower().startswith(brand.lower()):
+        return label
+    return " ".join(x for x in (brand, label) if x) or "unknown device"
+
 
 class Integrity(_Frozen):
     """Boot and platform integrity facts as the device reports them. ``None`` = not reported."""

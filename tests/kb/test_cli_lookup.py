@@ -21,7 +21,7 @@ def test_lookup_json_one_object_per_id(capsys: pytest.CaptureFixture[str]) -> No
 def test_lookup_text_names_vendor_role_and_removal(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["kb", "lookup", "com.miui.rom", "org.example.unknown"]) == 0
     out = capsys.readouterr().out
-    assert "Xiaomi" in out and "system-critical" in out and "may-not-boot" in out
+    assert "Xiaomi" in out and "system-critical" in out and "never" in out
     assert "org.example.unknown: unknown" in out
 
 

@@ -65,7 +65,7 @@ def test_removal_levels_agree_with_the_uad_facts_for_unsafe_packages() -> None:
     db = package_db(KnowledgeBase())
     for pid, info in db.exact.items():
         if UAD.get(pid, {}).get("removal") == "Unsafe":
-            assert info.removal in {"may-not-boot", "breaks"}, pid
+            assert info.removal == "never", pid
         if info.removal == "safe":
             assert UAD.get(pid, {}).get("removal") != "Unsafe", pid
 
@@ -85,7 +85,7 @@ def test_msa_is_an_ad_service_and_the_core_is_marked_may_not_boot() -> None:
     msa = lookup(kb, "com.miui.msa.global")
     core = lookup(kb, "com.miui.rom")
     assert msa is not None and msa.role == "ads"
-    assert core is not None and core.removal == "may-not-boot"
+    assert core is not None and core.removal == "never"
 
 
 def test_prefix_rule_is_a_low_confidence_fallback_and_unknown_ids_are_none() -> None:

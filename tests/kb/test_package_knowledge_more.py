@@ -25,30 +25,9 @@ DOMAIN_LISTS = DATA / "oem" / "domains"
 
 TARGET_FAMILIES = ("samsung", "google", "huawei", "oppo", "vivo", "motorola")
 
-# UAD removal class -> the least strict removal value an entry may carry.
-_UAD_RANK = {"Recommended": 0, "Advanced": 1, "Expert": 1, "Unsafe": 2}
-_OUR_RANK = {"safe": 0, "breaks": 1, "may-not-boot": 2}
-
-# Entries that were reviewed as deliberately less strict than UAD (mostly vendor telemetry that
-# we judge safe to disable, and user apps). A new id here needs the same review.
-_REVIEWED_LESS_STRICT = frozenset({
-    "com.android.bips", "com.android.chrome", "com.android.emergency", "com.android.printspooler",
-    "com.android.stk", "com.android.wallpaper.livepicker", "com.google.android.GoogleCamera",
-    "com.google.android.apps.safetyhub", "com.google.android.apps.wellbeing",
-    "com.google.android.contacts", "com.google.android.gms.policy_sidecar_aps",
-    "com.google.android.googlequicksearchbox", "com.google.android.marvin.talkback",
-    "com.google.android.partnersetup", "com.google.android.projection.gearhead",
-    "com.google.android.tts", "com.google.mainline.telemetry", "com.huawei.appmarket",
-    "com.huawei.hidisk", "com.coloros.activation", "com.coloros.assistantscreen",
-    "com.coloros.oshare", "com.coloros.weather.service", "com.oneplus.account",
-    "com.oneplus.appupgrader", "com.oneplus.diagnosemanager", "com.oneplus.opbackup",
-    "com.oppo.engineermode", "com.oppo.engineermode.network",
-    "com.qti.qualcomm.datastatusnotification", "com.samsung.android.dqagent",
-    "com.samsung.android.themestore", "com.samsung.storyservice", "com.samsung.ucs.agent.boot",
-    "com.sec.android.app.clockpackage", "com.sec.android.app.personalization",
-    "com.sec.android.app.safetyassurance", "com.sec.android.diagmonagent", "com.vivo.hiboard",
-    "com.miui.mishare.connectivity",
-})
+# UAD removal class -> the least strict removal value an entry may carry (docs/removal-levels.md).
+_UAD_RANK = {"Recommended": 0, "Advanced": 1, "Expert": 2, "Unsafe": 3}
+_OUR_RANK = {"safe": 0, "breaks": 1, "expert": 2, "never": 3}
 
 
 def _doc(family: str) -> VendorFile:
@@ -97,14 +76,18 @@ def test_data_collecting_packages_are_classified_with_their_role(pid: str, vendo
 
 
 def test_removal_follows_the_uad_facts_or_is_stricter() -> None:
-    """Recommended->safe, Advanced/Expert->breaks, Unsafe->may-not-boot; never looser unless reviewed."""
+    """Recommended->safe, Advanced->breaks, Expert->expert, Unsafe->never; never looser without a reason.
+
+    The 40 entries once listed here as "reviewed as less strict" were reviewed again (issue 10) and
+    raised to the reference level: none had a source that showed UAD wrong.
+    """
     looser = []
     for path in sorted(PACKAGES.glob("*.json")):
         for pid, entry in VendorFile.model_validate_json(path.read_bytes()).packages.items():
             level = UAD.get(pid, {}).get("removal")
             if not isinstance(level, str) or entry.removal == "unknown":
                 continue
-            if _OUR_RANK[entry.removal] < _UAD_RANK[level] and pid not in _REVIEWED_LESS_STRICT:
+            if _OUR_RANK[entry.removal] < _UAD_RANK[level] and entry.override_reason is None:
                 looser.append((pid, level, entry.removal))
     assert looser == []
 
@@ -112,7 +95,7 @@ def test_removal_follows_the_uad_facts_or_is_stricter() -> None:
 def test_what_breaks_is_named_for_every_new_vendor_entry_that_is_not_safe() -> None:
     for family in ("huawei", "vivo", "motorola", "qualcomm", "mediatek"):
         for pid, entry in _doc(family).packages.items():
-            if entry.removal in {"breaks", "may-not-boot"}:
+            if entry.removal in {"breaks", "expert", "never"}:
                 assert entry.breaks, (family, pid)
 
 

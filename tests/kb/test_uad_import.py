@@ -38,7 +38,7 @@ def test_import_then_lookup_uses_the_users_copy() -> None:
 def test_the_import_maps_removal_levels() -> None:
     import_uad(UAD_FILE)
     imported = load_imported()
-    assert imported["com.miui.rom"].removal_level == "may-not-boot"
+    assert imported["com.miui.rom"].removal_level == "never"
     assert imported["com.miui.analytics"].removal_level == "safe"
 
 

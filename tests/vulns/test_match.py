@@ -58,8 +58,13 @@ def facts(release: str, spl: str, brand: str = "OnePlus", soc: str | None = "Qua
     )
 
 
+# The hand counts below were made on the bulletins published up to March 2019: the matcher is
+# asked "as of" that date, so later bulletins (also in the database) are left out.
+AS_OF = dt.date(2019, 3, 31)
+
+
 def counts(db: VulnDB, f: DeviceFacts) -> dict[str, int]:
-    return count_by_severity(v for v in open_vulns(db, f) if v.status is MatchStatus.AFFECTED)
+    return count_by_severity(v for v in open_vulns(db, f, AS_OF) if v.status is MatchStatus.AFFECTED)
 
 
 @pytest.mark.parametrize(
@@ -84,19 +89,19 @@ def test_exact_open_counts(db: VulnDB, release: str, spl: str, soc: str, expecte
 
 
 def test_the_four_highs_of_a_kirin_phone_are_the_ones_counted_by_hand(db: VulnDB) -> None:
-    found = {v.entry.cve for v in open_vulns(db, facts("9", "2019-03-01", soc="HiSilicon"))}
+    found = {v.entry.cve for v in open_vulns(db, facts("9", "2019-03-01", soc="HiSilicon"), AS_OF)}
     assert found == {"CVE-2018-10883", "CVE-2019-2023", "CVE-2019-2024", "CVE-2019-2025"}
 
 
 def test_pixel_bulletin_rows_only_for_google_devices(db: VulnDB) -> None:
-    google = {v.entry.cve for v in open_vulns(db, facts("9", "2018-12-05", brand="google"))}
-    other = {v.entry.cve for v in open_vulns(db, facts("9", "2018-12-05", brand="OnePlus"))}
+    google = {v.entry.cve for v in open_vulns(db, facts("9", "2018-12-05", brand="google"), AS_OF)}
+    other = {v.entry.cve for v in open_vulns(db, facts("9", "2018-12-05", brand="OnePlus"), AS_OF)}
     assert google - other == {"CVE-2018-13098", "CVE-2018-13099"}
     assert other <= google
 
 
 def test_soc_vendor_rows_are_possible_when_the_soc_is_unknown(db: VulnDB) -> None:
-    vulns = open_vulns(db, facts("9", "2019-03-01", soc=None))
+    vulns = open_vulns(db, facts("9", "2019-03-01", soc=None), AS_OF)
     possible = {v.entry.cve for v in vulns if v.status is MatchStatus.POSSIBLE}
     affected = {v.entry.cve for v in vulns if v.status is MatchStatus.AFFECTED}
     assert "CVE-2018-11817" in possible  # Qualcomm
@@ -169,12 +174,12 @@ def test_bulletins_behind_counts_months_and_the_missing_05_half() -> None:
 def test_real_device_xiaomi_mi_max_2(db: VulnDB) -> None:
     # fixture: Xiaomi MI MAX 2 (oxygen), Android 7.1.1, SPL 2019-03-01, ro.hardware=qcom
     snap = load_path(DEVICES / "xiaomi-oxygen-V11.0.2.0.NDDCNXM")
-    a = assess(db, snap, dt.date(2019, 4, 17))
+    a = assess(db, snap, dt.date(2019, 3, 31))
     assert a.device.soc_vendor == "Qualcomm"
     assert a.counts == {"critical": 3, "high": 9}
-    assert a.days_behind == 47
+    assert a.days_behind == 30
     assert one_line(a) == (
-        "3 critical and 9 high vulnerabilities published after your last update, 47 days behind"
+        "3 critical and 9 high vulnerabilities published after your last update (through 2019-03), 30 days behind"
     )
 
 

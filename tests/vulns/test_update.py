@@ -73,25 +73,26 @@ def test_update_stores_verified_data_that_the_knowledge_base_prefers(tmp_path: P
     ]
     assert all(u.startswith("https://") for u in fetch.urls)
     assert set(result.written) == {DB_NAME, LIFECYCLE_NAME}
-    assert result.vulns_covers_until == dt.date(2023, 8, 1)
+    assert result.vulns_covers_until == dt.date(2024, 9, 5)  # the bundled data reaches further
 
     kb = KnowledgeBase(cache_dir=tmp_path)
     assert kb.is_updated(DB_NAME) and kb.is_updated(LIFECYCLE_NAME)
     db = load_db(kb)
-    assert db.covers_until == dt.date(2023, 8, 1)
+    assert db.covers_until == dt.date(2024, 9, 5)
+    assert db.months["2023-04"] == "absent"  # bundled completeness survives the merge
     # a phone the bundled data (up to 2019-03) could say nothing about now shows the 2022 CVE
     open_ids = {v.entry.cve for v in assess(db, android12(dt.date(2021, 12, 5)), NOW.date()).open}
     assert "CVE-2021-39630" in open_ids
     # the bundled bulletin rows are kept
     assert db.by_cve("CVE-2015-1538")
     meta = json.loads((tmp_path / "vulns" / "update.json").read_text())
-    assert meta["updated_at"] == NOW.isoformat() and meta["vulns_covers_until"] == "2023-08-01"
+    assert meta["updated_at"] == NOW.isoformat() and meta["vulns_covers_until"] == "2024-09-05"
     assert android_eol(load_lifecycle(kb), "9", NOW.date()).eol == dt.date(2022, 1, 1)  # type: ignore[union-attr]
     # the report states the newer coverage
     from howsafe.vulns.db import data_source
 
     (src,) = data_source(kb)
-    assert src.covers_until == "2023-08-01" and "kb update" in (src.note or "")
+    assert src.covers_until == "2024-09-05" and "kb update" in (src.note or "")
 
 
 def test_corrupt_download_replaces_nothing(tmp_path: Path) -> None:

@@ -16,16 +16,17 @@ goes on. ``jobs > 1`` scans apps in worker processes (0 = all cores).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import mmap
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from howsafe.apk import bundle
 from howsafe.apk.arsc import MAX_TABLE_SIZE, ArscError, ResourceTable, parse_reference
 from howsafe.apk.axml import Manifest, parse_manifest
 from howsafe.apk.dex import class_names
@@ -220,27 +221,37 @@ def _resolve_references(zf: ZipArchive, name: str, manifest: Manifest) -> list[s
 
 
 def _analyse_file(path: Path, matcher: Matcher) -> AppReport:
-    budget = _Budget()
     with _mapped(path) as (buf, mm):
+        return _analyse_buffer(path, buf, mm, matcher)
+
+
+def _analyse_buffer(path: Path, buf: memoryview, mm: mmap.mmap | None, matcher: Matcher) -> AppReport:
+    budget = _Budget()
+    try:
         zf = ZipArchive(buf, label=path.name, backing=mm)
-        root_apks = sorted(n for n in zf.members if n.lower().endswith(".apk") and "/" not in n)
-        is_apk = "AndroidManifest.xml" in zf.members or any(_DEX_RE.fullmatch(n) for n in zf.members)
-        if not is_apk and root_apks:
-            if zf.unsafe_names:
-                raise ApkError("unsafe_entry_name", f"unsafe entry name {zf.unsafe_names[0]!r}")
-            if len(root_apks) > MAX_PARTS:
-                raise ApkError("too_large", f"bundle has {len(root_apks)} APKs (limit {MAX_PARTS})")
-            kind = "bundle_xapk" if "manifest.json" in zf.members else "bundle_apks"
-            parts = []
-            for n in root_apks:
-                raw = zf.read(n)
-                budget.take(len(raw))
-                inner = ZipArchive(raw, label=n)
-                parts.append(_read_apk(inner, n, 1, budget))
-            return _merge(path, kind, parts, matcher)
-        data = _read_apk(zf, path.name, 0, budget)
-        kind = "apk" if data.manifest is not None else "jar"
-        return _merge(path, kind, [data], matcher)
+    except ApkError as exc:
+        if exc.code == "not_a_zip" and path.suffix.lower() == ".apkm":
+            raise ApkError(
+                "encrypted_bundle", "an encrypted APKMirror bundle (not a ZIP): decrypt it first"
+            ) from exc
+        raise
+    is_apk = "AndroidManifest.xml" in zf.members or any(_DEX_RE.fullmatch(n) for n in zf.members)
+    layout = None if is_apk else bundle.detect(zf, suffix=path.suffix.lower())
+    if layout is not None:
+        if zf.unsafe_names:
+            raise ApkError("unsafe_entry_name", f"unsafe entry name {zf.unsafe_names[0]!r}")
+        if len(layout.parts) > MAX_PARTS:
+            raise ApkError("too_large", f"bundle has {len(layout.parts)} APKs (limit {MAX_PARTS})")
+        parts = []
+        for n in layout.parts:
+            raw = zf.read(n)
+            budget.take(len(raw))
+            inner = ZipArchive(raw, label=n)
+            parts.append(_read_apk(inner, n, 1, budget))
+        return _merge(path, layout.kind, parts, matcher, meta=layout.meta, notes=layout.warnings)
+    data = _read_apk(zf, path.name, 0, budget)
+    kind = "apk" if data.manifest is not None else "jar"
+    return _merge(path, kind, [data], matcher)
 
 
 def _analyse_split_dir(inp: ScanInput, matcher: Matcher) -> AppReport:
@@ -254,18 +265,39 @@ def _analyse_split_dir(inp: ScanInput, matcher: Matcher) -> AppReport:
     return _merge(inp.path, "split_dir", parts, matcher)
 
 
-def _merge(path: Path, kind: str, parts: list[_ApkData], matcher: Matcher) -> AppReport:
+def _merge(
+    path: Path,
+    kind: str,
+    parts: list[_ApkData],
+    matcher: Matcher,
+    *,
+    meta: bundle.BundleMeta | None = None,
+    notes: Sequence[str] = (),
+) -> AppReport:
     with_manifest = [p for p in parts if p.manifest is not None]
     base = next((p for p in with_manifest if p.manifest and p.manifest.split is None), None)
+    has_base = base is not None
     if base is None and with_manifest:
         base = with_manifest[0]
     man = base.manifest if base is not None else None
-    warnings = [w for p in parts for w in p.warnings]
+    warnings = list(notes) + [w for p in parts for w in p.warnings]
     pkgs = {p.manifest.package for p in with_manifest if p.manifest}
     if len(pkgs) > 1:
         warnings.append(f"parts name different packages: {', '.join(sorted(str(x) for x in pkgs))}")
     classes = [c for p in parts for c in p.classes]
     package = man.package if man else None
+    version_name = man.version_name if man else None
+    version_code = man.version_code if man else None
+    label = man.label if man else None
+    if meta is not None:
+        if meta.package and package and meta.package != package:
+            warnings.append(f"bundle metadata ({meta.source}) names {meta.package}, the APKs {package}")
+        if not has_base and (meta.package or meta.version_name or meta.version_code is not None):
+            warnings.append(f"no base APK in the bundle: package and version from its {meta.source} metadata")
+            package = meta.package or package
+            version_name = meta.version_name or version_name
+            version_code = meta.version_code if meta.version_code is not None else version_code
+            label = meta.label or label
     perms = sorted({x for p in with_manifest if p.manifest for x in p.manifest.permissions})
     signers = tuple(dict.fromkeys(s for p in parts for s in p.signers))
     multi = len(parts) > 1
@@ -273,9 +305,9 @@ def _merge(path: Path, kind: str, parts: list[_ApkData], matcher: Matcher) -> Ap
         path=str(path),
         kind=kind,
         package=package,
-        version_name=man.version_name if man else None,
-        version_code=man.version_code if man else None,
-        label=man.label if man else None,
+        version_name=version_name,
+        version_code=version_code,
+        label=label,
         min_sdk=man.min_sdk if man else None,
         target_sdk=man.target_sdk if man else None,
         permissions=tuple(perms),
@@ -295,10 +327,30 @@ def _merge(path: Path, kind: str, parts: list[_ApkData], matcher: Matcher) -> Ap
 
 def scan_input(inp: ScanInput, matcher: Matcher) -> AppReport:
     """Scan one app; every failure becomes an error record (never an exception)."""
+    return _guarded(inp.path, inp.kind, lambda: _analyse_split_dir(inp, matcher) if inp.kind == "split_dir"
+                    else _analyse_file(inp.path, matcher))
+
+
+def scan_bytes(data: bytes, path: str, matcher: Matcher) -> AppReport:
+    """Scan one app file already read into memory (from an object store); ``path`` names it.
+
+    Same checks and caps as :func:`scan_input`; every failure becomes an error record.
+    """
+    p = Path(path)
+
+    def run() -> AppReport:
+        if not data:
+            raise ApkError("empty_file", "file is empty")
+        return _analyse_buffer(p, memoryview(data), None, matcher)
+
+    report = _guarded(p, "file", run)
+    return report if report.path == path else dataclasses.replace(report, path=path)
+
+
+def _guarded(path: Path, kind: str, fn: Callable[[], AppReport]) -> AppReport:
+    inp = ScanInput(path, kind)
     try:
-        if inp.kind == "split_dir":
-            return _analyse_split_dir(inp, matcher)
-        return _analyse_file(inp.path, matcher)
+        return fn()
     except ApkError as exc:
         log.info("%s: %s", inp.path, exc)
         return AppReport(path=str(inp.path), kind=inp.kind, error=exc.code, error_detail=exc.detail)
@@ -351,6 +403,8 @@ def scan_paths(
             if observer:
                 observer(str(inp.path), i + 1, total)
     else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
         cache = str(kb.cache_dir) if kb.cache_dir is not None else None
         with ProcessPoolExecutor(jobs, initializer=_worker_init, initargs=(str(kb.data_dir), cache)) as ex:
             futures = {ex.submit(_worker_scan, inp): i for i, inp in enumerate(inputs)}

@@ -2,7 +2,8 @@
 
 The knowledge (bulletin DB, lifecycle dates) lives in ``howsafe.vulns``; these checks only turn
 its answers into findings. Every report also states how current the vulnerability data is
-(``register_data_source``) and carries an open-CVE section with a chart by severity.
+(the open-CVE check declares those ``data_sources``) and carries an open-CVE section with a chart
+by severity. The assessment is computed once per audit (``ctx.facts.vulns``).
 """
 
 from __future__ import annotations
@@ -10,15 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import ClassVar
 
-from howsafe.checks.base import AuditContext, load_def
+from howsafe.checks.base import AuditContext, BaseCheck
 from howsafe.checks.registry import register
-from howsafe.engine import register_data_source, register_section
 from howsafe.model import Chart, Evidence, Finding, Outcome, Section, Severity, Table
 from howsafe.vulns import db as vdb
 from howsafe.vulns import lifecycle as lc
-from howsafe.vulns.match import assess, one_line
-from howsafe.vulns.model import Assessment, MatchStatus, OpenVuln
+from howsafe.vulns.match import data_line, one_line
+from howsafe.vulns.model import UNRATED, Assessment, MatchStatus, OpenVuln
 from howsafe.vulns.versions import normalise_release
 
 STAGEFRIGHT_FIXED = dt.date(2015, 10, 1)
@@ -44,18 +45,16 @@ def _release_evidence(ctx: AuditContext) -> Evidence:
 
 
 @register
-class SplAge:
+class SplAge(BaseCheck):
     """How many monthly bulletins the phone's patch level is behind, and how many days old it is."""
 
     id = "updates.spl_age"
+    requires = ("security_patch",)
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         spl = ctx.snapshot.device.security_patch
-        if spl is None:
-            return [
-                d.not_available("the phone reports no security patch level (ro.build.version.security_patch)")
-            ]
+        assert spl is not None  # required
         from howsafe.vulns.match import bulletins_behind
 
         days = max(0, (ctx.today - spl).days)
@@ -74,8 +73,8 @@ class SplAge:
             if vendor < spl:
                 summary += (
                     f" The vendor partition reports an older level ({vendor.isoformat()}): chip-maker and"
-                    " kernel fixes live there and may be missing (vendor rows are still counted against the"
-                    " main level)."
+                    " kernel fixes ship there, so vendor, kernel and chip vulnerabilities are counted against"
+                    " that older level."
                 )
         if days <= 90:
             return [d.finding(Outcome.PASS, summary=summary, evidence=ev)]
@@ -86,11 +85,11 @@ class SplAge:
 
 
 @register
-class AndroidEol:
+class AndroidEol(BaseCheck):
     id = "updates.android_eol"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         dev = ctx.snapshot.device
         release = normalise_release(dev.android_release, dev.sdk)
         if release is None:
@@ -115,11 +114,11 @@ class AndroidEol:
 
 
 @register
-class DeviceEol:
+class DeviceEol(BaseCheck):
     id = "updates.device_eol"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         dev = ctx.snapshot.device
         if not (dev.model or dev.marketname):
             return [d.not_available("the model is not reported")]
@@ -127,7 +126,7 @@ class DeviceEol:
         ev = [Evidence(kind="property", key="ro.product.model", value=dev.model)]
         if dev.marketname:
             ev.append(Evidence(kind="property", key="ro.product.marketname", value=dev.marketname))
-        name = " ".join(x for x in (dev.brand, dev.marketname or dev.model) if x)
+        name = dev.display_name()
         if st is None or st.ended is None:
             return [
                 d.not_available(
@@ -155,11 +154,11 @@ class DeviceEol:
 
 
 @register
-class KernelEol:
+class KernelEol(BaseCheck):
     id = "updates.kernel_eol"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         dev = ctx.snapshot.device
         if not dev.kernel_version:
             return [d.not_available("the kernel version is not reported (/proc/version)")]
@@ -184,7 +183,7 @@ def _cve_evidence(vulns: Sequence[OpenVuln]) -> list[Evidence]:
     out = []
     for v in vulns[:MAX_EVIDENCE]:
         e = v.entry
-        bits = [e.severity.value, e.type or "?", e.component, f"fixed in SPL {e.spl.isoformat()}", e.url]
+        bits = [e.severity_label, e.type or "?", e.component, f"fixed in SPL {e.spl.isoformat()}", e.url]
         if v.status is MatchStatus.POSSIBLE:
             bits.append(v.reason)
         out.append(Evidence(kind="cve", key=e.cve, value="; ".join(b for b in bits if b), source=e.bulletin))
@@ -199,39 +198,109 @@ def _cve_evidence(vulns: Sequence[OpenVuln]) -> list[Evidence]:
     return out
 
 
+def _label_rank(label: str) -> float:
+    """Order of severity groups: rated ones by rank, "unrated" between medium and low."""
+    return 1.5 if label == UNRATED else Severity(label).rank
+
+
+def _levels_evidence(ctx: AuditContext, a: Assessment) -> list[Evidence]:
+    ev = [_spl_evidence(ctx)]
+    if a.device.vendor_spl is not None:
+        ev.append(
+            Evidence(kind="property", key="ro.vendor.build.security_patch",
+                     value=a.device.vendor_spl.isoformat(), source=_prop_source(ctx))
+        )
+    return ev
+
+
+def _vendor_level_note(a: Assessment) -> str:
+    dev = a.device
+    if dev.spl is None or dev.vendor_level is None or dev.vendor_level >= dev.spl:
+        return ""
+    return (
+        f" Vendor, kernel and chip fixes are counted against the vendor partition's level "
+        f"{dev.vendor_level.isoformat()} (platform level {dev.spl.isoformat()}): they ship in the vendor image."
+    )
+
+
 def _components(vulns: Sequence[OpenVuln]) -> str:
     counts = Counter(v.entry.vendor or v.entry.kind.value for v in vulns)
     return ", ".join(f"{k} {n}" for k, n in counts.most_common(6))
 
 
-def _assessment(ctx: AuditContext) -> Assessment:
-    """The device's assessment, computed once per audit (the check and the section share it)."""
-    cache: dict[int, tuple[object, dt.date, Assessment]] = ctx.kb.memo("vulns.assessments", dict)
-    hit = cache.get(id(ctx.snapshot))
-    if hit is not None and hit[0] is ctx.snapshot and hit[1] == ctx.today:
-        return hit[2]
-    a = assess(vdb.load_db(ctx.kb), ctx.snapshot, ctx.today)
-    if len(cache) >= 4:  # a batch audit reuses one knowledge base: keep memory bounded
-        cache.clear()
-    cache[id(ctx.snapshot)] = (ctx.snapshot, ctx.today, a)
-    return a
+def open_cve_section(ctx: AuditContext) -> Section | None:
+    """The open-CVE table and a chart of counts by severity (None when nothing to show)."""
+    if ctx.snapshot.device.security_patch is None:
+        return None
+    a = ctx.facts.vulns
+    if not a.open:
+        return None
+    rows = tuple(
+        (
+            v.entry.cve,
+            v.entry.severity_label,
+            v.entry.type,
+            v.entry.vendor or v.entry.kind.value,
+            v.entry.component,
+            v.entry.spl.isoformat(),
+            v.status.value,
+            v.entry.url,
+        )
+        for v in a.open
+    )
+    chart = Chart(
+        title="Open vulnerabilities by severity",
+        unit="CVEs",
+        items=tuple((sev, float(n)) for sev, n in a.counts.items()),
+    )
+    by_kind = Counter(v.entry.vendor or v.entry.kind.value for v in a.affected)
+    chart2 = Chart(
+        title="Open vulnerabilities by component",
+        unit="CVEs",
+        items=tuple((k, float(n)) for k, n in by_kind.most_common(8)),
+    )
+    return Section(
+        id="updates.open_cves",
+        title="Open vulnerabilities",
+        summary=(
+            f"{one_line(a)}. {data_line(a)}"
+        ),
+        tables=(
+            Table(
+                title="Open CVEs",
+                columns=(
+                    "CVE",
+                    "Severity",
+                    "Type",
+                    "Component group",
+                    "Component",
+                    "Fixed in SPL",
+                    "Status",
+                    "Bulletin",
+                ),
+                rows=rows,
+            ),
+        ),
+        charts=(chart, chart2),
+    )
 
 
 @register
-class OpenCves:
+class OpenCves(BaseCheck):
     """One finding per severity group of open CVEs, plus one for the 'possibly affected' ones."""
 
     id = "updates.open_cves"
+    requires = ("security_patch",)
+    requires_why: ClassVar[dict[str, str]] = {
+        "security_patch": "the phone reports no security patch level, so fixed CVEs cannot be told from open ones"
+    }
+    sections = (open_cve_section,)
+    data_sources = (vdb.data_source, lc.data_source)
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         dev = ctx.snapshot.device
-        if dev.security_patch is None:
-            return [
-                d.not_available(
-                    "the phone reports no security patch level, so fixed CVEs cannot be told from open ones"
-                )
-            ]
+        assert dev.security_patch is not None  # required
         db = vdb.load_db(ctx.kb)
         month = db.covers_until.strftime("%Y-%m")
         if dev.security_patch >= db.covers_until:
@@ -242,7 +311,7 @@ class OpenCves:
                     "later bulletins"
                 )
             ]
-        a = _assessment(ctx)
+        a = ctx.facts.vulns
         release = a.device.release
         eol = lc.android_eol(lc.load_lifecycle(ctx.kb), release, ctx.today) if release else None
         eol_note = ""
@@ -251,28 +320,40 @@ class OpenCves:
                 f" Android {release} left security support on {eol.eol.isoformat()}: later bulletins do "
                 "not list it, so flaws found since then are missing from this count."
             )
-        stale = f" Data: bulletins up to {month}; run `howsafe kb update` for later ones."
-        groups: dict[Severity, list[OpenVuln]] = defaultdict(list)
+        stale = f" {data_line(a)}"
+        levels = _levels_evidence(ctx, a)
+        vendor_note = _vendor_level_note(a)
+        groups: dict[str, list[OpenVuln]] = defaultdict(list)
         for v in a.affected:
-            groups[v.entry.severity].append(v)
+            groups[v.entry.severity_label].append(v)
         out: list[Finding] = []
         headline = one_line(a)
-        for sev in sorted(groups, key=lambda s: -s.rank):
-            vulns = groups[sev]
+        for label in sorted(groups, key=lambda lb: -_label_rank(lb)):
+            vulns = groups[label]
+            rated = label != UNRATED
+            sev = vulns[0].entry.severity if rated else Severity.MEDIUM
             rce = any(v.entry.type == "RCE" for v in vulns)
-            tags = ["exploit"] if sev is Severity.CRITICAL and rce else []
+            tags = ["exploit"] if rated and sev is Severity.CRITICAL and rce else []
+            plural = "ies" if len(vulns) != 1 else "y"
+            title = (
+                f"{len(vulns)} {label} vulnerabilit{plural} open"
+                if rated
+                else f"{len(vulns)} vulnerabilit{plural} open whose severity the data does not state"
+            )
+            group = label.capitalize() if rated else "Severity not stated by the source"
             out.append(
                 d.finding(
                     Outcome.FAIL,
-                    subject=sev.value,
+                    subject=label,
                     severity=sev,
+                    confidence="high" if rated else "medium",
                     tags=tags,
-                    title=f"{len(vulns)} {sev.value} vulnerabilit{'ies' if len(vulns) != 1 else 'y'} open",
+                    title=title,
                     summary=(
-                        f"{headline}. {sev.value.capitalize()}: {len(vulns)} ({_components(vulns)})."
+                        f"{headline}. {group}: {len(vulns)} ({_components(vulns)}).{vendor_note}"
                         f"{eol_note}{stale}"
                     ),
-                    evidence=[_spl_evidence(ctx), *_cve_evidence(vulns)],
+                    evidence=[*levels, *_cve_evidence(vulns)],
                 )
             )
         if a.possible:
@@ -301,11 +382,11 @@ class OpenCves:
 
 
 @register
-class StageFright:
+class StageFright(BaseCheck):
     id = "updates.stagefright"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         dev = ctx.snapshot.device
         release = normalise_release(dev.android_release, dev.sdk)
         if release is None:
@@ -348,66 +429,3 @@ class StageFright:
             f"fixes ({', '.join(cves)})."
         )
         return [d.finding(Outcome.FAIL, summary=summary, evidence=ev, tags=["exploit"])]
-
-
-@register_section
-def open_cve_section(ctx: AuditContext) -> Section | None:
-    """The open-CVE table and a chart of counts by severity (None when nothing to show)."""
-    if ctx.snapshot.device.security_patch is None:
-        return None
-    a = _assessment(ctx)
-    if not a.open:
-        return None
-    rows = tuple(
-        (
-            v.entry.cve,
-            v.entry.severity.value,
-            v.entry.type,
-            v.entry.vendor or v.entry.kind.value,
-            v.entry.component,
-            v.entry.spl.isoformat(),
-            v.status.value,
-            v.entry.url,
-        )
-        for v in a.open
-    )
-    chart = Chart(
-        title="Open vulnerabilities by severity",
-        unit="CVEs",
-        items=tuple((sev, float(n)) for sev, n in a.counts.items()),
-    )
-    by_kind = Counter(v.entry.vendor or v.entry.kind.value for v in a.affected)
-    chart2 = Chart(
-        title="Open vulnerabilities by component",
-        unit="CVEs",
-        items=tuple((k, float(n)) for k, n in by_kind.most_common(8)),
-    )
-    return Section(
-        id="updates.open_cves",
-        title="Open vulnerabilities",
-        summary=(
-            f"{one_line(a)}. Data: bulletins up to {a.covers_until.strftime('%Y-%m')}; "
-            "run `howsafe kb update` for later ones."
-        ),
-        tables=(
-            Table(
-                title="Open CVEs",
-                columns=(
-                    "CVE",
-                    "Severity",
-                    "Type",
-                    "Component group",
-                    "Component",
-                    "Fixed in SPL",
-                    "Status",
-                    "Bulletin",
-                ),
-                rows=rows,
-            ),
-        ),
-        charts=(chart, chart2),
-    )
-
-
-register_data_source(vdb.data_source)
-register_data_source(lc.data_source)

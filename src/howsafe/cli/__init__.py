@@ -46,6 +46,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("howsafe.cli.serve:serve", "Run the fleet server (API and dashboard; needs howsafe[server])."),
     "server": ("howsafe.cli.serve:server", "Fleet server admin: tokens, migrations, re-audits."),
     "push": ("howsafe.cli.push:push", "Upload snapshots to a fleet server."),
+    "corpus": ("howsafe.cli.corpus:corpus", "Scan APK corpora on Dask (Parquet results) and report on them."),
 }
 
 

@@ -3,28 +3,64 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from howsafe.errors import InputError, ReportError
-from howsafe.model import Snapshot
+
+if TYPE_CHECKING:  # imported lazily: rich and the pydantic models cost ~0.2 s at start-up
+    from rich.console import Console
+
+    from howsafe.model import Snapshot
 
 FORMATS = ("text", "json", "html", "md")
 
 
 def stderr_console() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True)
 
 
+class ProgressLike(Protocol):
+    """What the commands use of a progress bar (``rich.progress.Progress`` or :class:`NoProgress`)."""
+
+    def add_task(self, description: str, *, total: float | None = ..., **fields: Any) -> Any: ...
+
+    def update(self, task_id: Any, **kwargs: Any) -> None: ...
+
+
+class NoProgress:
+    """A progress bar that shows nothing (stderr is not a terminal): rich is never imported."""
+
+    def add_task(self, description: str, *, total: float | None = None, **fields: Any) -> int:
+        return 0
+
+    def update(self, task_id: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 @contextmanager
-def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Progress]:
+def progress_bar(description: str, *, enabled: bool = True) -> Iterator[ProgressLike]:
     """A progress bar on stderr (hidden when stderr is not a terminal)."""
+    if not enabled or not _stderr_is_terminal():
+        yield NoProgress()
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = stderr_console()
     with Progress(
         TextColumn("[bold]{task.description}"),

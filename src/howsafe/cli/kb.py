@@ -67,8 +67,14 @@ def _text(obj: dict[str, object]) -> str:
     row("role", obj["role"])
     row("data", obj["data"])
     row("domains", obj["domains"])
-    removal = str(obj["removal"]) + (f" (breaks: {obj['breaks']})" if obj.get("breaks") else "")
+    removal = str(obj["removal"])
+    if obj.get("account_bound"):
+        removal += " (account-bound: sign out first)"
+    if obj.get("breaks"):
+        removal += f" (breaks: {obj['breaks']})"
     row("removal", removal)
+    row("why never", obj.get("never_reason"))
+    row("override", obj.get("override_reason"))
     row("jurisdiction", obj["jurisdiction"])
     row("hosted", obj["hosted"])
     row("about", obj["description"])
@@ -94,6 +100,7 @@ def lookup(packages: tuple[str, ...], fmt: str) -> int:
     Unknown ids are reported with role "unknown".
     """
     from howsafe.kb.packages import lookup as kb_lookup
+    from howsafe.kb.removal import removal_info
 
     knowledge = KnowledgeBase.default()
     out: list[str] = []
@@ -102,6 +109,12 @@ def lookup(packages: tuple[str, ...], fmt: str) -> int:
         info = kb_lookup(knowledge, pid)
         unknown: dict[str, object] = {"id": pid, "role": "unknown", "matched_by": None}
         obj = info.to_json() if info else unknown
+        if info is not None:
+            rem = removal_info(knowledge, pid)  # the never-list wins over a family entry
+            obj["removal"] = rem.level
+            obj["removal_group"] = rem.group
+            if rem.level == "never" and info.removal != "never":
+                obj["never_reason"] = rem.reason
         out.append(json.dumps(obj, ensure_ascii=False) + "\n" if fmt == "json" else _text(obj))
     click.echo("".join(out) if fmt == "json" else "\n".join(out), nl=False)
     return 0

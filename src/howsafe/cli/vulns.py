@@ -14,7 +14,7 @@ import click
 from howsafe.cli.common import load_source, refuse_output_over_inputs, write_output
 from howsafe.kb import KnowledgeBase
 from howsafe.vulns.db import load_db
-from howsafe.vulns.match import assess, one_line
+from howsafe.vulns.match import assess, data_line, one_line
 from howsafe.vulns.model import Assessment
 
 
@@ -29,11 +29,11 @@ def render_text(a: Assessment, device: str) -> str:
                 f"{e.vendor}: " if e.vendor and not e.component.startswith(e.vendor) else ""
             ) + e.component
             lines.append(
-                f"{e.cve:<17} {e.severity.value:<9} {e.type or '-':<4} {comp[:34]:<34} "
+                f"{e.cve:<17} {e.severity_label:<9} {e.type or '-':<4} {comp[:34]:<34} "
                 f"{e.spl.isoformat():<10} {v.status.value}"
             )
     lines.append("")
-    lines.append(f"Data: bulletins up to {a.covers_until:%Y-%m}; run `howsafe kb update` for later ones.")
+    lines.append(data_line(a))
     return "\n".join(lines) + "\n"
 
 
@@ -47,6 +47,12 @@ def render_json(a: Assessment) -> str:
             "soc_vendor": a.device.soc_vendor,
         },
         "data_covers_until": a.covers_until.isoformat(),
+        "data_coverage": {
+            "published_through": a.coverage.through if a.coverage else a.covers_until.strftime("%Y-%m"),
+            "months_missing": list(a.coverage.absent) if a.coverage else [],
+            "months_partial": list(a.coverage.partial) if a.coverage else [],
+            "note": data_line(a),
+        },
         "days_behind": a.days_behind,
         "bulletins_behind": a.bulletins_behind,
         "summary": one_line(a),
@@ -56,7 +62,7 @@ def render_json(a: Assessment) -> str:
                 "id": v.entry.cve,
                 "aliases": list(v.entry.aliases),
                 "name": v.entry.name,
-                "severity": v.entry.severity.value,
+                "severity": v.entry.severity_label,
                 "type": v.entry.type,
                 "component": v.entry.component,
                 "component_group": v.entry.kind.value,
@@ -94,7 +100,7 @@ def vulns(
     snapshot = load_source(source, adb=adb, serial=serial, demo=demo, redact=True)
     a = assess(load_db(KnowledgeBase.default()), snapshot, dt.date.today())
     d = snapshot.device
-    name = " ".join(x for x in (d.brand, d.marketname or d.model, f"Android {d.android_release}") if x)
+    name = " ".join(x for x in (d.display_name(), f"Android {d.android_release}" if d.android_release else "") if x)
     write_output(render_json(a) if fmt == "json" else render_text(a, name), output)
     stale = a.device.spl is not None and a.device.spl >= a.covers_until
     return 1 if a.open or stale else 0

@@ -7,9 +7,9 @@ or a missing source must fail loudly in a test, not silently mislabel a package 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 # Files looked for, in this order (the first family to describe an id owns it).
 PACKAGE_FAMILIES: tuple[str, ...] = (
@@ -67,7 +67,27 @@ DataKind = Literal[
     "messages",
 ]
 
-Removal = Literal["safe", "breaks", "may-not-boot", "unknown"]
+# How risky it is to disable a package, least to most (docs/removal-levels.md):
+#   safe    nothing the owner uses stops working
+#   breaks  a named feature stops working (``breaks`` says which)
+#   expert  system functions may fail in ways that are hard to diagnose; for people who can recover
+#   never   the phone may stop booting, calling or installing; never disable (see removal/never.json)
+#   unknown not reviewed: treated like ``expert``
+# The Universal Android Debloater levels map Recommended->safe, Advanced->breaks, Expert->expert,
+# Unsafe->never; an entry is never looser than that unless it carries ``override_reason``.
+RemovalLevel = Literal["safe", "breaks", "expert", "never", "unknown"]
+REMOVAL_LEVELS: tuple[RemovalLevel, ...] = ("safe", "breaks", "expert", "never", "unknown")
+# Strictness rank used to compare levels (unknown counts as expert).
+REMOVAL_RANK: dict[str, int] = {"safe": 0, "breaks": 1, "expert": 2, "unknown": 2, "never": 3}
+# Older files (schema 1 before removal levels were split) said "may-not-boot" for "never".
+_LEGACY_REMOVAL = {"may-not-boot": "never"}
+
+
+def _legacy_removal(value: object) -> object:
+    return _LEGACY_REMOVAL.get(value, value) if isinstance(value, str) else value
+
+
+Removal = Annotated[RemovalLevel, BeforeValidator(_legacy_removal)]
 
 _PKG_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
 _DOMAIN_RE = re.compile(r"^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$")
@@ -102,10 +122,30 @@ class PackageEntry(_Strict):
     domains: tuple[Domain, ...] = ()
     removal: Removal
     breaks: str | None = Field(default=None, description="What stops working when disabled")
+    account_bound: bool = Field(
+        default=False,
+        description="Tied to a signed-in vendor account (account, find device): sign out before disabling",
+    )
+    override_reason: str | None = Field(
+        default=None,
+        min_length=20,
+        description="Why the removal level is looser than the Universal Android Debloater's (needs a source)",
+    )
+    override_source: str | None = Field(
+        default=None, description="Source key or URL backing override_reason"
+    )
     jurisdiction: tuple[str, ...] = Field(default=(), description="ISO country codes where its data goes")
     hosted: str | None = Field(default=None, description="Where its servers are, in words, when known")
     description: str = Field(min_length=10)
     sources: tuple[str, ...] = Field(min_length=1, description="Keys of the file's sources or URLs")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.account_bound and self.removal == "safe":
+            raise ValueError("an account-bound package is never 'safe' to disable (sign out first)")
+        if (self.override_reason is None) != (self.override_source is None):
+            raise ValueError("override_reason and override_source go together")
+        return self
 
 
 class PrefixRule(_Strict):

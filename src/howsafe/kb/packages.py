@@ -55,6 +55,8 @@ class PackageInfo:
     breaks: str | None = None
     jurisdiction: tuple[str, ...] = ()
     hosted: str | None = None
+    account_bound: bool = False
+    override_reason: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """Plain JSON object (stable field names; used by ``howsafe kb lookup --format json``)."""
@@ -68,6 +70,8 @@ class PackageInfo:
             "domains": list(self.domains),
             "removal": self.removal,
             "breaks": self.breaks,
+            "account_bound": self.account_bound,
+            "override_reason": self.override_reason,
             "jurisdiction": list(self.jurisdiction),
             "hosted": self.hosted,
             "description": self.description,
@@ -211,6 +215,12 @@ def _entry_info(
         domains=tuple(entry.domains),
         removal=entry.removal,
         breaks=entry.breaks,
+        account_bound=entry.account_bound,
+        override_reason=(
+            f"{entry.override_reason} ({_resolve_sources([entry.override_source], doc.sources, where)[0]})"
+            if entry.override_reason and entry.override_source
+            else None
+        ),
         jurisdiction=tuple(entry.jurisdiction),
         hosted=entry.hosted,
         description=entry.description,

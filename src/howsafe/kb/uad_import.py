@@ -34,8 +34,8 @@ UAD_LISTS = frozenset({"Oem", "Google", "Aosp", "Carrier", "Misc", "Pending", "U
 UAD_REMOVAL = {
     "Recommended": "safe",
     "Advanced": "breaks",
-    "Expert": "breaks",
-    "Unsafe": "may-not-boot",
+    "Expert": "expert",
+    "Unsafe": "never",
     "Unlisted": "unknown",
 }
 _PKG_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
@@ -51,7 +51,7 @@ class ImportedEntry:
 
     @property
     def removal_level(self) -> str:
-        """UAD's removal class mapped to howsafe's safe / breaks / may-not-boot."""
+        """UAD's removal class mapped to howsafe's safe / breaks / expert / never."""
         return UAD_REMOVAL.get(self.removal, "unknown")
 
 

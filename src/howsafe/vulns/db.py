@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,53 @@ MAX_DB_BYTES = 512 * 1024 * 1024  # inflated size bound; a database merged with 
 # dict lookups instead of Enum() calls, which dominated load time
 _SEVERITY = {s.value: s for s in Severity}
 _KIND = {k.value: k for k in ComponentKind}
+UNRATED_CELL = ""  # the severity cell of a row whose source gave no severity
+COMPLETE, PARTIAL, ABSENT = "complete", "partial", "absent"
+
+
+def _month_key(d: dt.date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def _next_month(key: str) -> str:
+    y, m = int(key[:4]), int(key[5:7])
+    return f"{y + m // 12:04d}-{m % 12 + 1:02d}"
+
+
+def month_ranges(months: Sequence[str]) -> str:
+    """"2023-04, 2023-06..2023-07": consecutive months folded into ranges."""
+    runs: list[list[str]] = []
+    for m in sorted(months):
+        if runs and _next_month(runs[-1][-1]) == m:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How complete the bulletin data is for a span of months: every report states it."""
+
+    through: str  # last bulletin month with data ("2024-09")
+    partial: tuple[str, ...] = ()  # months whose rows are incomplete (CVE records only, no severity)
+    absent: tuple[str, ...] = ()  # months with no rows at all
+
+    @property
+    def complete(self) -> bool:
+        return not self.partial and not self.absent
+
+    def text(self) -> str:
+        """'published through 2024-09; not in the data: 2023-04; partial: 2023-08..2024-09'."""
+        parts = [f"bulletins published through {self.through}"]
+        if self.absent:
+            parts.append(f"months missing from the data: {month_ranges(self.absent)}")
+        if self.partial:
+            parts.append(
+                f"months only partly in the data (CVE records that cite the bulletin, severity often not "
+                f"stated): {month_ranges(self.partial)}"
+            )
+        return "; ".join(parts)
 
 
 class VulnDB:
@@ -62,6 +110,7 @@ class VulnDB:
         "covers_until",
         "generated",
         "licence",
+        "months",
         "named",
         "source",
     )
@@ -76,6 +125,7 @@ class VulnDB:
         licence: str = "",
         generated: str = "",
         named: dict[str, tuple[str, ...]] | None = None,
+        months: dict[str, str] | None = None,
         cache: Sequence[VulnEntry] | None = None,
     ) -> None:
         self._rows = list(rows)
@@ -87,6 +137,24 @@ class VulnDB:
         self.licence = licence
         self.generated = generated
         self.named = dict(named or {})
+        # "YYYY-MM" -> complete | partial | absent: how much of that month's bulletin the rows hold
+        self.months = dict(sorted((months or {}).items()))
+
+    def coverage(self, spl: dt.date | None = None, until: dt.date | None = None) -> Coverage:
+        """What the data holds for the bulletins a device at ``spl`` is missing (all months if None),
+        up to ``until`` (an audit dated in the past sees only what was published by then)."""
+        first = _month_key(spl) if spl is not None else ""
+        if spl is not None and spl.day >= 5:  # a -05 level holds the whole month
+            first = _next_month(first)
+        through = _month_key(self.covers_until)
+        if until is not None:
+            through = min(through, _month_key(until))
+        months = {m: st for m, st in self.months.items() if first <= m <= through}
+        return Coverage(
+            through=through,
+            partial=tuple(m for m, st in months.items() if st == PARTIAL),
+            absent=tuple(m for m, st in months.items() if st == ABSENT),
+        )
 
     @classmethod
     def build(cls, entries: Iterable[VulnEntry], **meta: Any) -> VulnDB:
@@ -124,7 +192,7 @@ def _row(e: VulnEntry) -> list[Any]:
         e.cve,
         e.bulletin,
         e.spl.isoformat(),
-        e.severity.value,
+        e.severity.value if e.rated else UNRATED_CELL,
         e.type,
         e.kind.value,
         e.component,
@@ -146,7 +214,8 @@ def _entry(row: Sequence[Any]) -> VulnEntry:
         cve=str(cve),
         bulletin=str(bulletin),
         spl=dt.date.fromisoformat(spl),
-        severity=_SEVERITY[sev],
+        severity=_SEVERITY[sev] if sev != UNRATED_CELL else Severity.MEDIUM,
+        rated=sev != UNRATED_CELL,
         type=str(vtype),
         kind=_KIND[kind],
         component=str(component),
@@ -170,6 +239,7 @@ def dumps(db: VulnDB) -> bytes:
         "covers_until": db.covers_until.isoformat(),
         "bulletins": list(db.bulletins),
         "named": {k: list(v) for k, v in sorted(db.named.items())},
+        "months": dict(db.months),
         "columns": list(COLUMNS),
         "entries": db.rows(),
     }
@@ -198,7 +268,7 @@ def loads(data: bytes) -> VulnDB:
         rows.sort(key=lambda r: (str(r[2]), str(r[1]), str(r[0])))
         for r in rows:  # cheap validation of what matching relies on; rows become objects lazily
             dt.date.fromisoformat(r[2])
-            if r[3] not in _SEVERITY or r[5] not in _KIND:
+            if (r[3] not in _SEVERITY and r[3] != UNRATED_CELL) or r[5] not in _KIND:
                 raise KnowledgeError(f"vulnerability database row {r[0]!r} has an unknown severity or kind")
         return VulnDB(
             rows,
@@ -208,6 +278,7 @@ def loads(data: bytes) -> VulnDB:
             licence=str(doc.get("licence", "")),
             generated=str(doc.get("generated", "")),
             named={k: tuple(v) for k, v in doc.get("named", {}).items()},
+            months={str(k): str(v) for k, v in doc.get("months", {}).items()},
         )
     except KnowledgeError:
         raise
@@ -245,12 +316,12 @@ def data_source(kb: KnowledgeBase) -> list[DataSource]:
         db = load_db(kb)
     except KnowledgeError as exc:
         return [DataSource(name="Android vulnerabilities", note=f"unavailable: {exc}")]
-    month = db.covers_until.strftime("%Y-%m")
+    cov = db.coverage()
     updated = kb.is_updated(DB_NAME)
     note = (
-        f"updated copy from `howsafe kb update`; data up to {month}"
+        f"updated copy from `howsafe kb update`; {cov.text()}"
         if updated
-        else f"bulletins up to {month}; run `howsafe kb update` for later ones"
+        else f"{cov.text()}; run `howsafe kb update` for later ones"
     )
     return [
         DataSource(

@@ -11,7 +11,11 @@ Rules (each one tested in tests/vulns/test_match.py):
   they do not apply. Phone-maker entries (HTC, LG ...) apply to that brand only. Part-maker entries
   (Broadcom Wi-Fi, Synaptics touch ...) are "possibly affected": no property says which parts a
   phone has;
-* a CVE listed several times counts once, with the worst severity among the rows that apply.
+* when ``ro.vendor.build.security_patch`` is older than the platform level, vendor (SoC, part
+  maker), kernel and Pixel rows are counted against the vendor level: those fixes ship in the
+  vendor image, which the vendor level describes;
+* a CVE listed several times counts once, with the worst severity among the rows that apply;
+  rows whose source gave no severity are counted as "unrated", never as a severity.
 """
 
 from __future__ import annotations
@@ -23,7 +27,16 @@ from collections.abc import Iterable
 
 from howsafe.model import Severity, Snapshot
 from howsafe.vulns.db import VulnDB
-from howsafe.vulns.model import Assessment, DeviceFacts, MatchStatus, OpenVuln, VendorRole, VulnEntry
+from howsafe.vulns.model import (
+    UNRATED,
+    Assessment,
+    ComponentKind,
+    DeviceFacts,
+    MatchStatus,
+    OpenVuln,
+    VendorRole,
+    VulnEntry,
+)
 from howsafe.vulns.versions import normalise_release, versions_match
 
 SOC_VENDORS = ("Qualcomm", "MediaTek", "NVIDIA", "Samsung LSI", "HiSilicon", "Unisoc", "Google Tensor")
@@ -85,6 +98,7 @@ def facts_of(snapshot: Snapshot) -> DeviceFacts:
         manufacturer=d.manufacturer,
         soc_vendor=vendor,
         soc_evidence=evidence,
+        vendor_spl=d.vendor_security_patch,
     )
 
 
@@ -103,7 +117,7 @@ def is_google(facts: DeviceFacts) -> bool:
 
 def applies(entry: VulnEntry, facts: DeviceFacts) -> tuple[MatchStatus, str] | None:
     """Whether ``entry`` concerns this device (ignoring the SPL), and why; None when it does not."""
-    if facts.spl is not None and entry.spl <= facts.spl:
+    if facts.spl is not None and entry.spl <= level_for(entry, facts):
         return None
     if entry.pixel_only and not is_google(facts):
         return None
@@ -112,6 +126,8 @@ def applies(entry: VulnEntry, facts: DeviceFacts) -> tuple[MatchStatus, str] | N
     ):
         return None
     if entry.vendor is None:
+        if entry.kind is ComponentKind.VENDOR:  # a chip row whose source names no vendor
+            return MatchStatus.POSSIBLE, "chip component; the data does not name its vendor"
         return MatchStatus.AFFECTED, ""
     role = vendor_role(entry.vendor)
     if role is VendorRole.SOC:
@@ -126,6 +142,17 @@ def applies(entry: VulnEntry, facts: DeviceFacts) -> tuple[MatchStatus, str] | N
             return MatchStatus.AFFECTED, f"{entry.vendor} device"
         return None
     return MatchStatus.POSSIBLE, f"{entry.vendor} part; no property shows whether this device has it"
+
+
+VENDOR_SIDE = frozenset({ComponentKind.VENDOR, ComponentKind.KERNEL})
+
+
+def level_for(entry: VulnEntry, facts: DeviceFacts) -> dt.date:
+    """The patch level an entry is compared with: the vendor level for vendor-side rows."""
+    assert facts.spl is not None
+    if entry.kind in VENDOR_SIDE or entry.pixel_only:
+        return facts.vendor_level or facts.spl
+    return facts.spl
 
 
 def months_between(earlier: dt.date, later: dt.date) -> int:
@@ -154,12 +181,25 @@ def _worse(a: OpenVuln, b: OpenVuln) -> OpenVuln:
     return a if ka >= kb else b
 
 
-def open_vulns(db: VulnDB, facts: DeviceFacts) -> list[OpenVuln]:
-    """Open CVEs, one per CVE, worst first (severity, then newest fix)."""
-    if facts.spl is None:
+def published(entry: VulnEntry) -> dt.date | None:
+    """The day the entry's bulletin came out (None for OSV rows, which carry no bulletin date)."""
+    name = entry.bulletin.removeprefix("pixel/")
+    try:
+        return dt.date.fromisoformat(name)
+    except ValueError:
+        return None
+
+
+def open_vulns(db: VulnDB, facts: DeviceFacts, today: dt.date | None = None) -> list[OpenVuln]:
+    """Open CVEs, one per CVE, worst first (severity, then newest fix). With ``today``, bulletins
+    published later are left out, so an audit dated in the past sees what was known then."""
+    oldest = facts.oldest_level
+    if oldest is None:
         return []
     best: dict[str, OpenVuln] = {}
-    for entry in db.after(facts.spl):
+    for entry in db.after(oldest):
+        if today is not None and (day := published(entry)) is not None and day > today:
+            continue
         res = applies(entry, facts)
         if res is None:
             continue
@@ -172,14 +212,17 @@ def open_vulns(db: VulnDB, facts: DeviceFacts) -> list[OpenVuln]:
 
 
 def count_by_severity(vulns: Iterable[OpenVuln]) -> dict[str, int]:
-    counts = Counter(v.entry.severity.value for v in vulns)
-    return {s.value: counts[s.value] for s in sorted(Severity, key=lambda s: -s.rank) if counts[s.value]}
+    counts = Counter(v.entry.severity_label for v in vulns)
+    out = {s.value: counts[s.value] for s in sorted(Severity, key=lambda s: -s.rank) if counts[s.value]}
+    if counts[UNRATED]:
+        out[UNRATED] = counts[UNRATED]
+    return out
 
 
 def assess(db: VulnDB, snapshot: Snapshot, today: dt.date) -> Assessment:
     """Open vulnerabilities of ``snapshot`` and how far behind it is, as of ``today``."""
     facts = facts_of(snapshot)
-    found = open_vulns(db, facts) if facts.spl is not None else []
+    found = open_vulns(db, facts, today) if facts.spl is not None else []
     return Assessment(
         device=facts,
         open=tuple(found),
@@ -187,18 +230,26 @@ def assess(db: VulnDB, snapshot: Snapshot, today: dt.date) -> Assessment:
         bulletins_behind=bulletins_behind(facts.spl, today) if facts.spl else 0,
         days_behind=max(0, (today - facts.spl).days) if facts.spl else None,
         counts=count_by_severity(v for v in found if v.status is MatchStatus.AFFECTED),
+        coverage=db.coverage(facts.oldest_level if facts.spl is not None else None, today),
     )
 
 
 def one_line(a: Assessment) -> str:
     """'37 critical and 212 high vulnerabilities published after your last update, 412 days behind'."""
     parts = [f"{n} {sev}" for sev, n in a.counts.items() if sev in ("critical", "high")]
-    others = sum(n for sev, n in a.counts.items() if sev not in ("critical", "high"))
+    others = sum(n for sev, n in a.counts.items() if sev not in ("critical", "high", UNRATED))
     if others:
         parts.append(f"{others} lower-severity")
+    unrated = a.counts.get(UNRATED, 0)
+    through = a.coverage.through if a.coverage is not None else f"{a.covers_until:%Y-%m}"
+    when = f"published after your last update (through {through})"
     if parts:
         head = (", ".join(parts[:-1]) + " and " + parts[-1]) if len(parts) > 1 else parts[0]
-        text = f"{head} vulnerabilities published after your last update"
+        text = f"{head} vulnerabilities {when}"
+        if unrated:
+            text += f", plus {unrated} whose severity the data does not state"
+    elif unrated:
+        text = f"{unrated} vulnerabilities {when} (severity not stated in the data)"
     elif a.device.spl is not None and a.device.spl >= a.covers_until:
         text = (
             f"the vulnerability data (up to {a.covers_until:%Y-%m}) is older than this patch level: "
@@ -213,3 +264,12 @@ def one_line(a: Assessment) -> str:
     if a.days_behind is not None:
         text += f", {a.days_behind} days behind"
     return text
+
+
+def data_line(a: Assessment) -> str:
+    """'Data: bulletins published through 2024-09; months missing ...; run `howsafe kb update` ...'.
+
+    Every format says what the data does not cover, for the months this device is missing."""
+    cov = a.coverage
+    text = cov.text() if cov is not None else f"bulletins published through {a.covers_until:%Y-%m}"
+    return f"Data: {text}; later bulletins are not covered: run `howsafe kb update` for them."

@@ -11,8 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from howsafe.model import Severity
+
+if TYPE_CHECKING:
+    from howsafe.vulns.db import Coverage
+
+
+UNRATED = "unrated"
 
 
 class ComponentKind(StrEnum):
@@ -56,6 +63,12 @@ class VulnEntry:
     pixel_only: bool = False
     aliases: tuple[str, ...] = ()
     name: str | None = None  # a well-known name such as "StageFright"
+    rated: bool = True  # False when the source gave no severity (``severity`` is then a placeholder)
+
+    @property
+    def severity_label(self) -> str:
+        """The severity as the data states it, or "unrated" when the source did not give one."""
+        return self.severity.value if self.rated else UNRATED
 
     @property
     def url(self) -> str:
@@ -92,6 +105,22 @@ class DeviceFacts:
     manufacturer: str | None = None
     soc_vendor: str | None = None  # canonical SoC vendor name when known
     soc_evidence: str | None = None  # e.g. "ro.hardware=qcom"
+    vendor_spl: dt.date | None = None  # ro.vendor.build.security_patch, when the phone reports one
+
+    @property
+    def vendor_level(self) -> dt.date | None:
+        """The level vendor, kernel and SoC fixes are counted against: the vendor partition's own
+        level when it is older than the platform one (those fixes ship in the vendor image)."""
+        if self.spl is None:
+            return None
+        if self.vendor_spl is not None and self.vendor_spl < self.spl:
+            return self.vendor_spl
+        return self.spl
+
+    @property
+    def oldest_level(self) -> dt.date | None:
+        levels = [d for d in (self.spl, self.vendor_level) if d is not None]
+        return min(levels) if levels else None
 
 
 @dataclass(frozen=True)
@@ -104,6 +133,7 @@ class Assessment:
     bulletins_behind: int
     days_behind: int | None
     counts: dict[str, int] = field(default_factory=dict)
+    coverage: Coverage | None = None  # how complete the data is for the months this device misses
 
     @property
     def affected(self) -> tuple[OpenVuln, ...]:

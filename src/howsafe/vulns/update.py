@@ -89,6 +89,12 @@ def _osv_entries(data: bytes, origin: str) -> list[VulnEntry]:
 def merged_db(base: VulnDB, extra: Sequence[VulnEntry], label: str) -> VulnDB:
     """Bundled bulletin rows plus OSV rows; the matcher counts a CVE listed by both once."""
     entries = list(base.entries) + list(extra)
+    # Months past the bundled data that OSV's export fills count as complete (it is Google's own
+    # feed of the bulletins); bundled months keep their stated completeness.
+    months = dict(base.months)
+    for e in extra:
+        key = e.spl.strftime("%Y-%m")
+        months.setdefault(key, "complete")
     # Entries are verified by a full serialise/parse round trip before anything is written.
     db = VulnDB.build(
         entries,
@@ -98,6 +104,7 @@ def merged_db(base: VulnDB, extra: Sequence[VulnEntry], label: str) -> VulnDB:
         licence=f"{base.licence}; CC-BY-4.0",
         generated=label,
         named=base.named,
+        months=months,
     )
     return loads(dumps(db))
 
