@@ -13,7 +13,7 @@ import json
 import logging
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic_core import PydanticSerializationError
 from sqlalchemy import Engine, delete, func, select
@@ -38,7 +38,7 @@ MAX_LABEL = 300
 
 
 def pack(text: str) -> bytes:
-    return zlib.compress(text.encode("utf-8"), 6)
+    return zlib.compress(text.encode("utf-8"), 1)
 
 
 def unpack(blob: bytes) -> str:
@@ -79,8 +79,15 @@ class FleetAuditor:
         self._kb_version: str | None = None
 
     def audit(self, snapshot: Snapshot) -> dict[str, Report]:
-        ctx = self.auditor.context(snapshot, **self._extras)
-        return {p: self.auditor.run(ctx, p) for p in self.profiles}
+        """One report per profile. The derived facts (open CVEs, China ROM) depend on the snapshot,
+        the knowledge and the date, not on the profile: they are computed once and shared."""
+        base = self.auditor.context(snapshot, **self._extras)
+        out: dict[str, Report] = {}
+        for p in self.profiles:
+            ctx = replace(base, profile=p)
+            object.__setattr__(ctx, "facts", base.facts)
+            out[p] = self.auditor.run(ctx, p)
+        return out
 
     def kb_version(self, report: Report | None = None) -> str:
         """A short hash of this howsafe's version and the data sources an audit relied on."""
