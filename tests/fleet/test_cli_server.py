@@ -161,3 +161,53 @@ def test_killing_the_server_mid_upload_leaves_the_database_consistent(
         assert devices == 1
     finally:
         server.stop()
+
+
+def test_reaudit_from_the_cli_the_api_and_killed_midway(
+    db_url: str, engine: Engine, app_client: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from fastapi.testclient import TestClient
+
+    assert isinstance(app_client, TestClient)
+    org = Org(engine)
+    with Session(engine) as session:
+        org_id = session.scalars(select(Token.org_id).where(Token.id == org.token_ids["uploader"])).one()
+    for i in range(3):
+        r = app_client.post("/api/v1/snapshots", content=_variant(20 + i), headers=org.auth("uploader"))
+        assert r.status_code == 201
+    with Session(engine) as session:
+        before = {a.id: a.audited_at for a in session.scalars(select(AuditRow))}
+    # nothing is stale: the default re-audit redoes nothing
+    assert main(["server", "reaudit", "--db", db_url]) == 0
+    assert "re-audited 0 of" in capsys.readouterr().err
+    # --all redoes every snapshot, with new audit rows
+    assert main(["server", "reaudit", "--all", "--db", db_url]) == 0
+    err = capsys.readouterr().err
+    total = int(err.split(" of ")[1].split()[0])
+    assert f"re-audited {total} of {total}" in err
+    with Session(engine) as session:
+        after = {a.id for a in session.scalars(select(AuditRow))}
+    assert not (set(before) & after)
+    _assert_consistent(engine, org_id)
+    # killed while re-auditing: every snapshot keeps a complete set of audits
+    proc = subprocess.Popen([sys.executable, "-m", "howsafe", "server", "reaudit", "--all", "--db", db_url],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(4.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    _assert_consistent(engine, org_id)
+    # the server's background re-audit, with progress
+    started = app_client.post("/api/v1/reaudit", headers=org.auth("admin"))
+    assert started.status_code == 202
+    deadline = time.monotonic() + 240
+    status = started.json()
+    while status["running"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+        status = app_client.get("/api/v1/reaudit", headers=org.auth("admin")).json()
+    assert status["running"] is False and status["error"] is None
+    assert status["done"] == status["total"] > 0
+    _assert_consistent(engine, org_id)
