@@ -98,7 +98,8 @@ def measure_pages(url: str, token: str, device_ids: list[int], requests: int) ->
     data = urllib.parse.urlencode({"token": token, "csrf": csrf}).encode()
     opener.open(urllib.request.Request(url + "/login", data=data, method="POST")).read()
     rng = random.Random(7)
-    timings: dict[str, list[float]] = {"overview": [], "device": [], "api_fleet": [], "devices_list": []}
+    timings: dict[str, list[float]] = {"overview": [], "device": [], "api_fleet": [], "devices_list": [],
+                                       "overview_cold": []}
     for _ in range(3):  # warm-up
         opener.open(url + "/").read()
     for i in range(requests):
@@ -213,8 +214,8 @@ def render(results: list[dict], args: argparse.Namespace) -> str:
         "",
         "| database | ingest, full audit (snapshots/s) | fill, audits reused (/s) | overview p50 | overview p95 "
         "| device page p50 | device page p95 "
-        "| devices list p95 | /api/v1/fleet p95 |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| devices list p95 | /api/v1/fleet p95 | overview right after an upload (median) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         t = r["timings"]
@@ -227,8 +228,11 @@ def render(results: list[dict], args: argparse.Namespace) -> str:
             f"| {r['fill_rate']:.0f} "
             f"| {ms(statistics.median(t['overview']))} | {ms(pct(t['overview'], 95))} "
             f"| {ms(statistics.median(t['device']))} | {ms(pct(t['device'], 95))} "
-            f"| {ms(pct(t['devices_list'], 95))} | {ms(pct(t['api_fleet'], 95))} |")
-    lines += ["", "Target: overview p95 ≤ 200 ms at 10,000 devices."]
+            f"| {ms(pct(t['devices_list'], 95))} | {ms(pct(t['api_fleet'], 95))} "
+            f"| {ms(statistics.median(t['overview_cold']))} |")
+    lines += ["", "Target: overview p95 ≤ 200 ms at 10,000 devices. The fleet summary behind the overview is",
+              "cached per org until the store changes (any new audit row, from an upload or a re-audit, in any",
+              "process); the last column is the first overview after an upload, which recomputes it."]
     return "\n".join(lines) + "\n"
 
 

@@ -261,3 +261,13 @@ def test_profile_parameter_lists_every_profile() -> None:
     from howsafe.web.api import Profile
 
     assert sorted(get_args(Profile)) == sorted(available_profiles())
+
+
+def test_fleet_summary_follows_every_upload(app_client: TestClient, org: Org) -> None:
+    assert app_client.get("/api/v1/fleet", headers=org.auth("viewer")).json()["devices"] == 0
+    upload(app_client, org, snapshot_bytes(PIXEL))
+    first = app_client.get("/api/v1/fleet", headers=org.auth("viewer")).json()
+    assert first["devices"] == 1
+    assert app_client.get("/api/v1/fleet", headers=org.auth("viewer")).json() == first  # cached, same answer
+    upload(app_client, org, snapshot_bytes(XIAOMI))
+    assert app_client.get("/api/v1/fleet", headers=org.auth("viewer")).json()["devices"] == 2

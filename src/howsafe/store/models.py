@@ -53,6 +53,7 @@ class Device(Base):
     __table_args__ = (
         UniqueConstraint("org_id", "label", name="uq_devices_org_label"),
         Index("ix_devices_org_last_seen", "org_id", "last_seen"),
+        Index("ix_devices_org_latest", "org_id", "latest_snapshot_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -121,7 +122,7 @@ class FlagRow(Base):
     """One piece of evidence (a vendor package, a tracker) behind a failed finding of a snapshot."""
 
     __tablename__ = "flags"
-    __table_args__ = (Index("ix_flags_snapshot", "snapshot_id"),)
+    __table_args__ = (Index("ix_flags_snapshot_category_key", "snapshot_id", "category", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id", ondelete="CASCADE"))

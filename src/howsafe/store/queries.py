@@ -218,6 +218,40 @@ def fleet_summary(session: Session, org_id: int, *, today: dt.date, top: int = 1
                         trackers=top_flags("tracker"), end_of_support=eol, end_of_support_devices=eol_devices)
 
 
+def store_version(session: Session) -> int:
+    """Changes whenever an audit row is written (an upload or a re-audit), in any process."""
+    return session.scalar(select(func.max(AuditRow.id))) or 0
+
+
+class SummaryCache:
+    """Fleet summaries per (org, day), reused until the store changes (see :func:`store_version`).
+
+    The overview of a large fleet aggregates every device's newest audits and evidence; between
+    uploads the answer is the same, so it is computed once per change, not once per page view.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        import threading
+
+        self.size = size
+        self._lock = threading.Lock()
+        self._data: dict[tuple[int, dt.date], tuple[int, FleetSummary]] = {}
+
+    def get(self, session: Session, org_id: int, *, today: dt.date) -> FleetSummary:
+        version = store_version(session)
+        key = (org_id, today)
+        with self._lock:
+            hit = self._data.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        summary = fleet_summary(session, org_id, today=today)
+        with self._lock:
+            if len(self._data) >= self.size:
+                self._data.clear()
+            self._data[key] = (version, summary)
+        return summary
+
+
 def compare_devices(session: Session, org_id: int, ids: list[int]) -> list[DeviceDetail]:
     """The details of each of ``ids`` that belongs to ``org_id`` (others are left out)."""
     out = []

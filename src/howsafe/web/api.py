@@ -321,7 +321,7 @@ def render_stored(report_blob: bytes, snapshot_blob: bytes, fmt: str) -> str:
 @router.get("/fleet", response_model=FleetOut, tags=["fleet"], responses=_errors(401, 403))
 def fleet(request: Request, who: Viewer, session: DB) -> FleetOut:
     """Fleet summary: grades per profile, patch lag, common risky vendor packages and trackers, end of support."""
-    s = queries.fleet_summary(session, who.org_id, today=settings_of(request).clock().date())
+    s = request.app.state.summaries.get(session, who.org_id, today=settings_of(request).clock().date())
     return FleetOut(devices=s.devices, snapshots=s.snapshots, grades=s.grades, patch_lag=s.patch_lag,
                     vendor_packages=[Count(key=k, devices=n) for k, n in s.vendor_packages],
                     trackers=[Count(key=k, devices=n) for k, n in s.trackers], end_of_support=s.end_of_support)

@@ -73,6 +73,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.upload_limiter = RateLimiter(settings.uploads_per_minute)
+    from howsafe.store.queries import SummaryCache
+
+    app.state.summaries = SummaryCache()
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:

@@ -41,6 +41,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.create_index('ix_devices_org_last_seen', ['org_id', 'last_seen'], unique=False)
+        batch_op.create_index('ix_devices_org_latest', ['org_id', 'latest_snapshot_id'], unique=False)
 
     op.create_table('tokens',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -126,13 +127,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('flags', schema=None) as batch_op:
-        batch_op.create_index('ix_flags_snapshot', ['snapshot_id'], unique=False)
+        batch_op.create_index('ix_flags_snapshot_category_key', ['snapshot_id', 'category', 'key'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('flags', schema=None) as batch_op:
-        batch_op.drop_index('ix_flags_snapshot')
+        batch_op.drop_index('ix_flags_snapshot_category_key')
 
     op.drop_table('flags')
     with op.batch_alter_table('findings', schema=None) as batch_op:
@@ -157,6 +158,7 @@ def downgrade() -> None:
     op.drop_table('tokens')
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.drop_index('ix_devices_org_last_seen')
+        batch_op.drop_index('ix_devices_org_latest')
 
     op.drop_table('devices')
     op.drop_table('orgs')
