@@ -38,14 +38,16 @@ from howsafe.model import (
     Section,
     Severity,
     Snapshot,
+    Verdict,
 )
+from howsafe.progress import Observer
 from howsafe.score import Profile, load_profile, verdict_for
+from howsafe.score.jurisdiction import apply_home_country
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Clock = Callable[[], dt.datetime]
-Observer = Callable[[str, int, int], None]
 
 
 def utc_now() -> dt.datetime:
@@ -132,7 +134,7 @@ class Auditor:
         prof = profile if isinstance(profile, Profile) else load_profile(profile or ctx.profile)
         if ctx.profile != prof.id:  # a context already made for this profile keeps its computed facts
             ctx = replace(ctx, profile=prof.id)
-        findings = self.findings(ctx)
+        findings, jurisdiction_note = apply_home_country(self.findings(ctx), prof, ctx.options.get("country") or None)
         findings.sort(key=lambda f: (_OUTCOME_ORDER[f.outcome], -f.severity.rank, f.area.value, f.id))
         sources: list[DataSource] = []
         for provider in self.data_source_providers:
@@ -151,12 +153,19 @@ class Auditor:
             generated_at=self.clock(),
             device=device_summary(ctx.snapshot),
             profile=prof.id,
-            verdict=verdict_for(findings, prof),
+            verdict=_with_note(verdict_for(findings, prof), jurisdiction_note),
             findings=tuple(findings),
             missing=ctx.snapshot.missing,
             data_sources=tuple(sources),
             sections=tuple(sections),
         )
+
+
+def _with_note(verdict: Verdict, note: str) -> Verdict:
+    """The verdict with ``note`` (why foreign jurisdiction counted) in front of its explanation."""
+    if not note:
+        return verdict
+    return verdict.model_copy(update={"explanation": f"{note} {verdict.explanation}".strip()})
 
 
 def _declared(checks: Sequence[Check], attr: str, extra: Sequence[T]) -> list[T]:

@@ -8,6 +8,7 @@ import click
 
 from howsafe.cli.common import load_source, refuse_output_over_inputs, write_output
 from howsafe.model import Snapshot
+from howsafe.report.sanitize import clean
 
 
 def summary_line(snapshot: Snapshot) -> str:
@@ -30,7 +31,10 @@ def summary_line(snapshot: Snapshot) -> str:
         shown = ", ".join(items[:6]) + (f" and {len(items) - 6} more" if len(items) > 6 else "")
         lacking = f"missing: {shown}"
     head = f"{name} ({what})" if what else name
-    return f"{head}; {pkgs}; {lacking}; {'redacted' if snapshot.redacted else 'NOT redacted'}"
+    skipped = snapshot.source.skipped
+    entries = "entry" if len(skipped) == 1 else "entries"
+    unread = f"; {len(skipped)} dump {entries} not read (source.skipped)" if skipped else ""
+    return f"{head}; {pkgs}; {lacking}{unread}; {'redacted' if snapshot.redacted else 'NOT redacted'}"
 
 
 @click.command()
@@ -83,8 +87,9 @@ def collect(
     snapshot = load_source(dump, adb=adb, serial=serial, demo=False, redact=not no_redact)
     from howsafe.sources import snapshot_to_json
 
-    write_output(snapshot_to_json(snapshot), output)
-    click.echo(f"howsafe: {summary_line(snapshot)}", err=True)
+    write_output(snapshot_to_json(snapshot), output, confirm=False)
+    wrote = f"wrote {clean(output)}: " if output is not None else ""
+    click.echo(f"howsafe: {wrote}{summary_line(snapshot)}", err=True)
     if push_url and token:
         from howsafe.cli.push import describe, push_snapshot
 
