@@ -24,7 +24,7 @@ def test_database_urls() -> None:
     assert normalise_url(None).startswith("sqlite:///")
     import pytest
 
-    from howsafe.store.db import StoreError
+    from howsafe.errors import StoreError
 
     for bad in ("mysql://x/y", "not a url"):
         with pytest.raises(StoreError):

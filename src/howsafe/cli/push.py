@@ -14,12 +14,8 @@ from dataclasses import dataclass
 
 import click
 
-from howsafe.errors import HowsafeError, InputError
+from howsafe.errors import InputError, PushError
 from howsafe.model import Snapshot
-
-
-class PushError(HowsafeError):
-    """The server refused an upload or could not be reached."""
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import click
 
-from howsafe.errors import HowsafeError
+from howsafe.errors import MissingExtraError
 
 DB_HELP = "Database URL: sqlite:///PATH or postgresql://USER@HOST/DB (default: SQLite in the user data dir)."
-
-
-class MissingExtraError(HowsafeError):
-    """The server parts are not installed."""
 
 
 def _need_server_extra() -> None:

@@ -4,6 +4,7 @@ Needs the ``server`` extra (SQLAlchemy, Alembic, psycopg). Import the submodules
 ``store.db`` (engines, migrations), ``store.tokens``, ``store.ingest``, ``store.queries``.
 """
 
-from howsafe.store.db import NotMigratedError, StoreError, check_migrated, make_engine, migrate, open_database
+from howsafe.errors import NotMigratedError, StoreError
+from howsafe.store.db import check_migrated, make_engine, migrate, open_database
 
 __all__ = ["NotMigratedError", "StoreError", "check_migrated", "make_engine", "migrate", "open_database"]

@@ -16,19 +16,11 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from howsafe.errors import HowsafeError
+from howsafe.errors import NotMigratedError, StoreError
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-class StoreError(HowsafeError):
-    """The server database is unreachable, unmigrated or otherwise unusable."""
-
-
-class NotMigratedError(StoreError):
-    """The database schema is older than this howsafe (or empty)."""
 
 
 def default_url() -> str:
