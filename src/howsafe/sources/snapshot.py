@@ -31,23 +31,22 @@ def _check_amplification(text: str, location: str) -> None:
 
 
 def _check_strings(raw: object, location: str) -> None:
-    """Refuse NUL and lone UTF-16 surrogates (``"\\ud800"``) anywhere in the document: no phone
-    output holds them, and a lone surrogate cannot even be written back out as UTF-8."""
+    """Refuse lone UTF-16 surrogates (``"\\ud800"``) anywhere in the document: no phone output
+    holds them, and such a string cannot be written back out as UTF-8 (a report, a store). NUL
+    is kept: it is valid JSON text, and every writer escapes it."""
     stack: list[tuple[object, str]] = [(raw, "")]
     while stack:
         value, where = stack.pop()
         if isinstance(value, str):
-            bad = "\x00" in value
-            if not bad and not value.isascii():
-                try:
-                    value.encode("utf-8")
-                except UnicodeEncodeError:
-                    bad = True
-            if bad:
+            if value.isascii():
+                continue
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
                 shown = "".join(c if c.isprintable() else "?" for c in where[:120]) or "top level"
                 raise CorruptInputError(
-                    f"{location}: invalid snapshot at {shown}: a string holds NUL or a lone UTF-16 surrogate"
-                )
+                    f"{location}: invalid snapshot at {shown}: a string holds a lone UTF-16 surrogate"
+                ) from None
         elif isinstance(value, dict):
             for key, item in value.items():
                 stack.append((key, where))
