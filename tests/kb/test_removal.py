@@ -202,3 +202,17 @@ def test_the_users_own_uad_import_can_only_make_levels_stricter(tmp_path) -> Non
     # and a bundled level stricter than UAD stays strict (com.android.phone: UAD Expert, ours never)
     phone = db.lookup("com.android.phone")
     assert phone is not None and phone.removal == "never"
+
+
+def test_kb_lookup_shows_the_effective_level_account_binding_and_why_never(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from howsafe.cli import main
+
+    assert main(["kb", "lookup", "--format", "json", "com.android.providers.settings", "com.xiaomi.finddevice"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    settings, finddevice = doc["packages"]
+    assert settings["removal"] == "never" and settings["removal_group"] == "never" and settings["never_reason"]
+    assert finddevice["account_bound"] is True and finddevice["removal_group"] != "safe"
+    assert main(["kb", "lookup", "com.xiaomi.finddevice"]) == 0
+    assert "sign out first" in capsys.readouterr().out
