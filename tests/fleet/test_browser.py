@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Dialog, sync_playwright
+from sqlalchemy import Engine
 
 from conftest import DEVICES, REPO
 from fleet.live import LiveServer
 from howsafe.sources import load_path, snapshot_to_json
-from howsafe.store.db import make_engine, migrate
 from howsafe.store.tokens import create_token
 from report.report_helpers import HOSTILE, hostile_snapshot
 
@@ -46,18 +47,17 @@ def _push(url: str, token: str, body: bytes, label: str) -> None:
         assert r.status in (200, 201)
 
 
-def test_login_fleet_device_compare_logout(browser: Browser, tmp_path: Path) -> None:
+def test_login_fleet_device_compare_logout(browser: Browser, db_url: str, engine: Engine, tmp_path: Path) -> None:
+    """On both databases (the session's migrated SQLite file and PostgreSQL cluster)."""
     from sqlalchemy.orm import Session
 
-    url = f"sqlite:///{tmp_path / 'fleet.sqlite3'}"
-    engine = make_engine(url)
-    migrate(engine)
+    org = f"newsroom-{uuid.uuid4().hex[:8]}"
     with Session(engine) as session, session.begin():
-        uploader = create_token(session, org="newsroom", role="uploader").secret
-        viewer = create_token(session, org="newsroom", role="viewer").secret
-    engine.dispose()
-    server = LiveServer(url, tmp_path).start()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        uploader = create_token(session, org=org, role="uploader").secret
+        viewer = create_token(session, org=org, role="viewer").secret
+    server = LiveServer(db_url, tmp_path).start()
+    shots = ARTIFACTS / ("postgresql" if db_url.startswith("postgresql") else "sqlite")
+    shots.mkdir(parents=True, exist_ok=True)
     try:
         xiaomi = load_path(DEVICES / "xiaomi-vince-V10.2.3.0.OEGMIXM", redact=True)
         _push(server.url, uploader, snapshot_to_json(xiaomi).encode(), "Xiaomi of the desk editor")
@@ -82,26 +82,26 @@ def test_login_fleet_device_compare_logout(browser: Browser, tmp_path: Path) -> 
 
         page.goto(server.url + "/")
         assert page.url.endswith("/login")
-        page.screenshot(path=str(ARTIFACTS / "login.png"), full_page=True)
+        page.screenshot(path=str(shots / "login.png"), full_page=True)
         page.fill("#token", viewer)
         page.click("#login")
         page.wait_for_url(server.url + "/")
         assert page.locator("#device-count").inner_text() == "3"
         assert page.get_by_text("past end of support").is_visible()
-        page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+        page.screenshot(path=str(shots / "overview.png"), full_page=True)
 
         page.click("text=Devices")
         page.wait_for_selector("#devices")
         assert page.locator("#devices tbody tr").count() == 3
         assert page.get_by_text(HOSTILE[1], exact=False).count() >= 1  # shown as text
-        page.screenshot(path=str(ARTIFACTS / "devices.png"), full_page=True)
+        page.screenshot(path=str(shots / "devices.png"), full_page=True)
 
         page.click("text=Xiaomi of the desk editor")
         page.wait_for_selector("#device-label")
         assert page.locator("#device-label").inner_text() == "Xiaomi of the desk editor"
         assert page.locator("svg polyline").count() == 1
         assert page.locator("#findings").get_by_text("updates.spl_age").count() == 1
-        page.screenshot(path=str(ARTIFACTS / "device.png"), full_page=True)
+        page.screenshot(path=str(shots / "device.png"), full_page=True)
 
         page.click("text=Devices")
         page.check("input[aria-label='select Xiaomi of the desk editor']")
@@ -110,21 +110,21 @@ def test_login_fleet_device_compare_logout(browser: Browser, tmp_path: Path) -> 
         page.wait_for_selector("#compare-table")
         header = page.locator("#compare-table thead").inner_text()
         assert "Xiaomi of the desk editor" in header and "Pixel of the photographer" in header
-        page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
+        page.screenshot(path=str(shots / "compare.png"), full_page=True)
 
         # the hostile device's own page: its strings are text, nothing runs
         page.click("text=Devices")
         page.locator("#devices a", has_text="onerror").first.click()
         page.wait_for_selector("#device-label")
         assert page.locator("#device-label").inner_text() == HOSTILE[1]
-        page.screenshot(path=str(ARTIFACTS / "hostile-device.png"), full_page=True)
+        page.screenshot(path=str(shots / "hostile-device.png"), full_page=True)
         assert page.evaluate("typeof window.__pwned") == "undefined"
 
         page.click("#logout")
         page.wait_for_url(server.url + "/login")
         page.goto(server.url + "/devices")
         assert page.url.endswith("/login")
-        page.screenshot(path=str(ARTIFACTS / "logged-out.png"), full_page=True)
+        page.screenshot(path=str(shots / "logged-out.png"), full_page=True)
         assert dialogs == []
         assert foreign == []
         assert [e for e in errors if "favicon" not in e] == []
