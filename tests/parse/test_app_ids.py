@@ -17,7 +17,10 @@ BATTERY = """Battery History (2% used, 5KB used of 256KB, 45 strings using 3KB):
    +1h00m01s000ms (2) 100 c0900422 +top=u0a200:"com.top.app" wifi_signal_strength=4
 """
 DBINFO = "Connection pool for /data/user/0/com.db.app/databases/notes.db:\n  Open: true\n"
-ACTIVITY = "  * TaskRecord{1a2b #12 A=com.example.task U=0 StackId=1 sz=1}\n    Intent { cmp=com.foo.bar/.MainActivity }\n"
+ACTIVITY = (
+    "  * TaskRecord{1a2b #12 A=com.example.task U=0 StackId=1 sz=1}\n"
+    "    Intent { cmp=com.foo.bar/.MainActivity }\n"
+)
 
 
 def test_each_section_gives_the_ids_it_names() -> None:
