@@ -282,7 +282,7 @@ def snapshot_from_outputs(outputs: Mapping[str, str], *, source: SourceInfo, red
     for name in APP_ID_SECTIONS:
         text = service(name)
         if text:
-            ids = app_ids_in(text)
+            ids = app_ids_in(text, name)
             if ids:
                 app_ids_seen[name] = ids
 
