@@ -40,6 +40,7 @@ from howsafe.model import (
     Snapshot,
     Verdict,
 )
+from howsafe.progress import Observer
 from howsafe.score import Profile, load_profile, verdict_for
 from howsafe.score.jurisdiction import apply_home_country
 
@@ -47,7 +48,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Clock = Callable[[], dt.datetime]
-Observer = Callable[[str, int, int], None]
 
 
 def utc_now() -> dt.datetime:

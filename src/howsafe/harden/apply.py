@@ -22,7 +22,9 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from howsafe.errors import HowsafeError, SourceError
+from howsafe.errors import ApplyInterrupted as ApplyInterrupted  # re-exported (defined in errors.py)
+from howsafe.errors import HardenError as HardenError  # re-exported
+from howsafe.errors import SourceError
 from howsafe.harden.commands import Allowlist, Command, UnsafeCommandError, allowlist
 from howsafe.harden.journal import Entry, Journal
 from howsafe.harden.model import Step
@@ -33,14 +35,6 @@ log = logging.getLogger(__name__)
 Observer = Callable[[str, int, int], None]
 _FAILURE_MARKERS = ("Failure", "Exception", "Error:", "Unknown package", "not installed for")
 _READ_FAILURES = ("Exception occurred", "Error:", "java.", "Failure", "/system/bin/sh:", "cmd: Can't find service")
-
-
-class HardenError(HowsafeError):
-    """A step could not be applied or undone; the run stopped there (the journal says what was done)."""
-
-
-class ApplyInterrupted(SourceError):
-    """The phone went away mid-step: the step's outcome is unknown (undo checks it)."""
 
 
 @dataclass(frozen=True)
