@@ -170,7 +170,7 @@ def _package_steps(
             op="uninstall" if uninstall else "disable",
             action=action,
             undo=undo,
-            breaks=lv.breaks or ("nothing you use, per the knowledge base" if lv.level == "safe" else None),
+            breaks=lv.breaks or ("nothing the knowledge base names (removal level safe)" if lv.level == "safe" else None),
             collects=info.data,
             removal=lv.removal,
             requires=requires,
