@@ -80,3 +80,35 @@ def test_apply_then_undo_is_identity(case) -> None:  # type: ignore[no-untyped-d
             apply_plan(steps, phone, journal)
         undo(load_journal(journal.path), phone)
         assert server.phone is not None and server.phone.facts() == original
+
+
+@st.composite
+def real_plan_case(draw):  # type: ignore[no-untyped-def]
+    state = _BASE.copy()
+    for pkg in draw(st.lists(st.sampled_from(sorted(state.packages)), max_size=15)):
+        rec = state.packages[pkg]
+        rec.installed, rec.enabled = draw(st.sampled_from([(True, False), (False, True)]))
+    for ns, key in SETTINGS[:3]:
+        value = draw(VALUES)
+        if value is not None:
+            state.settings.setdefault(ns, {})[key] = value
+    return state, draw(st.sampled_from(["safe", "advanced", "expert"])), draw(
+        st.sampled_from(["everyday", "private", "at-risk", "government"]))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(real_plan_case())
+def test_real_plans_apply_then_undo_is_identity(case) -> None:  # type: ignore[no-untyped-def]
+    from harden.phones import plan_over_adb
+
+    state, level, profile = case
+    with ReplayServer(_REC, stateful=True, phone=state) as server, tempfile.TemporaryDirectory() as tmp:
+        original = state.facts()
+        plan = plan_over_adb(server, level=level, profile=profile)
+        journal = Journal.new(serial=_REC.serial, device=plan.device, profile=profile, level=level, folder=Path(tmp))
+        phone = Phone(transport(server), _REC.serial)
+        apply_plan(plan.phone_steps, phone, journal)
+        if level == "safe":
+            assert all(s.level == "safe" for s in plan.steps)
+        undo(load_journal(journal.path), phone)
+        assert server.phone is not None and server.phone.facts() == original

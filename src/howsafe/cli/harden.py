@@ -171,7 +171,8 @@ def _verify(report: Report, serial: str) -> int:
             for area, val in n_areas.items():
                 old = b_areas.get(area, {})
                 if isinstance(val, dict) and isinstance(old, dict):
-                    lines.append(f"  {area}: {old.get('grade', '?')} -> {val.get('grade')}")
+                    lines.append(f"  {area}: {old.get('grade', '?')} ({_score(old.get('score'))}) -> "
+                                 f"{val.get('grade')} ({_score(val.get('score'))})")
     else:
         lines.insert(0, f"no harden journal for phone {serial}: showing the grade now only")
     click.echo("\n".join(lines))

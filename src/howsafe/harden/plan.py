@@ -46,6 +46,7 @@ ROLE_CHECK = {
     "analytics": "vendor.telemetry",
     "ads": "vendor.ads",
 }
+_NOTHING_NAMED = "nothing the knowledge base names (removal level safe)"
 _EOL_CHECKS = ("updates.device_eol", "updates.android_eol")
 _UPDATE_DETAIL = ("updates.spl_age", "updates.open_cves", "updates.stagefright")
 
@@ -170,7 +171,7 @@ def _package_steps(
             op="uninstall" if uninstall else "disable",
             action=action,
             undo=undo,
-            breaks=lv.breaks or ("nothing you use, per the knowledge base" if lv.level == "safe" else None),
+            breaks=lv.breaks or (_NOTHING_NAMED if lv.level == "safe" else None),
             collects=info.data,
             removal=lv.removal,
             requires=requires,

@@ -553,17 +553,21 @@ def _v2_packet(kind: int, payload: bytes) -> bytes:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m howsafe.sources.replay [RECORDING]``: serve a recording until interrupted, so
-    ``ANDROID_ADB_SERVER_PORT=<port> howsafe audit --adb`` can be tried without a phone."""
+    """``python -m howsafe.sources.replay [RECORDING] [--stateful]``: serve a recording until
+    interrupted, so ``ANDROID_ADB_SERVER_PORT=<port> howsafe audit --adb`` can be tried without a
+    phone; with ``--stateful`` the replayed phone also takes ``howsafe harden --apply`` and ``undo``."""
     import sys
     import time
 
     args = list(sys.argv[1:] if argv is None else argv)
+    stateful = "--stateful" in args
+    args = [a for a in args if a != "--stateful"]
     name = args[0] if args else "redmi-garnet"
     source = Path(name) if Path(name, "manifest.json").is_file() else bundled_recording_dir(name)
-    with ReplayServer(source) as server:
+    with ReplayServer(source, stateful=stateful) as server:
+        hint = "howsafe harden --adb --apply" if stateful else "howsafe audit --adb"
         sys.stdout.write(f"replaying {source.name} on 127.0.0.1:{server.port}\n"
-                         f"try: ANDROID_ADB_SERVER_PORT={server.port} howsafe audit --adb\n")
+                         f"try: ANDROID_ADB_SERVER_PORT={server.port} {hint}\n")
         sys.stdout.flush()
         try:
             while True:
