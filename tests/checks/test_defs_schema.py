@@ -16,7 +16,7 @@ from howsafe.score import available_profiles, load_profile
 from howsafe.score.profile import PROFILES_DIR
 
 DEF_FILES = sorted(DEFS_DIR.glob("*.toml"))
-PROFILE_FILES = sorted(PROFILES_DIR.glob("*.toml"))
+PROFILE_FILES = sorted(p for p in PROFILES_DIR.glob("*.toml") if p.stem != "questions")  # not questions.toml
 REQUIRED = {"id", "area", "title", "why", "remediation", "severity"}
 OPTIONAL = {"references", "pass_title"}
 REGISTERED = {c.id for c in all_checks()}
