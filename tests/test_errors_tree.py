@@ -12,7 +12,7 @@ from howsafe.errors import ExitCode, HowsafeError
 
 def _all_subclasses(cls: type) -> set[type]:
     out = set()
-    for sub in cls.__subclasses__():
+    for sub in cls.__subclasses__():  # type: ignore[var-annotated]
         out |= {sub} | _all_subclasses(sub)
     return out
 

@@ -68,7 +68,7 @@ def test_same_phone_different_profile_different_verdict_explained() -> None:
     gv = {a.area: a for a in government.areas}
     ev = {a.area: a for a in everyday.areas}
     assert gv[Area.VENDOR].score is not None and ev[Area.VENDOR].score is not None
-    assert gv[Area.VENDOR].score < ev[Area.VENDOR].score
+    assert gv[Area.VENDOR].score < ev[Area.VENDOR].score  # type: ignore[operator]
 
 
 def test_unlocked_boot_loader_is_a_top_action_for_targeted_owners() -> None:

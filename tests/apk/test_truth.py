@@ -22,7 +22,7 @@ def test_exodus_trackers_exactly(key: str) -> None:
     scanned = all_scanned()
     rep, exp = scanned[key], TRUTH[key]
     assert rep.error is None
-    found = sorted(h.exodus_id for h in rep.trackers if h.origin == "exodus")
+    found = sorted(h.exodus_id for h in rep.trackers if h.origin == "exodus")  # type: ignore[type-var]
     assert found == sorted(exp["tracker_ids"])
     names = sorted(h.name for h in rep.trackers if h.origin == "exodus")
     assert names == sorted(exp["tracker_names"])  # names exactly as in the εxodus list

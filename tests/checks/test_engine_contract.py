@@ -102,7 +102,7 @@ def test_derived_facts_are_computed_once_per_audit_and_not_shared_between_audits
     auditor.run(auditor.context(snap))
     first, second = _ReadsFacts.seen
     assert first is second  # one assessment for both checks
-    assert first.device.spl == dt.date(2019, 6, 1)  # this phone's real patch level
+    assert first.device.spl == dt.date(2019, 6, 1)  # type: ignore[attr-defined]  # the real patch level
     auditor.run(auditor.context(snap))
     assert _ReadsFacts.seen[2] is not first  # a new audit computes its own
 

@@ -126,7 +126,7 @@ def _net_file(data: bytes, name: str) -> None:
     from howsafe.kb import KnowledgeBase
     from howsafe.net import analyse_captures
 
-    analyse_captures([_as_file(data, name)], kb=_kb(KnowledgeBase))
+    analyse_captures([_as_file(data, name)], kb=_kb(KnowledgeBase))  # type: ignore[arg-type]
 
 
 _KB: list[object] = []

@@ -84,7 +84,7 @@ def test_golden(folder: str) -> None:
     assert path.is_file(), f"no golden file for {folder}; run HOWSAFE_UPDATE_GOLDEN=1 pytest tests/golden"
     want = json.loads(path.read_text(encoding="utf-8"))
     want_rows = {tuple(r) for r in want["findings"]}
-    got_rows = {tuple(r) for r in got["findings"]}  # type: ignore[union-attr]
+    got_rows = {tuple(r) for r in got["findings"]}  # type: ignore[attr-defined, union-attr]
     assert got_rows == want_rows, (
         f"{folder}: new {sorted(got_rows - want_rows)}; gone {sorted(want_rows - got_rows)} "
         "(regenerate with HOWSAFE_UPDATE_GOLDEN=1 if the change is intended)"
@@ -94,7 +94,7 @@ def test_golden(folder: str) -> None:
 
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_audit_runs_without_check_errors(folder: str) -> None:
-    bad = [r for r in golden_record(folder)["findings"] if r[1] == Outcome.ERROR.value]  # type: ignore[union-attr]
+    bad = [r for r in golden_record(folder)["findings"] if r[1] == Outcome.ERROR.value]  # type: ignore[attr-defined, union-attr]
     assert not bad, f"{folder}: checks crashed: {bad}"
 
 

@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,7 +52,7 @@ def test_the_compiled_index_answers_like_the_bundles(tmp_path: Path, capsys: pyt
     assert sum(c["indicators"] for c in listed["collections"]) == len(plain)
 
 
-def _per_collection(iset: object) -> dict[object, int]:
+def _per_collection(iset: object) -> dict[Any, int]:
     counts = iset.counts()  # type: ignore[attr-defined]
     return {c: sum(n for (src, _t), n in counts.items() if src == c.path)
             for c in iset.all_collections()}  # type: ignore[attr-defined]

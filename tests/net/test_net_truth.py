@@ -89,7 +89,7 @@ def test_bytes_per_app_from_pcapdroid_metadata(name: str) -> None:
         assert (row.bytes_up, row.bytes_down, row.flows) == (exp["bytes_up"], exp["bytes_down"], exp["flows"])
     hosts = {h.name: h for h in r.hosts}
     for exp in t["hosts"]:
-        assert sorted(a.uid for a in hosts[exp["host"]].apps) == sorted(a["uid"] for a in exp["apps"])
+        assert sorted(a.uid for a in hosts[exp["host"]].apps) == sorted(a["uid"] for a in exp["apps"])  # type: ignore[type-var]
     if name == "pcapdroid.pcapng":
         xmsf = hosts["sgp-api.xmpush.global.xiaomi.com"].apps[0]
         assert (xmsf.package, xmsf.label) == ("com.xiaomi.xmsf", "Xiaomi Service Framework")
@@ -100,7 +100,7 @@ def test_bytes_per_app_from_pcapdroid_metadata(name: str) -> None:
         assert len(matching) == 1, app
     assert len({(x.uid, x.package, x.label) for x in r.by_app}) == len(r.by_app)
     doc = r.to_dict()
-    assert set(doc["table_keys"]) >= {"by_app", "by_country", "by_owner", "resolvers", "by_client"}  # type: ignore[arg-type]
+    assert set(doc["table_keys"]) >= {"by_app", "by_country", "by_owner", "resolvers", "by_client"}  # type: ignore[arg-type, call-overload]
     assert all("uid" in row and "package" in row for row in doc["by_app"])  # type: ignore[attr-defined]
     assert all("uid" not in row for row in doc["by_country"])  # type: ignore[attr-defined]
 

@@ -60,7 +60,7 @@ def test_page_is_self_contained_and_locked_down(xiaomi: tuple[Snapshot, Report])
         for key in ("src", "srcset", "action", "data", "poster"):
             assert key not in attrs, f"<{tag} {key}> would load something"
         if tag == "link":
-            assert attrs.get("href", "").startswith("data:")
+            assert attrs.get("href", "").startswith("data:")  # type: ignore[union-attr]
         if tag == "a":
             assert (attrs.get("href") or "").startswith("https://")
     assert "url(" not in tree.style and "@import" not in tree.style

@@ -377,7 +377,7 @@ def test_explicit_packages_skip_the_listing(server: ReplayServer, tmp_path: Path
 def test_a_second_android_user_is_handled_with_user_0(tmp_path: Path) -> None:
     denied = Reply(stderr="\nException occurred while executing 'list':\njava.lang.SecurityException: "
                           "Shell does not have permission to access user 10\n", exit_code=255)
-    rec = phone(**{"pm list packages -3": denied,
+    rec = phone(**{"pm list packages -3": denied,  # type: ignore[arg-type]
                    "pm list packages -3 --user 0": Reply(stdout=f"package:{SHOPMATE}\n"),
                    f"pm path --user 0 {SHOPMATE}": pm_path(list(REMOTE[SHOPMATE]))})
     with ReplayServer(rec) as srv:
@@ -389,7 +389,7 @@ def test_a_second_android_user_is_handled_with_user_0(tmp_path: Path) -> None:
 
 def test_all_packages_mode_lists_every_installed_package(tmp_path: Path) -> None:
     system_app = "/system/priv-app/QuietNotes/QuietNotes.apk"
-    rec = phone(**{"pm list packages": Reply(stdout=f"package:{SHOPMATE}\npackage:org.quietcraft.notes\n"),
+    rec = phone(**{"pm list packages": Reply(stdout=f"package:{SHOPMATE}\npackage:org.quietcraft.notes\n"),  # type: ignore[arg-type]
                    "pm path org.quietcraft.notes": pm_path([system_app])})
     rec = replace(rec, files={**rec.files, system_app: APK / "trackers" / "clean-app.apk"})
     with ReplayServer(rec) as srv:

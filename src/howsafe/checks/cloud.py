@@ -10,77 +10,15 @@ That a vendor's cloud app is merely installed is reported by ``vendor.cloud``; h
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from howsafe.checks.base import AuditContext, BaseCheck, CheckDef
 from howsafe.checks.common import package_list_partial, setting_evidence
 from howsafe.checks.registry import register
 from howsafe.errors import KnowledgeError
-from howsafe.kb import KnowledgeBase
-from howsafe.kb.tomlfile import load_kb_toml
+from howsafe.kb.cloud import CloudService as CloudService  # re-exported
+from howsafe.kb.cloud import SettingSwitch as SettingSwitch  # re-exported
+from howsafe.kb.cloud import cloud_services as cloud_services  # re-exported
 from howsafe.model import Evidence, Finding, Outcome, Snapshot
-
-
-@dataclass(frozen=True)
-class SettingSwitch:
-    namespace: str
-    key: str
-    on: str
-    off: str
-
-
-@dataclass(frozen=True)
-class CloudService:
-    id: str
-    check: str
-    vendor: str
-    name: str
-    kind: str
-    data: tuple[str, ...]
-    packages: tuple[str, ...]
-    source: str
-    transports: tuple[str, ...] = ()
-    device_admin_prefixes: tuple[str, ...] = ()
-    settings: tuple[SettingSwitch, ...] = ()
-    jurisdiction: str | None = None
-    jurisdiction_by_region: dict[str, str] = field(default_factory=dict)
-
-    def jurisdiction_for(self, snap: Snapshot, china_rom: bool = False) -> str | None:
-        """The jurisdiction for this ROM; "CN" only when the shared China-ROM rule says so."""
-        region = "CN" if china_rom else (snap.device.region or "").upper()
-        if region == "CN" and not china_rom:
-            region = ""
-        return self.jurisdiction_by_region.get(region, self.jurisdiction)
-
-
-def cloud_services(kb: KnowledgeBase) -> list[CloudService]:
-    """Every cloud service entry, in file order."""
-    raw = load_kb_toml(kb, "cloud/services.toml")
-    out: list[CloudService] = []
-    try:
-        for s in raw["service"]:  # type: ignore[attr-defined]
-            out.append(
-                CloudService(
-                    id=s["id"],
-                    check=s["check"],
-                    vendor=s["vendor"],
-                    name=s["name"],
-                    kind=s["kind"],
-                    data=tuple(s["data"]),
-                    packages=tuple(s["packages"]),
-                    source=s["source"],
-                    transports=tuple(s.get("transports", ())),
-                    device_admin_prefixes=tuple(s.get("device_admin_prefixes", ())),
-                    settings=tuple(
-                        SettingSwitch(x["namespace"], x["key"], x["on"], x["off"]) for x in s.get("settings", ())
-                    ),
-                    jurisdiction=s.get("jurisdiction"),
-                    jurisdiction_by_region=dict(s.get("jurisdiction_by_region", {})),
-                )
-            )
-    except (KeyError, TypeError) as exc:
-        raise KnowledgeError(f"cloud/services.toml is invalid: {exc}") from exc
-    return out
 
 
 def _tags(service: CloudService, snap: Snapshot, china_rom: bool) -> tuple[str, ...]:

@@ -69,7 +69,7 @@ class RootApps(BaseCheck):
         hits = [(p, tools[p.id]) for p in pkgs if p.id in tools]
         # Magisk can hide itself under a random package id but keeps its label.
         hits += [
-            (p, RootTool(p.id, "Magisk (renamed)", tools["com.topjohnwu.magisk"].source))
+            (p, RootTool(id=p.id, name="Magisk (renamed)", source=tools["com.topjohnwu.magisk"].source))
             for p in pkgs
             if p.id not in tools and (p.label or "").strip().lower() == "magisk" and "com.topjohnwu.magisk" in tools
         ]

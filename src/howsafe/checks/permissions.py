@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from howsafe.checks.base import AuditContext, BaseCheck, CheckDef
 from howsafe.checks.common import has_permission_data, is_user_app
@@ -23,65 +22,17 @@ from howsafe.checks.registry import register
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
 from howsafe.kb.packages import PackageDB, package_db
-from howsafe.kb.tomlfile import load_kb_toml
+from howsafe.kb.permissions import PermissionGroup as PermissionGroup  # re-exported
+from howsafe.kb.permissions import SpecialPermission as SpecialPermission  # re-exported
+from howsafe.kb.permissions import installers as installers  # re-exported
+from howsafe.kb.permissions import permission_groups as permission_groups  # re-exported
+from howsafe.kb.permissions import special_permissions as special_permissions  # re-exported
 from howsafe.model import Evidence, Finding, Outcome, Package, Severity, Snapshot, SourceKind
 
 log = logging.getLogger(__name__)
 
 DUMPSYS = "dumpsys package"
 _MAX_LISTED = 12
-
-
-@dataclass(frozen=True)
-class PermissionGroup:
-    id: str
-    check: str
-    data: str
-    permissions: tuple[str, ...]
-    source: str
-
-
-@dataclass(frozen=True)
-class SpecialPermission:
-    id: str
-    check: str
-    permission: str
-    data: str
-    source: str
-
-
-def permission_groups(kb: KnowledgeBase) -> dict[str, PermissionGroup]:
-    """The dangerous permission groups, keyed by the check that reports each."""
-    raw = load_kb_toml(kb, "permissions/dangerous.toml")
-    out: dict[str, PermissionGroup] = {}
-    try:
-        for g in raw["group"]:  # type: ignore[attr-defined]
-            out[g["check"]] = PermissionGroup(g["id"], g["check"], g["data"], tuple(g["permissions"]), g["source"])
-    except (KeyError, TypeError) as exc:
-        raise KnowledgeError(f"permissions/dangerous.toml is invalid: {exc}") from exc
-    return out
-
-
-def special_permissions(kb: KnowledgeBase) -> dict[str, SpecialPermission]:
-    raw = load_kb_toml(kb, "permissions/special.toml")
-    out: dict[str, SpecialPermission] = {}
-    try:
-        for p in raw["permission"]:  # type: ignore[attr-defined]
-            out[p["check"]] = SpecialPermission(p["id"], p["check"], p["permission"], p["data"], p["source"])
-    except (KeyError, TypeError) as exc:
-        raise KnowledgeError(f"permissions/special.toml is invalid: {exc}") from exc
-    return out
-
-
-def installers(kb: KnowledgeBase) -> tuple[dict[str, str], dict[str, str]]:
-    """(stores, sideload installers): package id -> name."""
-    raw = load_kb_toml(kb, "permissions/installers.toml")
-    try:
-        stores = {s["id"]: s["name"] for s in raw.get("store", [])}  # type: ignore[attr-defined]
-        side = {s["id"]: s["name"] for s in raw.get("sideload", [])}  # type: ignore[attr-defined]
-    except (KeyError, TypeError) as exc:
-        raise KnowledgeError(f"permissions/installers.toml is invalid: {exc}") from exc
-    return stores, side
 
 
 def _listing(ids: Sequence[str]) -> str:

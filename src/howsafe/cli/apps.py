@@ -85,9 +85,9 @@ def apps(
     tool = f"howsafe {__version__}"
     dangerous = None
     if fmt == "sarif":
-        from howsafe.checks.permissions import permission_groups
+        from howsafe.kb.permissions import dangerous_permissions
 
-        dangerous = {p: g.data for g in permission_groups(kb).values() for p in g.permissions}
+        dangerous = dangerous_permissions(kb)
     doc = AppsDoc(apps=results, db=db, tool=tool, dangerous=dangerous)
     write_output(render_as("apps", fmt, doc, RenderOptions(width=text_width(), tool=tool)), output)
     if results and all(r.error for r in results):

@@ -3,7 +3,8 @@
 The questions are the seed's: who might want your data, do you handle classified or official
 information, are you someone who may be targeted on purpose (journalist, activist, lawyer), does
 the phone hold information that must not reach the wrong hands. Answers map to one of the four
-profiles in ``score/profiles`` by the first rule that matches, strictest first, so one "yes" to a
+profiles in ``score/profiles`` (the questions and the mapping are data: ``score/profiles/questions.toml``)
+by the first rule that matches, strictest first, so one "yes" to a
 government question is never diluted by "no" elsewhere. The mapping is a pure function
 (:func:`profile_from_answers`) so it can be tested and explained.
 """
@@ -12,53 +13,20 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import click
 
 from howsafe.errors import HowsafeError
 from howsafe.score import available_profiles, load_profile
 from howsafe.score.jurisdiction import country_name, normalise_country
+from howsafe.score.questions import Question, load_questions
 from howsafe.score.saved import config_path, save_profile
 
-WHO_CHOICES = ("advertisers", "criminals", "someone-i-know", "a-company", "a-government")
-
-
-@dataclass(frozen=True)
-class Question:
-    """One yes/no question; ``profile`` is where a "yes" leads, ``because`` says why in plain words."""
-
-    key: str
-    text: str
-    profile: str
-    because: str
-
-
-QUESTIONS: tuple[Question, ...] = (
-    Question("classified", "Do you handle classified, official or military information on this phone?",
-             "government", "you handle classified or official information"),
-    Question("state_interest", "Do you work for a government, the military, intelligence or critical "
-             "infrastructure, so that a foreign state may want what is on this phone?",
-             "government", "a foreign state may want what is on this phone"),
-    Question("targeted", "Are you a journalist, activist, lawyer, human-rights defender or politician, or "
-             "otherwise someone who may be targeted on purpose?",
-             "at-risk", "you may be targeted on purpose (journalist, activist, lawyer ...)"),
-    Question("watched", "Could someone close to you (a partner, family, an employer) want to watch what "
-             "you do on this phone?",
-             "at-risk", "someone close to you may want to watch the phone"),
-    Question("sensitive", "Does the phone hold information that must not get into the wrong hands "
-             "(health, finances, clients, sources, family)?",
-             "private", "the phone holds information that must not get into the wrong hands"),
-)  # fmt: skip
-
-_WHO_PROFILE = {
-    "a-government": ("at-risk", "you expect a government to want your data"),
-    "someone-i-know": ("at-risk", "you expect someone you know to want your data"),
-    "a-company": ("private", "you expect a company or competitor to want your data"),
-    "criminals": ("private", "you expect criminals to want your data"),
-    "advertisers": ("everyday", "you mainly worry about advertisers and data brokers"),
-}
-_ORDER = ("government", "at-risk", "private", "everyday")
+_Q = load_questions()
+QUESTIONS: tuple[Question, ...] = _Q.question
+WHO_CHOICES = tuple(w.key for w in _Q.who)
+_WHO_PROFILE = {w.key: (w.profile, w.because) for w in _Q.who}
+_ORDER = _Q.order
 
 
 def profile_from_answers(answers: Mapping[str, str]) -> tuple[str, list[str]]:

@@ -1,45 +1,41 @@
 """Root tools knowledge: root manager apps and the daemons of root solutions.
 
-Read from ``permissions/root_tools.toml`` once per knowledge base.
+A typed view of ``permissions/root_tools.toml`` (see :mod:`howsafe.kb.schema`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
-from howsafe.kb.tomlfile import load_kb_toml
+from howsafe.kb.schema import FileMeta, KbModel, load_toml_model
 
 
-@dataclass(frozen=True)
-class RootTool:
+class RootTool(KbModel):
     id: str
     name: str
     source: str
 
 
+class RootProcess(KbModel):
+    name: str
+    tool: str
+    source: str
+
+
+class RootToolsFile(KbModel):
+    meta: FileMeta
+    tool: tuple[RootTool, ...] = ()
+    process: tuple[RootProcess, ...] = ()
+
+
+def _file(kb: KnowledgeBase) -> RootToolsFile:
+    return load_toml_model(kb, "permissions/root_tools.toml", RootToolsFile)
+
+
 def root_tools(kb: KnowledgeBase) -> dict[str, RootTool]:
-    raw = load_kb_toml(kb, "permissions/root_tools.toml")
-    tools = raw.get("tool", [])
-    if not isinstance(tools, list):
-        raise KnowledgeError("permissions/root_tools.toml: 'tool' must be a list")
-    out: dict[str, RootTool] = {}
-    for t in tools:
-        try:
-            out[t["id"]] = RootTool(id=t["id"], name=t["name"], source=t["source"])
-        except (KeyError, TypeError) as exc:
-            raise KnowledgeError(f"permissions/root_tools.toml: bad entry {t!r}") from exc
-    return out
+    """Root manager apps by package id."""
+    return {t.id: t for t in _file(kb).tool}
 
 
 def root_daemons(kb: KnowledgeBase) -> dict[str, str]:
     """Process name -> root solution, from the same data file as the root manager apps."""
-    raw = load_kb_toml(kb, "permissions/root_tools.toml")
-    procs = raw.get("process", [])
-    if not isinstance(procs, list):
-        raise KnowledgeError("permissions/root_tools.toml: 'process' must be a list")
-    try:
-        return {p["name"]: p["tool"] for p in procs}
-    except (KeyError, TypeError) as exc:
-        raise KnowledgeError("permissions/root_tools.toml: bad process entry") from exc
+    return {p.name: p.tool for p in _file(kb).process}

@@ -47,7 +47,7 @@ class Profile:
 
 
 def available_profiles() -> list[str]:
-    return sorted(p.stem for p in PROFILES_DIR.glob("*.toml"))
+    return sorted(p.stem for p in PROFILES_DIR.glob("*.toml") if p.stem != "questions")
 
 
 @cache

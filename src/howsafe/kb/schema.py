@@ -1,0 +1,49 @@
+"""One validation style for the knowledge data files: pydantic models, read once per knowledge base.
+
+Each TOML file under ``kb/data`` that a loader in ``kb/`` reads has a model here or beside its
+loader. :func:`load_toml_model` parses the file and validates it; any problem (a missing key, a
+wrong type, an unknown key) becomes one :class:`~howsafe.errors.KnowledgeError` naming the file,
+and the validated object is memoised on the :class:`~howsafe.kb.KnowledgeBase`.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from howsafe.errors import KnowledgeError
+from howsafe.kb.base import KnowledgeBase
+from howsafe.kb.tomlfile import load_kb_toml
+
+
+class KbModel(BaseModel):
+    """Base of every knowledge-file model: frozen, and unknown keys are an error (typos show)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FileMeta(KbModel):
+    """The ``[meta]`` table: where the facts come from and under which licence."""
+
+    licence: str
+    source: str | None = None
+    reference: str | None = None
+
+
+M = TypeVar("M", bound=KbModel)
+
+
+def load_toml_model(kb: KnowledgeBase, name: str, model: type[M]) -> M:
+    """``kb/data/<name>`` validated as ``model``, once per knowledge base."""
+
+    def _load() -> M:
+        raw = load_kb_toml(kb, name)
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise KnowledgeError(f"{name} is invalid: {where}: {first['msg']}") from exc
+
+    return kb.memo(f"model:{name}", _load)
