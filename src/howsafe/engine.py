@@ -26,6 +26,7 @@ from howsafe.model import (
     Snapshot,
 )
 from howsafe.score import Profile, load_profile, verdict_for
+from howsafe.score.evidence import present_inputs
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,11 @@ class Auditor:
             generated_at=self.clock(),
             device=device_summary(ctx.snapshot),
             profile=prof.id,
-            verdict=verdict_for(findings, prof),
+            verdict=verdict_for(
+                findings,
+                prof,
+                present_inputs(ctx.snapshot, capture=ctx.network is not None, apks=ctx.apps is not None),
+            ),
             findings=tuple(findings),
             missing=ctx.snapshot.missing,
             data_sources=tuple(sources),

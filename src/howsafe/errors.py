@@ -60,3 +60,9 @@ class NetworkDisabledError(HowsafeError):
 
 class ReportError(HowsafeError):
     """A report could not be rendered or written."""
+
+
+# Exit code of `audit` (and `vulns`) when the input lacks the minimum evidence for a verdict
+# (security patch level and package list; see docs/evidence-rules.md). Not an exception: the
+# report is still written, it just carries no grade.
+EXIT_NOT_ENOUGH_EVIDENCE = 3

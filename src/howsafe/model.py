@@ -300,6 +300,11 @@ class Verdict(_Frozen):
     explanation: str = ""
     areas: tuple[AreaVerdict, ...] = ()
     top_actions: tuple[Action, ...] = ()
+    evidence_missing: tuple[str, ...] = Field(
+        default=(),
+        description="Inputs a verdict needs that the source lacked, each with how to get it; when not "
+        "empty the grade is '?' (not enough evidence) and `howsafe audit` exits 3",
+    )
 
 
 class DataSource(_Frozen):

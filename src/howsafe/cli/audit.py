@@ -17,6 +17,7 @@ from howsafe.cli.common import (
     write_output,
 )
 from howsafe.engine import Auditor
+from howsafe.errors import EXIT_NOT_ENOUGH_EVIDENCE
 from howsafe.kb import KnowledgeBase
 from howsafe.model import Outcome
 from howsafe.score import available_profiles, load_profile
@@ -54,7 +55,8 @@ def audit(
     """Audit SOURCE (a snapshot JSON, an androidqf dump, a bugreport zip or a folder of adb
     outputs), the phone attached with --adb, or the bundled --demo device.
 
-    Exit code 0: nothing at or above the profile's threshold; 1: findings; 2: input error.
+    Exit code 0: nothing at or above the profile's threshold; 1: findings; 2: input error;
+    3: not enough evidence for a verdict (no security patch level or no package list).
     """
     refuse_output_over_inputs(output, source, *captures, *apk_paths, *ioc_paths)
     snapshot = load_source(source, adb=adb, serial=serial, demo=demo, redact=not no_redact)
@@ -87,6 +89,8 @@ def audit(
     color = output is None and sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if color else 100
     write_output(render(report, fmt, snapshot=snapshot, color=color, width=width), output)
+    if report.verdict.evidence_missing:
+        return EXIT_NOT_ENOUGH_EVIDENCE
     threshold = profile.fail_threshold.rank
     failing = any(f.outcome is Outcome.FAIL and f.severity.rank >= threshold for f in report.findings)
     return 1 if failing else 0

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from howsafe.cli.common import load_source, refuse_output_over_inputs, write_output
+from howsafe.errors import EXIT_NOT_ENOUGH_EVIDENCE
 from howsafe.kb import KnowledgeBase
 from howsafe.vulns.db import load_db
 from howsafe.vulns.match import assess, data_line, one_line
@@ -94,7 +95,8 @@ def vulns(
     """List the known vulnerabilities still open on SOURCE (snapshot JSON or dump), --adb or --demo.
 
     Exit code 0: none open; 1: open vulnerabilities found, or the bundled data is older than the
-    phone's patch level (it cannot vouch for the phone: run `howsafe kb update`); 2: input error.
+    phone's patch level (it cannot vouch for the phone: run `howsafe kb update`); 2: input error;
+    3: the source has no security patch level, so open and fixed CVEs cannot be told apart.
     """
     refuse_output_over_inputs(output, source)
     snapshot = load_source(source, adb=adb, serial=serial, demo=demo, redact=True)
@@ -102,5 +104,7 @@ def vulns(
     d = snapshot.device
     name = " ".join(x for x in (d.display_name(), f"Android {d.android_release}" if d.android_release else "") if x)
     write_output(render_json(a) if fmt == "json" else render_text(a, name), output)
-    stale = a.device.spl is not None and a.device.spl >= a.covers_until
+    if a.device.spl is None:
+        return EXIT_NOT_ENOUGH_EVIDENCE
+    stale = a.device.spl >= a.covers_until
     return 1 if a.open or stale else 0

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from howsafe.model import Action, Area, AreaVerdict, Finding, Grade, Outcome, Verdict
+from howsafe.score.evidence import load_rules
 from howsafe.score.profile import Profile
 
 _AREA_LABEL = {
@@ -26,6 +27,8 @@ _AREA_LABEL = {
     Area.NETWORK: "network traffic",
     Area.COMPROMISE: "signs of compromise",
 }
+
+NOT_ENOUGH_EVIDENCE = "not enough evidence for a verdict (no grade: this is not a pass)"
 
 _DEFAULT_GRADE_TEXT = {
     "A": "in good shape",
@@ -69,7 +72,13 @@ def _area_score(penalties: list[float]) -> float:
     return max(0.0, 100.0 - total)
 
 
-def verdict_for(findings: Sequence[Finding], profile: Profile) -> Verdict:
+def verdict_for(
+    findings: Sequence[Finding], profile: Profile, inputs: frozenset[str] | None = None
+) -> Verdict:
+    """The verdict for ``profile``. ``inputs`` names the evidence the audit had (see
+    howsafe.score.evidence); when given, the minimum-evidence rules for the overall verdict and the
+    areas' required inputs apply. Areas always need enough judged checks to be graded."""
+    rules = load_rules()
     by_area: dict[Area, list[Finding]] = defaultdict(list)
     for f in findings:
         by_area[f.area].append(f)
@@ -83,6 +92,14 @@ def verdict_for(findings: Sequence[Finding], profile: Profile) -> Verdict:
             areas.append(
                 AreaVerdict(area=area, grade=Grade.UNKNOWN, score=None, summary="not checked: no data",
                             failed=0, checked=0)
+            )
+            continue
+        gap = rules.area_gap(area, fs, inputs)
+        if gap is not None:
+            found = f"; {len(failed)} problem{'s' if len(failed) != 1 else ''} found" if failed else ""
+            areas.append(
+                AreaVerdict(area=area, grade=Grade.UNKNOWN, score=None, summary=gap + found,
+                            failed=len(failed), checked=len(checked))
             )
             continue
         score = round(_area_score([finding_penalty(f, profile) for f in failed]), 1)
@@ -105,6 +122,9 @@ def verdict_for(findings: Sequence[Finding], profile: Profile) -> Verdict:
         heavy = [a for a in scored if profile.area_weights.get(a.area, 1.0) >= 1.0]
         if heavy:
             overall = min(overall, min(a.score or 0.0 for a in heavy) + 25.0)
+    missing = rules.missing_overall(inputs) if inputs is not None else []
+    if missing:
+        overall = None
     cap_reason: Finding | None = None
     if overall is not None:
         for f in findings:
@@ -114,10 +134,14 @@ def verdict_for(findings: Sequence[Finding], profile: Profile) -> Verdict:
         overall = round(overall, 1)
     grade = grade_for(overall)
     phrase = profile.grade_text.get(grade.value, _DEFAULT_GRADE_TEXT[grade.value])
+    if missing:
+        phrase = NOT_ENOUGH_EVIDENCE
     headline = f"{grade.value}: {phrase} ({profile.name})"
     weak = sorted((a for a in scored if a.grade in (Grade.D, Grade.E, Grade.F)), key=lambda a: a.score or 0)
     unknown = [a for a in areas if a.grade is Grade.UNKNOWN]
     parts: list[str] = []
+    if missing:
+        parts.append(" ".join(f"Missing {m.what}: {m.how}." for m in missing))
     if weak:
         parts.append("Weakest: " + "; ".join(f"{area_label(a.area)} ({a.summary})" for a in weak[:3]) + ".")
     if cap_reason is not None:
@@ -126,7 +150,7 @@ def verdict_for(findings: Sequence[Finding], profile: Profile) -> Verdict:
             f"{cap_reason.title}."
         )
     if unknown:
-        parts.append("Not judged for lack of data: " + ", ".join(area_label(a.area) for a in unknown) + ".")
+        parts.append("Not judged for lack of evidence: " + ", ".join(area_label(a.area) for a in unknown) + ".")
     return Verdict(
         profile=profile.id,
         grade=grade,
@@ -135,6 +159,7 @@ def verdict_for(findings: Sequence[Finding], profile: Profile) -> Verdict:
         explanation=" ".join(parts),
         areas=tuple(areas),
         top_actions=tuple(top_actions(findings, profile)),
+        evidence_missing=tuple(f"{m.what}: {m.how}" for m in missing),
     )
 
 
