@@ -2,17 +2,31 @@
 
 ``Auditor(kb, checks, clock).run(ctx_inputs) -> Report``. Nothing here talks to a device or the
 network; the clock is injected so reports are reproducible in tests.
+
+The engine provides what checks declare (see :mod:`howsafe.checks.base`): it answers
+``not_available`` for a check whose required evidence is missing, gives each check its definition,
+and gathers the report sections and data sources the checks it runs declare (plus any passed to
+the Auditor). Imports point one way: ``engine -> checks``, never back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TypeVar
 
 from howsafe import __version__
-from howsafe.checks.base import AuditContext, Check
+from howsafe.checks.base import (
+    AuditContext,
+    Check,
+    DataSourceProvider,
+    SectionProvider,
+    load_def,
+    run_check,
+)
 from howsafe.kb import KnowledgeBase
 from howsafe.model import (
     Area,
@@ -29,27 +43,10 @@ from howsafe.score import Profile, load_profile, verdict_for
 from howsafe.score.evidence import present_inputs
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Clock = Callable[[], dt.datetime]
 Observer = Callable[[str, int, int], None]
-DataSourceProvider = Callable[[KnowledgeBase], Sequence[DataSource]]
-
-SectionProvider = Callable[[AuditContext], Section | None]
-
-_DATA_SOURCE_PROVIDERS: list[DataSourceProvider] = []
-_SECTION_PROVIDERS: list[SectionProvider] = []
-
-
-def register_data_source(provider: DataSourceProvider) -> DataSourceProvider:
-    """Let a knowledge module declare which data (and how current) an audit relied on."""
-    _DATA_SOURCE_PROVIDERS.append(provider)
-    return provider
-
-
-def register_section(provider: SectionProvider) -> SectionProvider:
-    """Let a domain module add a detail section (tables, charts) to every report it has data for."""
-    _SECTION_PROVIDERS.append(provider)
-    return provider
 
 
 def utc_now() -> dt.datetime:
@@ -83,6 +80,8 @@ class Auditor:
         *,
         clock: Clock = utc_now,
         observer: Observer | None = None,
+        sections: Sequence[SectionProvider] = (),
+        data_sources: Sequence[DataSourceProvider] = (),
     ) -> None:
         if checks is None:
             from howsafe.checks import all_checks
@@ -92,6 +91,8 @@ class Auditor:
         self.checks = list(checks)
         self.clock = clock
         self.observer = observer
+        self.section_providers: list[SectionProvider] = _declared(self.checks, "sections", sections)
+        self.data_source_providers: list[DataSourceProvider] = _declared(self.checks, "data_sources", data_sources)
 
     def context(self, snapshot: Snapshot, **extra: object) -> AuditContext:
         """An AuditContext for ``snapshot`` dated by this auditor's clock."""
@@ -110,16 +111,12 @@ class Auditor:
 
     def _run_one(self, check: Check, ctx: AuditContext) -> Sequence[Finding]:
         try:
-            return check.run(ctx)
+            return run_check(check, ctx)
         except Exception as exc:  # a broken check must not sink the audit (design rule 3)
             log.exception("check %s failed", check.id)
             area = Area.INTEGRITY
-            try:
-                from howsafe.checks.base import load_def
-
+            with contextlib.suppress(Exception):  # the definition itself may be what is broken
                 area = load_def(check.id).area
-            except Exception:  # noqa: S110 - the definition itself may be what is broken
-                pass
             return [
                 Finding(
                     id=check.id,
@@ -138,10 +135,10 @@ class Auditor:
         findings = self.findings(ctx)
         findings.sort(key=lambda f: (_OUTCOME_ORDER[f.outcome], -f.severity.rank, f.area.value, f.id))
         sources: list[DataSource] = []
-        for provider in _DATA_SOURCE_PROVIDERS:
+        for provider in self.data_source_providers:
             sources.extend(provider(self.kb))
         sections: list[Section] = []
-        for section_provider in _SECTION_PROVIDERS:
+        for section_provider in self.section_providers:
             try:
                 section = section_provider(ctx)
             except Exception:  # a broken detail section must not sink the audit
@@ -164,6 +161,20 @@ class Auditor:
             data_sources=tuple(sources),
             sections=tuple(sections),
         )
+
+
+def _declared(checks: Sequence[Check], attr: str, extra: Sequence[T]) -> list[T]:
+    """What ``checks`` declare under ``attr`` followed by ``extra``, each provider once.
+
+    Declared providers come in the order of the modules of the checks declaring them (the order
+    reports have always used), then in declaration order.
+    """
+    ordered = sorted(checks, key=lambda c: type(c).__module__)
+    out: list[T] = []
+    for provider in [p for c in ordered for p in getattr(c, attr, ())] + list(extra):
+        if all(provider is not p for p in out):
+            out.append(provider)
+    return out
 
 
 _OUTCOME_ORDER = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from apk.apk_truth import VALID, bundled_kb, scanned
-from howsafe.checks.base import AuditContext
+from howsafe.checks.base import AuditContext, run_check
 from howsafe.checks.trackers import AppScanErrorsCheck, AppTrackersCheck, tracker_section
 from howsafe.engine import Auditor
 from howsafe.model import Device, Outcome, Severity, Snapshot, SourceInfo, SourceKind
@@ -19,7 +19,7 @@ def _ctx(apps: object) -> AuditContext:
 
 
 def test_not_available_without_apks() -> None:
-    [f] = AppTrackersCheck().run(_ctx(None))
+    [f] = run_check(AppTrackersCheck(), _ctx(None))
     assert f.outcome is Outcome.NOT_AVAILABLE
 
 

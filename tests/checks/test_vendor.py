@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from conftest import DEVICES
-from howsafe.checks.base import AuditContext
+from howsafe.checks.base import AuditContext, run_check
 from howsafe.checks.vendor import (
     VendorAdsCheck,
     VendorCloudCheck,
@@ -27,7 +27,7 @@ def device_snapshot(name: str) -> Snapshot:
 
 def run(check: object, snap: Snapshot):  # type: ignore[no-untyped-def]
     ctx = AuditContext(snapshot=snap, kb=KnowledgeBase(), today=dt.date(2026, 1, 1))
-    return check.run(ctx)  # type: ignore[attr-defined]
+    return run_check(check, ctx)  # type: ignore[arg-type]
 
 
 def _pkgs(finding) -> set[str]:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, DEVICES
-from howsafe.checks.base import AuditContext
+from howsafe.checks.base import AuditContext, run_check
 from howsafe.checks.compromise import IocCheck
 from howsafe.iocs import IocType, build_set, load_indicator_set
 from howsafe.kb import KnowledgeBase
@@ -74,7 +74,7 @@ def test_domains_match_subdomains_but_not_lookalikes(iset) -> None:  # type: ign
 def test_no_collections_means_not_checked_rather_than_clean() -> None:
     assert load_indicator_set() is None
     snap = load_path(DEVICE)
-    [f] = IocCheck().run(_ctx(snap, None))
+    [f] = run_check(IocCheck(), _ctx(snap, None))
     assert f.outcome is Outcome.NOT_AVAILABLE
     assert "iocs update" in f.summary
 

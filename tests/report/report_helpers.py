@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from conftest import DEVICES
-from howsafe import engine
 from howsafe.checks.base import AuditContext
 from howsafe.engine import Auditor
 from howsafe.kb import KnowledgeBase
@@ -220,16 +219,20 @@ def _packages_section(ctx: AuditContext) -> Section | None:
 def audit(snapshot: Snapshot, profile: str = "everyday") -> Report:
     """Run the real engine with the test checks, a fixed clock and test knowledge providers.
 
-    The engine's provider lists are swapped only for the duration of the run, so reports do not
-    depend on which domain modules other tests happened to import.
+    The test section and data source are given to the Auditor, so reports do not depend on which
+    domain modules other tests happened to import.
     """
+    # one small check per area stands in for each area's real checks, so each area needs one
+    # judged check here; the real minimums are tested in tests/test_evidence_rules.py
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(engine, "_DATA_SOURCE_PROVIDERS", [_sources])
-        mp.setattr(engine, "_SECTION_PROVIDERS", [_packages_section])
-        # one small check per area stands in for each area's real checks, so each area needs one
-        # judged check here; the real minimums are tested in tests/test_evidence_rules.py
         mp.setattr(verdict_module, "load_rules", _one_check_per_area)
-        auditor = Auditor(KnowledgeBase.default(), checks=list(CHECKS), clock=lambda: FIXED_NOW)
+        auditor = Auditor(
+            KnowledgeBase.default(),
+            checks=list(CHECKS),
+            clock=lambda: FIXED_NOW,
+            sections=[_packages_section],
+            data_sources=[_sources],
+        )
         return auditor.run(auditor.context(snapshot), profile)
 
 
@@ -252,8 +255,5 @@ class EchoCheck:
 
 def audit_echo(snapshot: Snapshot, text: str) -> Report:
     """A report whose only finding carries ``text`` everywhere a device string can appear."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(engine, "_DATA_SOURCE_PROVIDERS", [])
-        mp.setattr(engine, "_SECTION_PROVIDERS", [])
-        auditor = Auditor(KnowledgeBase.default(), checks=[EchoCheck()], clock=lambda: FIXED_NOW)
-        return auditor.run(auditor.context(snapshot, options={"text": text}), "everyday")
+    auditor = Auditor(KnowledgeBase.default(), checks=[EchoCheck()], clock=lambda: FIXED_NOW)
+    return auditor.run(auditor.context(snapshot, options={"text": text}), "everyday")

@@ -16,6 +16,7 @@ goes on. ``jobs > 1`` scans apps in worker processes (0 = all cores).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import mmap
 import os
@@ -220,33 +221,37 @@ def _resolve_references(zf: ZipArchive, name: str, manifest: Manifest) -> list[s
 
 
 def _analyse_file(path: Path, matcher: Matcher) -> AppReport:
-    budget = _Budget()
     with _mapped(path) as (buf, mm):
-        try:
-            zf = ZipArchive(buf, label=path.name, backing=mm)
-        except ApkError as exc:
-            if exc.code == "not_a_zip" and path.suffix.lower() == ".apkm":
-                raise ApkError(
-                    "encrypted_bundle", "an encrypted APKMirror bundle (not a ZIP): decrypt it first"
-                ) from exc
-            raise
-        is_apk = "AndroidManifest.xml" in zf.members or any(_DEX_RE.fullmatch(n) for n in zf.members)
-        layout = None if is_apk else bundle.detect(zf, suffix=path.suffix.lower())
-        if layout is not None:
-            if zf.unsafe_names:
-                raise ApkError("unsafe_entry_name", f"unsafe entry name {zf.unsafe_names[0]!r}")
-            if len(layout.parts) > MAX_PARTS:
-                raise ApkError("too_large", f"bundle has {len(layout.parts)} APKs (limit {MAX_PARTS})")
-            parts = []
-            for n in layout.parts:
-                raw = zf.read(n)
-                budget.take(len(raw))
-                inner = ZipArchive(raw, label=n)
-                parts.append(_read_apk(inner, n, 1, budget))
-            return _merge(path, layout.kind, parts, matcher, meta=layout.meta, notes=layout.warnings)
-        data = _read_apk(zf, path.name, 0, budget)
-        kind = "apk" if data.manifest is not None else "jar"
-        return _merge(path, kind, [data], matcher)
+        return _analyse_buffer(path, buf, mm, matcher)
+
+
+def _analyse_buffer(path: Path, buf: memoryview, mm: mmap.mmap | None, matcher: Matcher) -> AppReport:
+    budget = _Budget()
+    try:
+        zf = ZipArchive(buf, label=path.name, backing=mm)
+    except ApkError as exc:
+        if exc.code == "not_a_zip" and path.suffix.lower() == ".apkm":
+            raise ApkError(
+                "encrypted_bundle", "an encrypted APKMirror bundle (not a ZIP): decrypt it first"
+            ) from exc
+        raise
+    is_apk = "AndroidManifest.xml" in zf.members or any(_DEX_RE.fullmatch(n) for n in zf.members)
+    layout = None if is_apk else bundle.detect(zf, suffix=path.suffix.lower())
+    if layout is not None:
+        if zf.unsafe_names:
+            raise ApkError("unsafe_entry_name", f"unsafe entry name {zf.unsafe_names[0]!r}")
+        if len(layout.parts) > MAX_PARTS:
+            raise ApkError("too_large", f"bundle has {len(layout.parts)} APKs (limit {MAX_PARTS})")
+        parts = []
+        for n in layout.parts:
+            raw = zf.read(n)
+            budget.take(len(raw))
+            inner = ZipArchive(raw, label=n)
+            parts.append(_read_apk(inner, n, 1, budget))
+        return _merge(path, layout.kind, parts, matcher, meta=layout.meta, notes=layout.warnings)
+    data = _read_apk(zf, path.name, 0, budget)
+    kind = "apk" if data.manifest is not None else "jar"
+    return _merge(path, kind, [data], matcher)
 
 
 def _analyse_split_dir(inp: ScanInput, matcher: Matcher) -> AppReport:
@@ -322,10 +327,30 @@ def _merge(
 
 def scan_input(inp: ScanInput, matcher: Matcher) -> AppReport:
     """Scan one app; every failure becomes an error record (never an exception)."""
+    return _guarded(inp.path, inp.kind, lambda: _analyse_split_dir(inp, matcher) if inp.kind == "split_dir"
+                    else _analyse_file(inp.path, matcher))
+
+
+def scan_bytes(data: bytes, path: str, matcher: Matcher) -> AppReport:
+    """Scan one app file already read into memory (from an object store); ``path`` names it.
+
+    Same checks and caps as :func:`scan_input`; every failure becomes an error record.
+    """
+    p = Path(path)
+
+    def run() -> AppReport:
+        if not data:
+            raise ApkError("empty_file", "file is empty")
+        return _analyse_buffer(p, memoryview(data), None, matcher)
+
+    report = _guarded(p, "file", run)
+    return report if report.path == path else dataclasses.replace(report, path=path)
+
+
+def _guarded(path: Path, kind: str, fn: Callable[[], AppReport]) -> AppReport:
+    inp = ScanInput(path, kind)
     try:
-        if inp.kind == "split_dir":
-            return _analyse_split_dir(inp, matcher)
-        return _analyse_file(inp.path, matcher)
+        return fn()
     except ApkError as exc:
         log.info("%s: %s", inp.path, exc)
         return AppReport(path=str(inp.path), kind=inp.kind, error=exc.code, error_detail=exc.detail)

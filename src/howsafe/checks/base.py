@@ -4,6 +4,17 @@ A check is a small object with an ``id`` and a ``run(ctx)`` that returns Finding
 (title, why it matters, remediation, references, default severity) lives in
 ``checks/defs/<id>.toml`` so that reviewers and translators edit prose without touching logic,
 and a schema test validates every definition (after OpenSSF scorecard's ``probes/*/def.yml``).
+Checks derive from :class:`BaseCheck`, which hands them that definition as ``self.defn``.
+
+A check declares what it needs and what it adds; the engine provides:
+
+- ``requires``: the parts of the evidence it cannot run without (names in :data:`REQUIREMENTS`,
+  e.g. ``("packages",)`` or ``("settings.secure",)``). When one is missing, :func:`run_check` returns
+  a ``not_available`` finding naming the missing part and ``run`` is not called.
+- ``sections`` / ``data_sources``: detail sections for the report and the knowledge it relied on;
+  the engine collects them from the checks it runs (nothing here imports the engine).
+- Derived facts shared by several checks (the vulnerability assessment, the ROM region) are
+  computed at most once per audit on ``ctx.facts`` (:class:`Facts`).
 
 A check never talks to a device and never raises for missing data: it returns a finding with
 outcome ``not_available``. An exception inside a check is caught by the engine and becomes an
@@ -14,20 +25,21 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
-from howsafe.model import Area, Evidence, Finding, Outcome, Severity, Snapshot
+from howsafe.model import Area, DataSource, Evidence, Finding, Outcome, Section, Severity, Snapshot
 
 if TYPE_CHECKING:
     from howsafe.apk.model import AppReport
     from howsafe.iocs.model import IndicatorSet
     from howsafe.net.model import NetworkReport
+    from howsafe.vulns.model import Assessment
 
 DEFS_DIR = Path(__file__).resolve().parent / "defs"
 
@@ -44,6 +56,35 @@ class AuditContext:
     network: NetworkReport | None = None
     iocs: IndicatorSet | None = None
     options: dict[str, str] = field(default_factory=dict)
+    facts: Facts = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # A fresh cache for every context (``dataclasses.replace`` builds a new one too).
+        object.__setattr__(self, "facts", Facts(self))
+
+
+class Facts:
+    """Facts derived from the evidence, computed at most once per audit and shared by every check
+    and section that needs them (they travel with the AuditContext, never in a global cache)."""
+
+    def __init__(self, ctx: AuditContext) -> None:
+        self._ctx = ctx
+
+    @cached_property
+    def vulns(self) -> Assessment:
+        """Which published CVEs are open on this phone (bulletin DB against its patch level)."""
+        from howsafe.vulns import db as vdb
+        from howsafe.vulns.match import assess
+
+        ctx = self._ctx
+        return assess(vdb.load_db(ctx.kb), ctx.snapshot, ctx.today)
+
+    @cached_property
+    def china_rom(self) -> bool:
+        """True when the ROM is built for the China market (from ROM properties)."""
+        from howsafe.checks.vendor import is_china_rom
+
+        return is_china_rom(self._ctx.snapshot)
 
 
 @dataclass(frozen=True)
@@ -127,8 +168,89 @@ def load_def(check_id: str) -> CheckDef:
 
 
 class Check(Protocol):
-    """A check: ``id`` matches its definition file; ``run`` returns one or more findings."""
+    """A check: ``id`` matches its definition file; ``run`` returns one or more findings.
+
+    The optional attributes of :class:`BaseCheck` (``requires``, ``sections``, ``data_sources``) are
+    read with defaults, so a bare object with ``id`` and ``run`` is a check too.
+    """
 
     id: str
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]: ...
+
+
+SectionProvider = Callable[[AuditContext], Section | None]
+DataSourceProvider = Callable[[KnowledgeBase], Sequence[DataSource]]
+
+
+class BaseCheck:
+    """What most checks share: their definition, what they need, what they add to the report."""
+
+    id: str = ""
+    requires: ClassVar[tuple[str, ...]] = ()
+    """Evidence the check cannot run without (keys of :data:`REQUIREMENTS`)."""
+    requires_why: ClassVar[Mapping[str, str]] = {}
+    """Optional wording of the ``not_available`` reason per requirement, when the default is too vague."""
+    sections: ClassVar[tuple[SectionProvider, ...]] = ()
+    data_sources: ClassVar[tuple[DataSourceProvider, ...]] = ()
+
+    @property
+    def defn(self) -> CheckDef:
+        """This check's prose and metadata (``defs/<id>.toml``), read once."""
+        return load_def(self.id)
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        raise NotImplementedError
+
+
+def _has_permission_data(ctx: AuditContext) -> bool:
+    return any(p.granted_permissions is not None for p in ctx.snapshot.packages or ())
+
+
+def _has_flows(ctx: AuditContext) -> bool:
+    return ctx.network is not None and any(f.flows for f in ctx.network.files)
+
+
+REQUIREMENTS: dict[str, tuple[Callable[[AuditContext], bool], str]] = {
+    "packages": (lambda c: c.snapshot.packages is not None, "no package list"),
+    "permissions": (_has_permission_data, "no granted-permission data (dumpsys package)"),
+    "security_patch": (
+        lambda c: c.snapshot.device.security_patch is not None,
+        "the phone reports no security patch level (ro.build.version.security_patch)",
+    ),
+    "apps": (lambda c: c.apps is not None, "no APKs were scanned (give --apks DIR or scan with `howsafe apps`)"),
+    "network": (lambda c: c.network is not None, "no traffic capture or DNS log was given (--capture)"),
+    "flows": (_has_flows, "no packet capture or connection log was given (--capture)"),
+    "iocs": (
+        lambda c: c.iocs is not None,
+        "no indicator collections are installed; run `howsafe iocs update` or pass --iocs FILE",
+    ),
+}
+"""Named evidence a check may require: a test on the context and the reason shown when it fails.
+``settings.<namespace>`` (global, secure, system) is accepted too: that namespace was captured."""
+
+
+def missing_requirement(check: object, ctx: AuditContext) -> str | None:
+    """The reason ``check`` cannot run on ``ctx`` (its first unmet requirement), or None."""
+    why: Mapping[str, str] = getattr(check, "requires_why", {})
+    for need in getattr(check, "requires", ()):
+        if need.startswith("settings."):
+            ns = need.split(".", 1)[1]
+            if not ctx.snapshot.settings.get(ns):
+                return why.get(need, f"the {ns} settings were not captured (settings list {ns})")
+            continue
+        try:
+            test, reason = REQUIREMENTS[need]
+        except KeyError:
+            raise KnowledgeError(f"check {getattr(check, 'id', '?')} requires unknown evidence {need!r}") from None
+        if not test(ctx):
+            return why.get(need, reason)
+    return None
+
+
+def run_check(check: Check, ctx: AuditContext) -> Sequence[Finding]:
+    """Run one check, or answer ``not_available`` for it when evidence it requires is missing."""
+    reason = missing_requirement(check, ctx)
+    if reason is not None:
+        return [load_def(check.id).not_available(reason)]
+    return check.run(ctx)

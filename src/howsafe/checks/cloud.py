@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from howsafe.checks.base import AuditContext, CheckDef, load_def
-from howsafe.checks.integrity import load_kb_toml, package_list_partial, setting_evidence
+from howsafe.checks.base import AuditContext, BaseCheck, CheckDef
+from howsafe.checks.common import package_list_partial, setting_evidence
 from howsafe.checks.registry import register
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
+from howsafe.kb.tomlfile import load_kb_toml
 from howsafe.model import Evidence, Finding, Outcome, Snapshot
 
 
@@ -132,8 +133,8 @@ def _service_state(d: CheckDef, snap: Snapshot, service: CloudService) -> Findin
     return None
 
 
-def _vendor_findings(ctx: AuditContext, check_id: str) -> list[Finding]:
-    d = load_def(check_id)
+def _vendor_findings(ctx: AuditContext, d: CheckDef) -> list[Finding]:
+    check_id = d.id
     snap = ctx.snapshot
     services = [s for s in cloud_services(ctx.kb) if s.check == check_id]
     out: list[Finding] = []
@@ -202,13 +203,13 @@ def _vendor_findings(ctx: AuditContext, check_id: str) -> list[Finding]:
 
 
 @register
-class GoogleBackup:
+class GoogleBackup(BaseCheck):
     """Google's device backup (contacts, call history, SMS, settings, app data)."""
 
     id = "cloud.google_backup"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         snap = ctx.snapshot
         service = next((s for s in cloud_services(ctx.kb) if s.id == "google_backup"), None)
         if service is None:
@@ -258,13 +259,11 @@ class GoogleBackup:
         return [d.not_available("neither `dumpsys backup` nor the backup_enabled setting was captured")]
 
 
-class _VendorCloud:
+class _VendorCloud(BaseCheck):
     """One vendor's cloud/find-device services, all described by ``kb/data/cloud/services.toml``."""
 
-    id: str
-
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        return _vendor_findings(ctx, self.id)
+        return _vendor_findings(ctx, self.defn)
 
 
 @register

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from howsafe.checks.base import AuditContext, load_def
+from howsafe.checks.base import AuditContext, BaseCheck
 from howsafe.checks.registry import register
 from howsafe.iocs.match import Observable, match, snapshot_observables
 from howsafe.iocs.model import IocType
@@ -26,16 +26,14 @@ def _observables(ctx: AuditContext) -> Iterator[Observable]:
 
 
 @register
-class IocCheck:
+class IocCheck(BaseCheck):
     id = "compromise.iocs"
+    requires = ("iocs",)
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         iset = ctx.iocs
-        if iset is None:
-            return [d.not_available(
-                "no indicator collections are installed; run `howsafe iocs update` or pass --iocs FILE"
-            )]
+        assert iset is not None  # required
         load_problems = [Evidence(kind="file", key=e.path, value=e.message) for e in iset.errors]
         if not iset.collections:
             return [d.finding(Outcome.ERROR, summary="No indicator collection could be read.",

@@ -7,10 +7,10 @@ domain knowledge (``kb/data/domains``); countries are IP *registration* countrie
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
-from howsafe.checks.base import AuditContext, load_def
+from howsafe.checks.base import AuditContext, BaseCheck
 from howsafe.checks.registry import register
-from howsafe.engine import register_section
 from howsafe.model import Evidence, Finding, Outcome, Section, Severity
 from howsafe.net.attribution import DomainKnowledge
 from howsafe.net.model import Host, NetworkReport
@@ -42,15 +42,26 @@ def _used(h: Host) -> bool:
     return h.flows > 0 or h.dns_queries > h.blocked
 
 
+def network_report_section(ctx: AuditContext) -> Section | None:
+    """The hosts / countries / apps tables and charts, when a capture was analysed."""
+    return network_section(ctx.network) if ctx.network is not None else None
+
+
+class _NetworkCheck(BaseCheck):
+    """A check on the analysed capture; every one of them brings the capture's tables to the report."""
+
+    sections = (network_report_section,)
+
+
 @register
-class VendorTelemetryCheck:
+class VendorTelemetryCheck(_NetworkCheck):
     id = "network.vendor_telemetry"
+    requires = ("network",)
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         net = ctx.network
-        if net is None:
-            return [d.not_available("no traffic capture or DNS log was given (--capture)")]
+        assert net is not None  # required
         know = DomainKnowledge.for_kb(ctx.kb)
         by_owner: dict[str, list[Host]] = {}
         for h in net.hosts:
@@ -92,14 +103,15 @@ class VendorTelemetryCheck:
 
 
 @register
-class JurisdictionCheck:
+class JurisdictionCheck(_NetworkCheck):
     id = "network.jurisdiction"
+    requires = ("network",)
+    requires_why: ClassVar[dict[str, str]] = {"network": "no traffic capture was given (--capture)"}
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         net = ctx.network
-        if net is None:
-            return [d.not_available("no traffic capture was given (--capture)")]
+        assert net is not None  # required
         if not net.by_country:
             return [d.not_available("the inputs carry no byte counts (DNS logs only)")]
         know = DomainKnowledge.for_kb(ctx.kb)
@@ -144,14 +156,14 @@ class JurisdictionCheck:
 
 
 @register
-class TrackersCheck:
+class TrackersCheck(_NetworkCheck):
     id = "network.trackers"
+    requires = ("network",)
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         net = ctx.network
-        if net is None:
-            return [d.not_available("no traffic capture or DNS log was given (--capture)")]
+        assert net is not None  # required
         groups: dict[str, list[Host]] = {}
         for h in net.hosts:
             if not _used(h):
@@ -183,14 +195,14 @@ class TrackersCheck:
 
 
 @register
-class HardcodedIpCheck:
+class HardcodedIpCheck(_NetworkCheck):
     id = "network.hardcoded_ips"
+    requires = ("flows",)
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         net = ctx.network
-        if net is None or not any(f.flows for f in net.files):
-            return [d.not_available("no packet capture or connection log was given (--capture)")]
+        assert net is not None  # required
         hosts = [h for h in net.hosts if h.named_by == "ip" and h.flows]
         if not hosts:
             return [
@@ -229,14 +241,14 @@ class HardcodedIpCheck:
 
 
 @register
-class PlaintextHttpCheck:
+class PlaintextHttpCheck(_NetworkCheck):
     id = "network.plaintext_http"
+    requires = ("flows",)
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         net = ctx.network
-        if net is None or not any(f.flows for f in net.files):
-            return [d.not_available("no packet capture or connection log was given (--capture)")]
+        assert net is not None  # required
         hosts = [h for h in net.hosts if h.plaintext_http]
         if not hosts:
             return [d.finding(Outcome.PASS, summary="No unencrypted HTTP request carrying data was seen.")]
@@ -254,14 +266,15 @@ class PlaintextHttpCheck:
 
 
 @register
-class IotDevicesCheck:
+class IotDevicesCheck(_NetworkCheck):
     id = "network.iot_devices"
+    requires = ("flows",)
+    requires_why: ClassVar[dict[str, str]] = {"flows": "no packet capture was given (--capture)"}
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         net = ctx.network
-        if net is None or not any(f.flows for f in net.files):
-            return [d.not_available("no packet capture was given (--capture)")]
+        assert net is not None  # required
         if not net.iot_devices:
             return [d.not_applicable("No smart-home (miIO) device in the capture.")]
         out: list[Finding] = []
@@ -299,9 +312,3 @@ class IotDevicesCheck:
                 )
             )
         return out
-
-
-@register_section
-def network_report_section(ctx: AuditContext) -> Section | None:
-    """The hosts / countries / apps tables and charts, when a capture was analysed."""
-    return network_section(ctx.network) if ctx.network is not None else None

@@ -17,12 +17,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from howsafe.checks.base import AuditContext, CheckDef, load_def
-from howsafe.checks.integrity import has_permission_data, is_user_app, load_kb_toml
+from howsafe.checks.base import AuditContext, BaseCheck, CheckDef
+from howsafe.checks.common import has_permission_data, is_user_app
 from howsafe.checks.registry import register
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
 from howsafe.kb.packages import PackageDB, package_db
+from howsafe.kb.tomlfile import load_kb_toml
 from howsafe.model import Evidence, Finding, Outcome, Package, Severity, Snapshot, SourceKind
 
 log = logging.getLogger(__name__)
@@ -101,19 +102,17 @@ def holders(snap: Snapshot, permissions: Sequence[str]) -> list[tuple[Package, l
     return out
 
 
-class _PermissionGroupCheck:
+class _PermissionGroupCheck(BaseCheck):
     """Apps (not part of the firmware) holding a dangerous permission group."""
 
-    id = ""
+    requires = ("permissions",)
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         group = permission_groups(ctx.kb).get(self.id)
         if group is None:
             raise KnowledgeError(f"no permission group for {self.id} in permissions/dangerous.toml")
         snap = ctx.snapshot
-        if not has_permission_data(snap):
-            return [d.not_available("no granted-permission data (dumpsys package)")]
         found = holders(snap, group.permissions)
         users = sorted(((p, held) for p, held in found if is_user_app(p)), key=lambda item: item[0].id)
         system = [p for p, _ in found if not is_user_app(p)]
@@ -227,51 +226,49 @@ def _component_check(d: CheckDef, snap: Snapshot, components: tuple[str, ...] | 
 
 
 @register
-class AccessibilityServices:
+class AccessibilityServices(BaseCheck):
     id = "apps.special_accessibility"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
         snap = ctx.snapshot
         return [
             _component_check(
-                load_def(self.id), snap, snap.special_access.accessibility_services, "accessibility services"
+                self.defn, snap, snap.special_access.accessibility_services, "accessibility services"
             )
         ]
 
 
 @register
-class DeviceAdmins:
+class DeviceAdmins(BaseCheck):
     id = "apps.special_device_admin"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
         snap = ctx.snapshot
-        return [_component_check(load_def(self.id), snap, snap.special_access.device_admins, "device administrators")]
+        return [_component_check(self.defn, snap, snap.special_access.device_admins, "device administrators")]
 
 
 @register
-class NotificationListeners:
+class NotificationListeners(BaseCheck):
     id = "apps.special_notification_listener"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
         snap = ctx.snapshot
         return [
             _component_check(
-                load_def(self.id), snap, snap.special_access.notification_listeners, "notification listeners"
+                self.defn, snap, snap.special_access.notification_listeners, "notification listeners"
             )
         ]
 
 
-class _SpecialPermissionCheck:
-    id = ""
+class _SpecialPermissionCheck(BaseCheck):
+    requires = ("permissions",)
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         special = special_permissions(ctx.kb).get(self.id)
         if special is None:
             raise KnowledgeError(f"no special permission for {self.id} in permissions/special.toml")
         snap = ctx.snapshot
-        if not has_permission_data(snap):
-            return [d.not_available("no granted-permission data (dumpsys package)")]
         users = sorted(p.id for p, _ in holders(snap, [special.permission]) if is_user_app(p))
         if not users:
             return [
@@ -305,13 +302,13 @@ class UsageAccessPermission(_SpecialPermissionCheck):
 
 
 @register
-class DefaultApps:
+class DefaultApps(BaseCheck):
     """Default SMS / dialer apps see every message and call; a third-party one deserves a look."""
 
     id = "apps.special_default_apps"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         snap = ctx.snapshot
         sa = snap.special_access
         if sa.default_sms is None and sa.default_dialer is None:
@@ -385,17 +382,17 @@ def _known_vendor_app(db: PackageDB, package_id: str) -> str | None:
 
 
 @register
-class Sideloaded:
+class Sideloaded(BaseCheck):
     """Apps that did not come from an app store."""
 
     id = "apps.sideload"
+    requires = ("packages",)
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         snap = ctx.snapshot
         pkgs = snap.packages
-        if pkgs is None:
-            return [d.not_available("no package list")]
+        assert pkgs is not None  # required
         if not installer_known(snap):
             return [d.not_available("the package list does not say who installed each app (pm list packages -i)")]
         _stores, side = installers(ctx.kb)

@@ -14,7 +14,7 @@ from typing import TypeVar
 from howsafe.checks.base import Check
 
 _REGISTRY: dict[str, Check] = {}
-_NOT_CHECK_MODULES = {"base", "registry"}
+_NOT_CHECK_MODULES = {"base", "registry", "common"}
 
 C = TypeVar("C", bound=type)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from howsafe.checks.base import AuditContext, load_def
+from howsafe.checks.base import AuditContext, BaseCheck
 from howsafe.checks.registry import register
 from howsafe.kb.packages import package_db
 from howsafe.model import Evidence, Finding, Outcome
@@ -44,11 +44,11 @@ def _china_evidence(ctx: AuditContext) -> tuple[list[Evidence], str]:
 
 
 @register
-class RomRegionCheck:
+class RomRegionCheck(BaseCheck):
     id = "vendor.rom_region"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         dev = ctx.snapshot.device
         family = package_db(ctx.kb).family_for_brand(dev.brand) or package_db(ctx.kb).family_for_brand(
             dev.manufacturer

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import ClassVar
 
 from howsafe.apk.model import AppReport, TrackerHit
 from howsafe.apk.trackerdb import load_tracker_db
-from howsafe.checks.base import AuditContext, load_def
+from howsafe.checks.base import AuditContext, BaseCheck
 from howsafe.checks.registry import register
-from howsafe.engine import register_data_source, register_section
 from howsafe.kb import KnowledgeBase
 from howsafe.model import Chart, DataSource, Evidence, Finding, Outcome, Section, Severity, Table
 
@@ -64,14 +64,41 @@ def _evidence(app: AppReport, hit: TrackerHit) -> Evidence:
     return Evidence(kind="class", key=hit.name, value=value, source=app.path)
 
 
+def _section(ctx: AuditContext) -> Section | None:
+    if not ctx.apps:
+        return None
+    return tracker_section(ctx.apps)
+
+
+def _data_source(kb: KnowledgeBase) -> Sequence[DataSource]:
+    db = load_tracker_db(kb)
+    own = len(db.trackers) - db.exodus_count
+    return (
+        DataSource(
+            name="εxodus tracker list",
+            version=db.exodus_version,
+            licence="ODbL-1.0 (© Exodus Privacy)",
+            note=f"{db.exodus_count} trackers; " + ("updated copy" if db.exodus_updated else "bundled copy"),
+        ),
+        DataSource(
+            name="howsafe tracker additions",
+            version="bundled",
+            licence="Apache-2.0",
+            note=f"{own} SDK signatures εxodus lacks (Xiaomi, JiGuang, Umeng, Google Ads ...)",
+        ),
+    )
+
+
 @register
-class AppTrackersCheck:
+class AppTrackersCheck(BaseCheck):
     id = "apps.trackers"
+    requires = ("apps",)
+    sections = (_section,)
+    data_sources = (_data_source,)
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
-        if ctx.apps is None:
-            return [d.not_available("no APKs were scanned (give --apks DIR or scan with `howsafe apps`)")]
+        d = self.defn
+        assert ctx.apps is not None  # required
         scanned = [a for a in ctx.apps if a.error is None]
         with_trackers = [a for a in scanned if a.trackers]
         if not scanned:
@@ -102,13 +129,14 @@ class AppTrackersCheck:
 
 
 @register
-class AppScanErrorsCheck:
+class AppScanErrorsCheck(BaseCheck):
     id = "apps.trackers_errors"
+    requires = ("apps",)
+    requires_why: ClassVar[dict[str, str]] = {"apps": "no APKs were scanned"}
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
-        if ctx.apps is None:
-            return [d.not_available("no APKs were scanned")]
+        d = self.defn
+        assert ctx.apps is not None  # required
         bad = [a for a in ctx.apps if a.error is not None]
         if not bad:
             return [d.finding(Outcome.PASS, summary=f"All {len(ctx.apps)} inputs were read.")]
@@ -185,32 +213,5 @@ def tracker_section(apps: Sequence[AppReport]) -> Section:
                 unit="apps",
                 items=tuple((name, float(n)) for name, n in per_tracker.most_common(CHART_TOP)),
             ),
-        ),
-    )
-
-
-@register_section
-def _section(ctx: AuditContext) -> Section | None:
-    if not ctx.apps:
-        return None
-    return tracker_section(ctx.apps)
-
-
-@register_data_source
-def _data_source(kb: KnowledgeBase) -> Sequence[DataSource]:
-    db = load_tracker_db(kb)
-    own = len(db.trackers) - db.exodus_count
-    return (
-        DataSource(
-            name="εxodus tracker list",
-            version=db.exodus_version,
-            licence="ODbL-1.0 (© Exodus Privacy)",
-            note=f"{db.exodus_count} trackers; " + ("updated copy" if db.exodus_updated else "bundled copy"),
-        ),
-        DataSource(
-            name="howsafe tracker additions",
-            version="bundled",
-            licence="Apache-2.0",
-            note=f"{own} SDK signatures εxodus lacks (Xiaomi, JiGuang, Umeng, Google Ads ...)",
         ),
     )

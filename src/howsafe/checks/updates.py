@@ -2,7 +2,8 @@
 
 The knowledge (bulletin DB, lifecycle dates) lives in ``howsafe.vulns``; these checks only turn
 its answers into findings. Every report also states how current the vulnerability data is
-(``register_data_source``) and carries an open-CVE section with a chart by severity.
+(the open-CVE check declares those ``data_sources``) and carries an open-CVE section with a chart
+by severity. The assessment is computed once per audit (``ctx.facts.vulns``).
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import ClassVar
 
-from howsafe.checks.base import AuditContext, load_def
+from howsafe.checks.base import AuditContext, BaseCheck
 from howsafe.checks.registry import register
-from howsafe.engine import register_data_source, register_section
 from howsafe.model import Chart, Evidence, Finding, Outcome, Section, Severity, Table
 from howsafe.vulns import db as vdb
 from howsafe.vulns import lifecycle as lc
-from howsafe.vulns.match import assess, data_line, one_line
+from howsafe.vulns.match import data_line, one_line
 from howsafe.vulns.model import UNRATED, Assessment, MatchStatus, OpenVuln
 from howsafe.vulns.versions import normalise_release
 
@@ -44,18 +45,16 @@ def _release_evidence(ctx: AuditContext) -> Evidence:
 
 
 @register
-class SplAge:
+class SplAge(BaseCheck):
     """How many monthly bulletins the phone's patch level is behind, and how many days old it is."""
 
     id = "updates.spl_age"
+    requires = ("security_patch",)
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         spl = ctx.snapshot.device.security_patch
-        if spl is None:
-            return [
-                d.not_available("the phone reports no security patch level (ro.build.version.security_patch)")
-            ]
+        assert spl is not None  # required
         from howsafe.vulns.match import bulletins_behind
 
         days = max(0, (ctx.today - spl).days)
@@ -86,11 +85,11 @@ class SplAge:
 
 
 @register
-class AndroidEol:
+class AndroidEol(BaseCheck):
     id = "updates.android_eol"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         dev = ctx.snapshot.device
         release = normalise_release(dev.android_release, dev.sdk)
         if release is None:
@@ -115,11 +114,11 @@ class AndroidEol:
 
 
 @register
-class DeviceEol:
+class DeviceEol(BaseCheck):
     id = "updates.device_eol"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         dev = ctx.snapshot.device
         if not (dev.model or dev.marketname):
             return [d.not_available("the model is not reported")]
@@ -155,11 +154,11 @@ class DeviceEol:
 
 
 @register
-class KernelEol:
+class KernelEol(BaseCheck):
     id = "updates.kernel_eol"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         dev = ctx.snapshot.device
         if not dev.kernel_version:
             return [d.not_available("the kernel version is not reported (/proc/version)")]
@@ -229,34 +228,79 @@ def _components(vulns: Sequence[OpenVuln]) -> str:
     return ", ".join(f"{k} {n}" for k, n in counts.most_common(6))
 
 
-def _assessment(ctx: AuditContext) -> Assessment:
-    """The device's assessment, computed once per audit (the check and the section share it)."""
-    cache: dict[int, tuple[object, dt.date, Assessment]] = ctx.kb.memo("vulns.assessments", dict)
-    hit = cache.get(id(ctx.snapshot))
-    if hit is not None and hit[0] is ctx.snapshot and hit[1] == ctx.today:
-        return hit[2]
-    a = assess(vdb.load_db(ctx.kb), ctx.snapshot, ctx.today)
-    if len(cache) >= 4:  # a batch audit reuses one knowledge base: keep memory bounded
-        cache.clear()
-    cache[id(ctx.snapshot)] = (ctx.snapshot, ctx.today, a)
-    return a
+def open_cve_section(ctx: AuditContext) -> Section | None:
+    """The open-CVE table and a chart of counts by severity (None when nothing to show)."""
+    if ctx.snapshot.device.security_patch is None:
+        return None
+    a = ctx.facts.vulns
+    if not a.open:
+        return None
+    rows = tuple(
+        (
+            v.entry.cve,
+            v.entry.severity_label,
+            v.entry.type,
+            v.entry.vendor or v.entry.kind.value,
+            v.entry.component,
+            v.entry.spl.isoformat(),
+            v.status.value,
+            v.entry.url,
+        )
+        for v in a.open
+    )
+    chart = Chart(
+        title="Open vulnerabilities by severity",
+        unit="CVEs",
+        items=tuple((sev, float(n)) for sev, n in a.counts.items()),
+    )
+    by_kind = Counter(v.entry.vendor or v.entry.kind.value for v in a.affected)
+    chart2 = Chart(
+        title="Open vulnerabilities by component",
+        unit="CVEs",
+        items=tuple((k, float(n)) for k, n in by_kind.most_common(8)),
+    )
+    return Section(
+        id="updates.open_cves",
+        title="Open vulnerabilities",
+        summary=(
+            f"{one_line(a)}. {data_line(a)}"
+        ),
+        tables=(
+            Table(
+                title="Open CVEs",
+                columns=(
+                    "CVE",
+                    "Severity",
+                    "Type",
+                    "Component group",
+                    "Component",
+                    "Fixed in SPL",
+                    "Status",
+                    "Bulletin",
+                ),
+                rows=rows,
+            ),
+        ),
+        charts=(chart, chart2),
+    )
 
 
 @register
-class OpenCves:
+class OpenCves(BaseCheck):
     """One finding per severity group of open CVEs, plus one for the 'possibly affected' ones."""
 
     id = "updates.open_cves"
+    requires = ("security_patch",)
+    requires_why: ClassVar[dict[str, str]] = {
+        "security_patch": "the phone reports no security patch level, so fixed CVEs cannot be told from open ones"
+    }
+    sections = (open_cve_section,)
+    data_sources = (vdb.data_source, lc.data_source)
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         dev = ctx.snapshot.device
-        if dev.security_patch is None:
-            return [
-                d.not_available(
-                    "the phone reports no security patch level, so fixed CVEs cannot be told from open ones"
-                )
-            ]
+        assert dev.security_patch is not None  # required
         db = vdb.load_db(ctx.kb)
         month = db.covers_until.strftime("%Y-%m")
         if dev.security_patch >= db.covers_until:
@@ -267,7 +311,7 @@ class OpenCves:
                     "later bulletins"
                 )
             ]
-        a = _assessment(ctx)
+        a = ctx.facts.vulns
         release = a.device.release
         eol = lc.android_eol(lc.load_lifecycle(ctx.kb), release, ctx.today) if release else None
         eol_note = ""
@@ -338,11 +382,11 @@ class OpenCves:
 
 
 @register
-class StageFright:
+class StageFright(BaseCheck):
     id = "updates.stagefright"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
+        d = self.defn
         dev = ctx.snapshot.device
         release = normalise_release(dev.android_release, dev.sdk)
         if release is None:
@@ -385,65 +429,3 @@ class StageFright:
             f"fixes ({', '.join(cves)})."
         )
         return [d.finding(Outcome.FAIL, summary=summary, evidence=ev, tags=["exploit"])]
-
-
-@register_section
-def open_cve_section(ctx: AuditContext) -> Section | None:
-    """The open-CVE table and a chart of counts by severity (None when nothing to show)."""
-    if ctx.snapshot.device.security_patch is None:
-        return None
-    a = _assessment(ctx)
-    if not a.open:
-        return None
-    rows = tuple(
-        (
-            v.entry.cve,
-            v.entry.severity_label,
-            v.entry.type,
-            v.entry.vendor or v.entry.kind.value,
-            v.entry.component,
-            v.entry.spl.isoformat(),
-            v.status.value,
-            v.entry.url,
-        )
-        for v in a.open
-    )
-    chart = Chart(
-        title="Open vulnerabilities by severity",
-        unit="CVEs",
-        items=tuple((sev, float(n)) for sev, n in a.counts.items()),
-    )
-    by_kind = Counter(v.entry.vendor or v.entry.kind.value for v in a.affected)
-    chart2 = Chart(
-        title="Open vulnerabilities by component",
-        unit="CVEs",
-        items=tuple((k, float(n)) for k, n in by_kind.most_common(8)),
-    )
-    return Section(
-        id="updates.open_cves",
-        title="Open vulnerabilities",
-        summary=(
-            f"{one_line(a)}. {data_line(a)}"
-        ),
-        tables=(
-            Table(
-                title="Open CVEs",
-                columns=(
-                    "CVE",
-                    "Severity",
-                    "Type",
-                    "Component group",
-                    "Component",
-                    "Fixed in SPL",
-                    "Status",
-                    "Bulletin",
-                ),
-                rows=rows,
-            ),
-        ),
-        charts=(chart, chart2),
-    )
-
-
-register_data_source(vdb.data_source)
-register_data_source(lc.data_source)

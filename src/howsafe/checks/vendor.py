@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
-from howsafe.checks.base import AuditContext, CheckDef, load_def
+from howsafe.checks.base import AuditContext, BaseCheck, CheckDef
 from howsafe.checks.registry import register
-from howsafe.engine import register_data_source, register_section
 from howsafe.kb import packages as kb_packages
 from howsafe.kb.packages import PackageDB, PackageInfo, package_db
 from howsafe.kb.removal import disable_advice, level_label, removal_info
@@ -55,8 +55,7 @@ def _hits(snapshot: Snapshot, db: PackageDB, roles: frozenset[str]) -> tuple[lis
     return active, disabled
 
 
-def _jurisdiction_cn(hits: Sequence[_Hit], snapshot: Snapshot, db: PackageDB) -> bool:
-    china_rom = is_china_rom(snapshot)
+def _jurisdiction_cn(hits: Sequence[_Hit], china_rom: bool, db: PackageDB) -> bool:
     for h in hits:
         if "CN" in h.info.jurisdiction:
             return True
@@ -64,181 +63,6 @@ def _jurisdiction_cn(hits: Sequence[_Hit], snapshot: Snapshot, db: PackageDB) ->
         if china_rom and fam is not None and fam.china_rom_hosting == "CN":
             return True
     return False
-
-
-class _PackageRoleCheck:
-    """One finding for a group of roles: which collecting packages are present and enabled."""
-
-    id: str = ""
-    roles: frozenset[str] = frozenset()
-    tag: str = ""
-    noun: str = ""
-
-    def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d: CheckDef = load_def(self.id)
-        snap = ctx.snapshot
-        if snap.packages is None:
-            return [d.not_available("the snapshot has no package list")]
-        db = package_db(ctx.kb)
-        active, disabled = _hits(snap, db, self.roles)
-        if not active:
-            summary = f"No known {self.noun} package is enabled"
-            if disabled:
-                names = ", ".join(h.pkg.id for h in disabled)
-                summary += f" ({len(disabled)} present but disabled: {names})"
-            return [d.finding(Outcome.PASS, summary=summary + ".")]
-        evidence = [
-            Evidence(
-                kind="package",
-                key=h.pkg.id,
-                value=f"{_describe(h)}; {level_label(removal_info(ctx.kb, h.pkg.id))}",
-                source="packages",
-            )
-            for h in active
-        ]
-        domains = sorted({dom for h in active for dom in h.info.domains})
-        hosted = sorted({h.info.hosted for h in active if h.info.hosted})
-        vendors = sorted({h.info.vendor for h in active})
-        unknown_state = any(h.pkg.enabled is None for h in active)
-        state = "are installed" if unknown_state else "are installed and enabled"
-        parts = [
-            f"{len(active)} {self.noun} package(s) from {', '.join(vendors)} {state}: "
-            f"{', '.join(h.pkg.id for h in active)}."
-        ]
-        if domains:
-            more = " ..." if len(domains) > MAX_LISTED_DOMAINS else ""
-            shown = ", ".join(domains[:MAX_LISTED_DOMAINS]) + more
-            parts.append(f"Known endpoints: {shown}.")
-        if hosted:
-            parts.append("Hosted: " + "; ".join(hosted) + ".")
-        cn = _jurisdiction_cn(active, snap, db)
-        cn_pkgs = [h.pkg.id for h in active if "CN" in h.info.jurisdiction]
-        if cn and is_china_rom(snap):
-            parts.append("This is a China-region ROM: its vendor services are run from mainland China.")
-        elif cn_pkgs:
-            parts.append(f"Sends data to services in mainland China: {', '.join(cn_pkgs)}.")
-        if disabled:
-            parts.append(f"Already disabled: {', '.join(h.pkg.id for h in disabled)}.")
-        if unknown_state:
-            parts.append("The source does not say whether they are enabled; preloads ship enabled.")
-        tags = [self.tag] + (["jurisdiction:CN"] if cn else [])
-        refs = sorted({s for h in active for s in h.info.sources if s.startswith("http")})
-        return [
-            d.finding(
-                Outcome.FAIL,
-                summary=" ".join(parts),
-                evidence=evidence,
-                references=refs,
-                confidence="medium" if unknown_state else "high",
-                tags=tags,
-                remediation=f"{d.remediation.strip()} {disable_advice(ctx.kb, (h.pkg.id for h in active))}",
-            )
-        ]
-
-
-def _describe(h: _Hit) -> str:
-    state = {True: "enabled", False: "disabled", None: "enabled state not reported"}[h.pkg.enabled]
-    label = f"{h.info.label}: " if h.info.label else ""
-    return f"{label}{h.info.role}; {state}; data: {', '.join(h.info.data) or 'unknown'}"
-
-
-@register
-class VendorTelemetryCheck(_PackageRoleCheck):
-    id = "vendor.telemetry"
-    roles = frozenset({"telemetry", "analytics"})
-    tag = "telemetry"
-    noun = "telemetry/analytics"
-
-
-@register
-class VendorAdsCheck(_PackageRoleCheck):
-    id = "vendor.ads"
-    roles = frozenset({"ads"})
-    tag = "ads"
-    noun = "advertising"
-
-
-@register
-class VendorCloudCheck(_PackageRoleCheck):
-    id = "vendor.cloud"
-    roles = frozenset({"cloud"})
-    tag = "cloud"
-    noun = "vendor cloud"
-
-
-_ROLE_SEVERITY = {"telemetry": Severity.MEDIUM, "analytics": Severity.MEDIUM, "ads": Severity.MEDIUM}
-
-
-@register
-class VendorSettingsCheck:
-    """The OEM switches for user experience programs, diagnostics and personalised ads."""
-
-    id = "vendor.settings"
-
-    def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        d = load_def(self.id)
-        snap = ctx.snapshot
-        if not any(snap.settings.values()):
-            return [d.not_available("the snapshot has no settings dump")]
-        known = vendor_settings(ctx.kb)
-        family = package_db(ctx.kb).family_for_brand(snap.device.brand or snap.device.manufacturer)
-        candidates = known.for_family(family.family if family else None) or known.all()
-        out: list[Finding] = []
-        china = is_china_rom(snap)
-        for entry in candidates:
-            raw = snap.setting(entry.namespace, entry.key)
-            if raw is None:
-                continue
-            state = entry.state(raw)
-            ev = [
-                Evidence(kind="setting", key=f"{entry.namespace}/{entry.key}", value=raw, source="settings")
-            ]
-            cn = china and family is not None and family.china_rom_hosting == "CN"
-            tags = ["ads" if entry.role == "ads" else "telemetry"] + (["jurisdiction:CN"] if cn else [])
-            where = f" Endpoints: {', '.join(entry.domains)}." if entry.domains else ""
-            hosted = f" Hosted: {entry.hosted}." if entry.hosted else ""
-            menu = f" Switch it off in {entry.menu}." if entry.menu else ""
-            if state == "on":
-                out.append(
-                    d.finding(
-                        Outcome.FAIL,
-                        subject=entry.id,
-                        title=entry.title,
-                        summary=f"{entry.namespace}/{entry.key} = {raw}: {entry.what}{where}{hosted}",
-                        evidence=ev,
-                        severity=_ROLE_SEVERITY.get(entry.role, Severity.LOW),
-                        remediation=(menu.strip() or d.remediation),
-                        references=entry.sources,
-                        confidence=entry.confidence,
-                        tags=tags,
-                    )
-                )
-            elif state == "off":
-                out.append(
-                    d.finding(
-                        Outcome.PASS,
-                        subject=entry.id,
-                        title=f"{entry.title.replace(' is on', ' is off')}",
-                        summary=f"{entry.namespace}/{entry.key} = {raw} (off).",
-                        evidence=ev,
-                        references=entry.sources,
-                        confidence=entry.confidence,
-                    )
-                )
-            else:
-                out.append(
-                    d.finding(
-                        Outcome.NOT_AVAILABLE,
-                        subject=entry.id,
-                        summary=f"{entry.namespace}/{entry.key} has the unrecognised value {raw!r}.",
-                        evidence=ev,
-                    )
-                )
-        if not out:
-            names = ", ".join(f"{e.namespace}/{e.key}" for e in candidates)
-            what = f"none of the known vendor collection switches ({names}) is in the settings"
-            return [d.not_available(what)]
-        return out
 
 
 _FLOW_ROLES = frozenset({"telemetry", "analytics", "ads", "cloud", "push"})
@@ -295,5 +119,177 @@ def vendor_flows_section(ctx: AuditContext) -> Section | None:
     )
 
 
-register_data_source(kb_packages.data_source)
-register_section(vendor_flows_section)
+class _PackageRoleCheck(BaseCheck):
+    """One finding for a group of roles: which collecting packages are present and enabled."""
+
+    roles: frozenset[str] = frozenset()
+    tag: str = ""
+    noun: str = ""
+    requires = ("packages",)
+    requires_why: ClassVar[dict[str, str]] = {"packages": "the snapshot has no package list"}
+    sections = (vendor_flows_section,)
+    data_sources = (kb_packages.data_source,)
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d: CheckDef = self.defn
+        snap = ctx.snapshot
+        db = package_db(ctx.kb)
+        active, disabled = _hits(snap, db, self.roles)
+        if not active:
+            summary = f"No known {self.noun} package is enabled"
+            if disabled:
+                names = ", ".join(h.pkg.id for h in disabled)
+                summary += f" ({len(disabled)} present but disabled: {names})"
+            return [d.finding(Outcome.PASS, summary=summary + ".")]
+        evidence = [
+            Evidence(
+                kind="package",
+                key=h.pkg.id,
+                value=f"{_describe(h)}; {level_label(removal_info(ctx.kb, h.pkg.id))}",
+                source="packages",
+            )
+            for h in active
+        ]
+        domains = sorted({dom for h in active for dom in h.info.domains})
+        hosted = sorted({h.info.hosted for h in active if h.info.hosted})
+        vendors = sorted({h.info.vendor for h in active})
+        unknown_state = any(h.pkg.enabled is None for h in active)
+        state = "are installed" if unknown_state else "are installed and enabled"
+        parts = [
+            f"{len(active)} {self.noun} package(s) from {', '.join(vendors)} {state}: "
+            f"{', '.join(h.pkg.id for h in active)}."
+        ]
+        if domains:
+            more = " ..." if len(domains) > MAX_LISTED_DOMAINS else ""
+            shown = ", ".join(domains[:MAX_LISTED_DOMAINS]) + more
+            parts.append(f"Known endpoints: {shown}.")
+        if hosted:
+            parts.append("Hosted: " + "; ".join(hosted) + ".")
+        cn = _jurisdiction_cn(active, ctx.facts.china_rom, db)
+        cn_pkgs = [h.pkg.id for h in active if "CN" in h.info.jurisdiction]
+        if cn and ctx.facts.china_rom:
+            parts.append("This is a China-region ROM: its vendor services are run from mainland China.")
+        elif cn_pkgs:
+            parts.append(f"Sends data to services in mainland China: {', '.join(cn_pkgs)}.")
+        if disabled:
+            parts.append(f"Already disabled: {', '.join(h.pkg.id for h in disabled)}.")
+        if unknown_state:
+            parts.append("The source does not say whether they are enabled; preloads ship enabled.")
+        tags = [self.tag] + (["jurisdiction:CN"] if cn else [])
+        refs = sorted({s for h in active for s in h.info.sources if s.startswith("http")})
+        return [
+            d.finding(
+                Outcome.FAIL,
+                summary=" ".join(parts),
+                evidence=evidence,
+                references=refs,
+                confidence="medium" if unknown_state else "high",
+                tags=tags,
+                remediation=f"{d.remediation.strip()} {disable_advice(ctx.kb, (h.pkg.id for h in active))}",
+            )
+        ]
+
+
+def _describe(h: _Hit) -> str:
+    state = {True: "enabled", False: "disabled", None: "enabled state not reported"}[h.pkg.enabled]
+    label = f"{h.info.label}: " if h.info.label else ""
+    return f"{label}{h.info.role}; {state}; data: {', '.join(h.info.data) or 'unknown'}"
+
+
+@register
+class VendorTelemetryCheck(_PackageRoleCheck):
+    id = "vendor.telemetry"
+    roles = frozenset({"telemetry", "analytics"})
+    tag = "telemetry"
+    noun = "telemetry/analytics"
+
+
+@register
+class VendorAdsCheck(_PackageRoleCheck):
+    id = "vendor.ads"
+    roles = frozenset({"ads"})
+    tag = "ads"
+    noun = "advertising"
+
+
+@register
+class VendorCloudCheck(_PackageRoleCheck):
+    id = "vendor.cloud"
+    roles = frozenset({"cloud"})
+    tag = "cloud"
+    noun = "vendor cloud"
+
+
+_ROLE_SEVERITY = {"telemetry": Severity.MEDIUM, "analytics": Severity.MEDIUM, "ads": Severity.MEDIUM}
+
+
+@register
+class VendorSettingsCheck(BaseCheck):
+    """The OEM switches for user experience programs, diagnostics and personalised ads."""
+
+    id = "vendor.settings"
+
+    def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        d = self.defn
+        snap = ctx.snapshot
+        if not any(snap.settings.values()):
+            return [d.not_available("the snapshot has no settings dump")]
+        known = vendor_settings(ctx.kb)
+        family = package_db(ctx.kb).family_for_brand(snap.device.brand or snap.device.manufacturer)
+        candidates = known.for_family(family.family if family else None) or known.all()
+        out: list[Finding] = []
+        china = ctx.facts.china_rom
+        for entry in candidates:
+            raw = snap.setting(entry.namespace, entry.key)
+            if raw is None:
+                continue
+            state = entry.state(raw)
+            ev = [
+                Evidence(kind="setting", key=f"{entry.namespace}/{entry.key}", value=raw, source="settings")
+            ]
+            cn = china and family is not None and family.china_rom_hosting == "CN"
+            tags = ["ads" if entry.role == "ads" else "telemetry"] + (["jurisdiction:CN"] if cn else [])
+            where = f" Endpoints: {', '.join(entry.domains)}." if entry.domains else ""
+            hosted = f" Hosted: {entry.hosted}." if entry.hosted else ""
+            menu = f" Switch it off in {entry.menu}." if entry.menu else ""
+            if state == "on":
+                out.append(
+                    d.finding(
+                        Outcome.FAIL,
+                        subject=entry.id,
+                        title=entry.title,
+                        summary=f"{entry.namespace}/{entry.key} = {raw}: {entry.what}{where}{hosted}",
+                        evidence=ev,
+                        severity=_ROLE_SEVERITY.get(entry.role, Severity.LOW),
+                        remediation=(menu.strip() or d.remediation),
+                        references=entry.sources,
+                        confidence=entry.confidence,
+                        tags=tags,
+                    )
+                )
+            elif state == "off":
+                out.append(
+                    d.finding(
+                        Outcome.PASS,
+                        subject=entry.id,
+                        title=f"{entry.title.replace(' is on', ' is off')}",
+                        summary=f"{entry.namespace}/{entry.key} = {raw} (off).",
+                        evidence=ev,
+                        references=entry.sources,
+                        confidence=entry.confidence,
+                    )
+                )
+            else:
+                out.append(
+                    d.finding(
+                        Outcome.NOT_AVAILABLE,
+                        subject=entry.id,
+                        summary=f"{entry.namespace}/{entry.key} has the unrecognised value {raw!r}.",
+                        evidence=ev,
+                    )
+                )
+        if not out:
+            names = ", ".join(f"{e.namespace}/{e.key}" for e in candidates)
+            what = f"none of the known vendor collection switches ({names}) is in the settings"
+            return [d.not_available(what)]
+        return out

@@ -43,6 +43,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "kb": ("howsafe.cli.kb:kb", "Query and update the knowledge base."),
     "profile": ("howsafe.cli.profile:profile", "Choose and remember your threat profile."),
     "compare": ("howsafe.cli.compare:compare", "Compare two devices side by side."),
+    "corpus": ("howsafe.cli.corpus:corpus", "Scan APK corpora on Dask (Parquet results) and report on them."),
 }
 
 

@@ -72,7 +72,6 @@ def net(
 
     profile = load_profile(chosen_profile(profile_id))
     auditor = Auditor(kb, checks=all_checks(lambda c: c.id.startswith("network.")))
-    import howsafe.checks.network  # noqa: F401 - registers the network section
 
     snap = snapshot or _placeholder_snapshot(captures)
     report = auditor.run(auditor.context(snap, network=report_net), profile)

@@ -1,0 +1,301 @@
+"""``howsafe corpus report``: εxodus-style statistics over a results dataset, with DuckDB.
+
+Answers: how many apps, how many could not be read (and why); tracker prevalence overall, per
+category and per signer (the certificate that signed the apps: one vendor or developer); the most
+requested permissions; the apps that carry each tracker. Rendered as text, JSON, or one offline
+HTML page with inline SVG charts (no script, no external resource; every string escaped).
+
+Apps are counted once per content (sha256); a row that was unreadable in an earlier run and read
+in a later one is counted by its later row only.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from howsafe import __version__
+from howsafe.corpus.store import existing_parts
+from howsafe.errors import InputError
+
+TOP = 25
+APPS_PER_TRACKER = 20
+
+
+@dataclass
+class CorpusStats:
+    source: str
+    rows: int = 0
+    apps: int = 0
+    apps_ok: int = 0
+    apps_with_trackers: int = 0
+    distinct_packages: int = 0
+    dex_bytes: int = 0
+    snapshots: int = 0
+    errors: list[tuple[str, int]] = field(default_factory=list)
+    trackers: list[dict[str, Any]] = field(default_factory=list)
+    categories: list[dict[str, Any]] = field(default_factory=list)
+    signers: list[dict[str, Any]] = field(default_factory=list)
+    permissions: list[dict[str, Any]] = field(default_factory=list)
+    apps_per_tracker: list[dict[str, Any]] = field(default_factory=list)
+    grades: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _connect(results: str) -> Any:
+    import duckdb
+
+    parts = existing_parts(results)
+    if not parts:
+        raise InputError(f"{results}: no results parts (run `howsafe corpus scan ... --out {results}` first)")
+    con = duckdb.connect(":memory:")
+    if "://" in results and not results.startswith("file://"):
+        # an object store: read the needed columns through fsspec (DuckDB needs no credentials of its own)
+        import pyarrow.parquet as pq
+
+        from howsafe.corpus.store import _fs
+
+        fs, _ = _fs(results)
+        cols = [c for c in pq.read_schema(parts[0], filesystem=fs).names if c != "report_json"]
+        con.register("raw_arrow", pq.read_table(parts, columns=cols, filesystem=fs))
+        con.execute("CREATE VIEW raw AS SELECT * FROM raw_arrow")
+    else:
+        con.read_parquet(parts, union_by_name=True).create_view("raw")
+    # one row per content; an unreadable row superseded by a later readable one is dropped
+    con.execute(
+        """
+        CREATE VIEW rows AS
+        SELECT * FROM raw
+        WHERE sha256 IS NOT NULL
+           OR path NOT IN (SELECT path FROM raw WHERE sha256 IS NOT NULL)
+        """
+    )
+    con.execute("CREATE VIEW apps AS SELECT * FROM rows WHERE record = 'app'")
+    con.execute("CREATE VIEW ok AS SELECT * FROM apps WHERE error IS NULL")
+    return con
+
+
+def _dicts(cur: Any) -> list[dict[str, Any]]:
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def collect_stats(results: str, *, top: int = TOP) -> CorpusStats:
+    con = _connect(results)
+    st = CorpusStats(source=results)
+    one = con.execute(
+        """
+        SELECT (SELECT count(*) FROM rows), (SELECT count(*) FROM apps), (SELECT count(*) FROM ok),
+               (SELECT count(*) FROM ok WHERE len(tracker_names) > 0),
+               (SELECT count(DISTINCT package) FROM ok), (SELECT coalesce(sum(dex_bytes), 0) FROM ok),
+               (SELECT count(*) FROM rows WHERE record = 'snapshot')
+        """
+    ).fetchone()
+    assert one is not None
+    st.rows, st.apps, st.apps_ok, st.apps_with_trackers, st.distinct_packages, st.dex_bytes, st.snapshots = (
+        int(x or 0) for x in one
+    )
+    st.errors = [(str(e), int(n)) for e, n in con.execute(
+        "SELECT error, count(*) AS n FROM rows WHERE error IS NOT NULL GROUP BY error ORDER BY n DESC, error"
+    ).fetchall()]
+    denom = max(st.apps_ok, 1)
+    st.trackers = _dicts(con.execute(
+        """
+        WITH t AS (SELECT sha256, unnest(trackers) AS t FROM ok)
+        SELECT t.name AS tracker, any_value(t.exodus_id) AS exodus_id, any_value(t.company) AS company,
+               count(DISTINCT sha256) AS apps, round(100.0 * count(DISTINCT sha256) / ?, 1) AS share
+        FROM t GROUP BY t.name ORDER BY apps DESC, tracker LIMIT ?
+        """,
+        [denom, top],
+    ))
+    st.categories = _dicts(con.execute(
+        """
+        WITH t AS (SELECT sha256, unnest(trackers) AS t FROM ok),
+             c AS (SELECT sha256, unnest(t.categories) AS category FROM t)
+        SELECT category, count(DISTINCT sha256) AS apps, round(100.0 * count(DISTINCT sha256) / ?, 1) AS share
+        FROM c GROUP BY category ORDER BY apps DESC, category LIMIT ?
+        """,
+        [denom, top],
+    ))
+    st.signers = _dicts(con.execute(
+        """
+        SELECT signer_sha256[1] AS signer, count(*) AS apps,
+               count(*) FILTER (WHERE len(tracker_names) > 0) AS apps_with_trackers,
+               round(100.0 * count(*) FILTER (WHERE len(tracker_names) > 0) / count(*), 1) AS share,
+               round(avg(len(tracker_names)), 2) AS mean_trackers,
+               string_agg(DISTINCT package, ', ' ORDER BY package) AS packages
+        FROM ok WHERE len(signer_sha256) > 0
+        GROUP BY signer ORDER BY apps DESC, apps_with_trackers DESC, signer LIMIT ?
+        """,
+        [top],
+    ))
+    for s in st.signers:  # a hostile corpus can hold thousands of packages under one signer
+        pk = str(s.get("packages") or "")
+        s["packages"] = pk if len(pk) <= 300 else pk[:300] + "…"
+    st.permissions = _dicts(con.execute(
+        """
+        WITH p AS (SELECT sha256, unnest(permissions) AS permission FROM ok)
+        SELECT permission, count(DISTINCT sha256) AS apps, round(100.0 * count(DISTINCT sha256) / ?, 1) AS share
+        FROM p GROUP BY permission ORDER BY apps DESC, permission LIMIT ?
+        """,
+        [denom, top],
+    ))
+    st.apps_per_tracker = _dicts(con.execute(
+        """
+        WITH t AS (SELECT coalesce(package, path) AS app, unnest(tracker_names) AS tracker FROM ok)
+        SELECT tracker, count(DISTINCT app) AS apps, list(DISTINCT app ORDER BY app)[1:?] AS examples
+        FROM t GROUP BY tracker ORDER BY apps DESC, tracker LIMIT ?
+        """,
+        [APPS_PER_TRACKER, top],
+    ))
+    if st.snapshots:
+        st.grades = _dicts(con.execute(
+            "SELECT grade, count(*) AS snapshots FROM rows WHERE record = 'snapshot' AND error IS NULL "
+            "GROUP BY grade ORDER BY grade"
+        ))
+    con.close()
+    return st
+
+
+# -- renderings --------------------------------------------------------------------------------
+def to_json(st: CorpusStats) -> str:
+    doc = {"tool": f"howsafe {__version__}", **asdict(st)}
+    doc["errors"] = [{"error": e, "rows": n} for e, n in st.errors]
+    return json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _clean(value: object, limit: int = 200) -> str:
+    """Display text: control characters escaped, length bounded (labels and paths are untrusted)."""
+    text = "" if value is None else str(value)
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def to_text(st: CorpusStats) -> str:
+    lines = [
+        f"Corpus: {_clean(st.source)}",
+        f"  {st.apps} app(s): {st.apps_ok} read, {st.apps - st.apps_ok} not readable; "
+        f"{st.distinct_packages} distinct package(s); {st.dex_bytes / 1e6:.1f} MB of DEX",
+        f"  {st.apps_with_trackers} app(s) with at least one tracker "
+        f"({100.0 * st.apps_with_trackers / max(st.apps_ok, 1):.1f}% of those read)",
+    ]
+    if st.snapshots:
+        lines.append(f"  {st.snapshots} device snapshot(s)")
+    if st.errors:
+        lines.append("  errors: " + ", ".join(f"{_clean(e)} {n}" for e, n in st.errors))
+
+    def table(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
+        lines.append("")
+        lines.append(title)
+        if not rows:
+            lines.append("  (none)")
+            return
+        for r in rows:
+            lines.append("  " + "  ".join(_clean(r.get(c)) for c in cols))
+
+    table("Tracker prevalence (apps, % of apps read):", st.trackers, ["apps", "share", "tracker"])
+    table("Per category:", st.categories, ["apps", "share", "category"])
+    table("Per signer (apps, with trackers, %, mean trackers, signer, packages):", st.signers,
+          ["apps", "apps_with_trackers", "share", "mean_trackers", "signer", "packages"])
+    table("Permissions (apps, %):", st.permissions, ["apps", "share", "permission"])
+    lines.append("")
+    lines.append("Apps per tracker:")
+    if not st.apps_per_tracker:
+        lines.append("  (none)")
+    for r in st.apps_per_tracker:
+        examples = ", ".join(_clean(x, 80) for x in (r.get("examples") or []))
+        lines.append(f"  {_clean(r['tracker'])} ({r['apps']}): {examples}")
+    if st.grades:
+        table("Snapshot grades:", st.grades, ["snapshots", "grade"])
+    return "\n".join(lines) + "\n"
+
+
+def _bar_chart(title: str, rows: list[dict[str, Any]], label: str, value: str = "share", unit: str = "%") -> str:
+    """A horizontal bar chart as inline SVG (escaped labels, no script)."""
+    if not rows:
+        return f"<h2>{html.escape(title)}</h2><p>None.</p>"
+    bar_h, gap, left, width = 18, 6, 320, 360
+    height = len(rows) * (bar_h + gap) + gap
+    top = max(float(r.get(value) or 0) for r in rows) or 1.0
+    parts = [
+        f'<h2>{html.escape(title)}</h2>',
+        f'<svg role="img" aria-label="{html.escape(title, quote=True)}" width="{left + width + 80}" '
+        f'height="{height}" viewBox="0 0 {left + width + 80} {height}" xmlns="http://www.w3.org/2000/svg">',
+    ]
+    for i, r in enumerate(rows):
+        y = gap + i * (bar_h + gap)
+        v = float(r.get(value) or 0)
+        w = max(1.0, width * v / top)
+        name = html.escape(_clean(r.get(label), 48))
+        parts.append(
+            f'<text x="{left - 8}" y="{y + bar_h - 5}" text-anchor="end" font-size="12">{name}</text>'
+            f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="#3b6ea8"><title>{name}: '
+            f'{v:g}{html.escape(unit)}</title></rect>'
+            f'<text x="{left + w + 6:.1f}" y="{y + bar_h - 5}" font-size="12">{v:g}{html.escape(unit)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _html_table(rows: list[dict[str, Any]], cols: list[str]) -> str:
+    if not rows:
+        return "<p>None.</p>"
+    head = "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in cols)
+    body = []
+    for r in rows:
+        cells = []
+        for c in cols:
+            v = r.get(c)
+            if isinstance(v, list):
+                v = ", ".join(_clean(x, 80) for x in v)
+            cells.append(f"<td>{html.escape(_clean(v, 400))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def to_html(st: CorpusStats) -> str:
+    share = 100.0 * st.apps_with_trackers / max(st.apps_ok, 1)
+    summary = (
+        f"<p>{st.apps} app(s): {st.apps_ok} read, {st.apps - st.apps_ok} not readable; "
+        f"{st.distinct_packages} distinct package(s); {st.dex_bytes / 1e6:.1f} MB of DEX. "
+        f"<strong>{st.apps_with_trackers}</strong> app(s) carry at least one tracker ({share:.1f}%).</p>"
+    )
+    errors = "".join(f"<li>{html.escape(_clean(e))}: {n}</li>" for e, n in st.errors)
+    body = [
+        f"<h1>Corpus report: {html.escape(_clean(st.source))}</h1>",
+        summary,
+        f"<h2>Not readable</h2><ul>{errors}</ul>" if errors else "",
+        _bar_chart("Tracker prevalence (% of apps read)", st.trackers, "tracker"),
+        _html_table(st.trackers, ["tracker", "exodus_id", "company", "apps", "share"]),
+        _bar_chart("Tracker categories (% of apps read)", st.categories, "category"),
+        "<h2>Per signer</h2>",
+        _html_table(st.signers, ["signer", "apps", "apps_with_trackers", "share", "mean_trackers", "packages"]),
+        _bar_chart("Permissions (% of apps read)", st.permissions, "permission"),
+        "<h2>Apps per tracker</h2>",
+        _html_table(st.apps_per_tracker, ["tracker", "apps", "examples"]),
+    ]
+    if st.grades:
+        body += ["<h2>Snapshot grades</h2>", _html_table(st.grades, ["grade", "snapshots"])]
+    style = (
+        "body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}"
+        "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;"
+        "text-align:left;font-size:13px;vertical-align:top}th{background:#f2f2f2}svg{display:block}"
+    )
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+        f"<title>howsafe corpus report</title><style>{style}</style></head><body>"
+        + "".join(body)
+        + f"<footer><p>howsafe {html.escape(__version__)}; offline report, no external resource.</p></footer>"
+        "</body></html>\n"
+    )
+
+
+def render(st: CorpusStats, fmt: str) -> str:
+    if fmt == "json":
+        return to_json(st)
+    if fmt == "html":
+        return to_html(st)
+    return to_text(st)
