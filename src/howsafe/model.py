@@ -46,6 +46,10 @@ class SourceInfo(_Frozen):
     collected_at: dt.datetime | None = None
     tool: str = Field(default="", description="Name and version of the collecting tool")
     files: tuple[str, ...] = Field(default=(), description="Input files that were read")
+    skipped: tuple[str, ...] = Field(
+        default=(),
+        description="Entries of the dump that were not read and why (symlinks, devices, unsafe zip names)",
+    )
 
 
 class Missing(_Frozen):
@@ -108,6 +112,22 @@ class Integrity(_Frozen):
     )
 
 
+class FileHashes(_Frozen):
+    """A file the source hashed (an APK of a package, or an entry of a file listing)."""
+
+    path: str
+    md5: str | None = None
+    sha1: str | None = None
+    sha256: str | None = None
+
+
+class FileEntry(FileHashes):
+    """One entry of a device file listing (androidqf ``files.json``)."""
+
+    size: int | None = None
+    mode: str | None = None
+
+
 class Package(_Frozen):
     """One installed package as ``pm``/``dumpsys package`` describe it."""
 
@@ -126,6 +146,11 @@ class Package(_Frozen):
     last_update: dt.datetime | None = None
     apk_paths: tuple[str, ...] = ()
     signer_sha256: tuple[str, ...] = ()
+    signer_sha1: tuple[str, ...] = ()
+    signer_md5: tuple[str, ...] = ()
+    apk_hashes: tuple[FileHashes, ...] = Field(
+        default=(), description="Digests of the APK files, when the source hashed them"
+    )
     granted_permissions: tuple[str, ...] | None = Field(
         default=None, description="Granted permissions; None when the source did not say"
     )
@@ -170,6 +195,13 @@ class Snapshot(_Frozen):
     )
     packages: tuple[Package, ...] | None = Field(default=None, description="None when no package list")
     processes: tuple[Process, ...] | None = None
+    files: tuple[FileEntry, ...] | None = Field(
+        default=None, description="Files listed by the source (androidqf files.json); None when not listed"
+    )
+    app_ids_seen: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="dumpsys section (appops, activity, batterystats, ...) -> app ids it names",
+    )
     special_access: SpecialAccess = SpecialAccess()
     backup: Backup = Backup()
     missing: tuple[Missing, ...] = ()

@@ -36,7 +36,8 @@ def test_every_real_bundle_loads_with_exact_counts_per_collection_and_type() -> 
     assert iset.skipped_patterns == 0
     assert sorted(c.name for c in iset.collections) == sorted(EXPECTED)
     counts = iset.counts()
-    got = {name: {t: counts[(name, t)] for t in IocType if counts[(name, t)]} for name in EXPECTED}
+    paths = {c.name: c.path for c in iset.collections}  # counts are per bundle: names may repeat
+    got = {name: {t: counts[(paths[name], t)] for t in IocType if counts[(paths[name], t)]} for name in EXPECTED}
     assert got == EXPECTED
     assert len(iset) == 1441
 

@@ -85,3 +85,43 @@ def test_a_damaged_local_copy_is_ignored_not_fatal() -> None:
     assert load_imported() == {}
     info = lookup(KnowledgeBase(), "com.miui.analytics")
     assert info is not None and UAD_SOURCE_LABEL not in info.sources
+
+
+def _uad_entry(description: str) -> str:
+    return f'{{"list": "Oem", "removal": "Recommended", "description": "{description}"}}'
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expect"),
+    [
+        ("deep", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        ("deep-object", b'{"a":' * 50_000 + b"1" + b"}" * 50_000, "nested too deeply"),
+        ("digits", b'{"com.a.b": {"list": "Oem", "removal": "Recommended", "n": ' + b"9" * 5000 + b"}}",
+         "invalid JSON"),
+    ],
+)
+def test_hostile_json_is_one_line_and_leaves_no_part_file(  # type: ignore[no-untyped-def]
+    tmp_path, capsys, name, content, expect
+) -> None:
+    bad = tmp_path / f"{name}.json"
+    bad.write_bytes(content)
+    assert main(["kb", "import-uad", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expect in err and "Traceback" not in err
+    assert not list(import_path().parent.glob("*.part")) if import_path().parent.exists() else True
+    assert not import_path().exists()
+
+
+def test_a_lone_surrogate_is_stored_as_a_replacement_character(capsys) -> None:  # type: ignore[no-untyped-def]
+    # \ud800 is valid JSON escape syntax but not a Unicode character: it cannot be written as UTF-8.
+    doc = "{" + ", ".join(
+        f'"com.example.app{i}": ' + _uad_entry("bad \\ud800 text" if i == 0 else "ok") for i in range(3)
+    ) + ', "com.\\udc80.evil": ' + _uad_entry("x") + "}"
+    src = import_path().parent / "src.json"
+    src.parent.mkdir(parents=True, exist_ok=True)
+    src.write_text(doc, encoding="ascii")
+    assert main(["kb", "import-uad", str(src)]) == 0
+    assert "imported 3 packages" in capsys.readouterr().out
+    imported = load_imported()
+    assert imported["com.example.app0"].description == "bad \ufffd text"
+    assert not list(import_path().parent.glob("*.part"))

@@ -250,3 +250,54 @@ def test_a_file_that_is_not_a_pihole_database_is_a_clear_error(tmp_path: Path) -
     con.close()
     with pytest.raises(InputError, match="not a readable Pi-hole FTL database"):
         analyse_captures([db], kb=KnowledgeBase.default())
+
+
+def _dns_query(name: bytes, qid: int, response: bool = False, answer_ip: bytes = b"") -> bytes:
+    labels = b"".join(bytes([len(x)]) + x for x in name.split(b".")) + b"\x00"
+    flags = 0x8180 if response else 0x0100
+    head = struct.pack(">HHHHHH", qid, flags, 1, 1 if response else 0, 0, 0)
+    msg = head + labels + struct.pack(">HH", 1, 1)
+    if response:
+        msg += b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + answer_ip
+    return msg
+
+
+def _pcap(frames: list[bytes], path: Path) -> Path:
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)]
+    for i, f in enumerate(frames):
+        out.append(struct.pack("<IIII", 1_763_083_200 + i, 0, len(f), len(f)) + f)
+    path.write_bytes(b"".join(out))
+    return path
+
+
+def test_dns_over_tcp_strips_the_length_prefix(tmp_path: Path) -> None:
+    """tcpdump's test captures hold DNS over TCP; read as UDP, the 2-byte length made every
+    message malformed or a bogus question."""
+    phone, resolver = bytes([192, 168, 1, 23]), bytes([9, 9, 9, 9])
+    q1 = _dns_query(b"first.tcp-dns.example", 7)
+    q2 = _dns_query(b"second.tcp-dns.example", 8)
+    a1 = _dns_query(b"first.tcp-dns.example", 7, response=True, answer_ip=bytes([203, 0, 113, 5]))
+    prefixed = b"".join(struct.pack(">H", len(m)) + m for m in (q1, q2))  # two messages, one segment
+    frames = [
+        _frame(phone, resolver, 40001, 53, 0x02),
+        _frame(resolver, phone, 53, 40001, 0x12),
+        _frame(phone, resolver, 40001, 53, 0x18, prefixed),
+        _frame(resolver, phone, 53, 40001, 0x18, struct.pack(">H", len(a1)) + a1),
+        _frame(phone, resolver, 40001, 53, 0x18, struct.pack(">H", 300) + q1[:10]),  # cut: ignored
+    ]
+    r = analyse_captures([_pcap(frames, tmp_path / "tcpdns.pcap")], kb=KnowledgeBase.default())
+    assert {h.name for h in r.hosts if h.named_by == "dns"} >= {"first.tcp-dns.example", "second.tcp-dns.example"}
+    assert not any("dns" in str(s) for s in r.skipped), r.skipped
+
+
+def test_ipv4_total_length_zero_uses_the_captured_length(tmp_path: Path) -> None:
+    """A capture taken on the sending host with TSO/GSO has IPv4 total length 0: the bytes are
+    the captured ones, not zero."""
+    phone, server = bytes([192, 168, 1, 23]), bytes([161, 117, 71, 37])
+    big = _frame(phone, server, 40000, 80, 0x18, b"GET / HTTP/1.1\r\nHost: tso.example.org\r\n\r\n" + b"x" * 3000)
+    big = big[:16] + b"\x00\x00" + big[18:]  # total length 0
+    frames = [_frame(phone, server, 40000, 80, 0x02), _frame(server, phone, 80, 40000, 0x12), big]
+    r = analyse_captures([_pcap(frames, tmp_path / "tso.pcap")], kb=KnowledgeBase.default())
+    h = r.host("tso.example.org")
+    assert h is not None
+    assert h.bytes_up == (len(frames[0]) - 14) + (len(big) - 14)

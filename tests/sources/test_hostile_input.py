@@ -59,9 +59,17 @@ def test_damaged_member(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 @pytest.mark.parametrize("name", ["../../etc/evil.txt", "/etc/evil.txt", "ok/../../evil.txt", "C:/evil.txt"])
-def test_path_traversal_names(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_path_traversal_names_are_skipped_with_a_warning(
+    name: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One unsafe entry costs that entry only (never extracted, named), not the acquisition."""
     path = make_zip(tmp_path / "trav.zip", {"getprop.txt": (LMI / "getprop.txt").read_bytes(), name: b"x"})
-    assert "unsafe member name" in run_collect(path, tmp_path, capsys)
+    out = tmp_path / "out.json"
+    assert main(["collect", str(path), "-o", str(out)]) == 0
+    snap = json.loads(out.read_text(encoding="utf-8"))
+    assert snap["device"]["model"] == "Redmi K30 Pro"
+    assert snap["source"]["skipped"] == [f"{name}: unsafe member name (absolute or '..')"]
+    assert any("unsafe member name" in r.getMessage() and name in r.getMessage() for r in caplog.records)
     assert not (tmp_path.parent / "evil.txt").exists()
 
 

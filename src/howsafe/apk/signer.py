@@ -97,7 +97,36 @@ def _tlv(buf: bytes, p: int) -> tuple[int, int, int]:
     return tag, p, p + ln
 
 
-def _pkcs7_first_cert(der: bytes) -> bytes | None:
+def _children(der: bytes, start: int, end: int) -> list[tuple[int, int, int, int]]:
+    """(tag, element start, content start, content end) of each DER element in [start, end)."""
+    out: list[tuple[int, int, int, int]] = []
+    p = start
+    while p < end:
+        tag, cs, ce = _tlv(der, p)
+        out.append((tag, p, cs, ce))
+        p = ce
+    return out
+
+
+def _issuer_serial(der: bytes, cert_start: int, cert_end: int) -> tuple[bytes, bytes] | None:
+    """(issuer Name DER, serialNumber DER) of a Certificate element."""
+    _t, cs, ce = _tlv(der, cert_start)
+    tbs = _children(der, cs, ce)
+    if not tbs or tbs[0][0] != 0x30:
+        return None
+    fields = _children(der, tbs[0][2], tbs[0][3])
+    if fields and fields[0][0] == 0xA0:  # [0] EXPLICIT version
+        fields = fields[1:]
+    if len(fields) < 3 or fields[0][0] != 0x02:
+        return None
+    serial, issuer = fields[0], fields[2]
+    return der[issuer[1] : issuer[3]], der[serial[1] : serial[3]]
+
+
+def _pkcs7_signer_cert(der: bytes) -> bytes | None:
+    """The certificate that signed a v1 signature block: the one whose issuer and serial number
+    the first SignerInfo names (the bag may hold other certificates, in any order, before it).
+    Falls back to the first certificate when the SignerInfo names its key another way."""
     try:
         _, c, _e = _tlv(der, 0)  # ContentInfo SEQUENCE
         _, _oc, oe = _tlv(der, c)  # contentType OID
@@ -105,30 +134,51 @@ def _pkcs7_first_cert(der: bytes) -> bytes | None:
         if tag != 0xA0:
             return None
         _, c, e = _tlv(der, c)  # SignedData SEQUENCE
-        p = c
-        while p < e:
-            tag, cs, ce = _tlv(der, p)
+        certs: list[tuple[int, int, int, int]] = []
+        signer_infos: list[tuple[int, int, int, int]] = []
+        for tag, _start, cs, ce in _children(der, c, e):
             if tag == 0xA0:  # certificates [0] IMPLICIT SET OF Certificate
-                _t, _ccs, cce = _tlv(der, cs)
-                return der[cs:cce]
-            p = ce
+                certs = _children(der, cs, ce)
+            elif tag == 0x31:  # the last SET is signerInfos (digestAlgorithms is the first)
+                signer_infos = _children(der, cs, ce)
+        if not certs:
+            return None
+        if signer_infos:
+            info = _children(der, signer_infos[0][2], signer_infos[0][3])
+            if len(info) >= 2 and info[1][0] == 0x30:  # issuerAndSerialNumber
+                sid = _children(der, info[1][2], info[1][3])
+                if len(sid) == 2:
+                    wanted = der[sid[0][1] : sid[0][3]], der[sid[1][1] : sid[1][3]]
+                    for _t, start, _cs, ce in certs:
+                        if _issuer_serial(der, start, ce) == wanted:
+                            return der[start:ce]
+                    return None  # names a certificate the block does not carry: no signer
+        first = certs[0]
+        return der[first[1] : first[3]]
     except _Bad:
         return None
-    return None
 
 
 def signer_digests(zf: ZipArchive) -> tuple[str, ...]:
-    """SHA-256 hex digests of the signer certificates (v3/v2 block, else v1)."""
+    """SHA-256 hex digests of the signer certificates (v3/v2 block, else v1).
+
+    v1: a signature block ``META-INF/NAME.RSA|DSA|EC`` counts only beside its ``NAME.SF`` (an
+    orphan block signs nothing, and Android ignores it), and its signer is the certificate the
+    SignerInfo names, not the first one in the bag.
+    """
     certs = _signing_block_certs(zf.buf, zf.cd_offset)
     if not certs:
+        upper = {name.upper(): name for name in zf.members}
         for name in sorted(zf.members):
             up = name.upper()
             if up.startswith("META-INF/") and up.endswith((".RSA", ".DSA", ".EC")) and up.count("/") == 1:
+                if up.rsplit(".", 1)[0] + ".SF" not in upper:
+                    continue
                 try:
                     der = bytes(zf.read(name, cap=1024 * 1024))
                 except Exception:  # noqa: S112 - a broken signature file only means "no v1 signer"
                     continue
-                cert = _pkcs7_first_cert(der)
+                cert = _pkcs7_signer_cert(der)
                 if cert:
                     certs.append(cert)
     return tuple(dict.fromkeys(hashlib.sha256(c).hexdigest() for c in certs))

@@ -194,16 +194,24 @@ class ZipArchive:
             if name == "AndroidManifest.xml" and m.compressed_size == m.size:
                 # Packer trick: a bogus method on a stored manifest; Android reads it as stored.
                 return data
-            raise ApkError("unsupported_compression", f"{name} uses compression method {m.method}")
+            if m.method not in _DEFLATE_ALIASES:
+                raise ApkError("unsupported_compression", f"{name} uses compression method {m.method}")
         try:
             out = _INFLATE(data, m.size)
         except zlib.error as exc:
+            if m.method != 8:
+                raise ApkError("unsupported_compression", f"{name} uses compression method {m.method}") from exc
             raise ApkError("bad_zip", f"corrupt deflate stream in {name}: {exc}") from exc
         finally:
             self._release(data_at, m.compressed_size)
         if len(out) != m.size:
             raise ApkError("bad_zip", f"{name} inflated to {len(out)} bytes, header says {m.size}")
         return out
+
+
+#: Methods Android's libziparchive inflates as deflate (it only tells stored from not stored);
+#: apksig's and androguard's test APKs carry method 21 on deflated entries.
+_DEFLATE_ALIASES = frozenset({21})
 
 
 def _page_range(start: int, length: int) -> tuple[int, int]:

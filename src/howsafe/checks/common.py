@@ -5,6 +5,7 @@ running phone from a firmware image. No knowledge and no judgement here.
 from __future__ import annotations
 
 from howsafe.model import Evidence, Package, Snapshot, SourceKind
+from howsafe.parse.numbers import strict_int
 
 GETPROP = "getprop"
 # Keys only a booted phone has (build.prop files may carry other ro.boot.* defaults).
@@ -83,4 +84,4 @@ def sdk_of(snap: Snapshot) -> int | None:
     if snap.device.sdk is not None:
         return snap.device.sdk
     raw = prop(snap, "ro.build.version.sdk")
-    return int(raw) if raw and raw.isdigit() else None
+    return strict_int(raw, max_digits=9)

@@ -35,10 +35,23 @@ class IocCheck(BaseCheck):
         iset = ctx.iocs
         assert iset is not None  # required
         load_problems = [Evidence(kind="file", key=e.path, value=e.message) for e in iset.errors]
-        if not iset.collections:
+        unsupported = iset.all_unsupported()
+        load_problems += [
+            Evidence(kind="indicator not evaluated", key=u.pattern, value=u.reason, source=u.collection)
+            for u in unsupported[:20]
+        ]
+        collections = iset.all_collections()
+        if not collections:
             return [d.finding(Outcome.ERROR, summary="No indicator collection could be read.",
                               evidence=load_problems)]
-        hits = match(iset, _observables(ctx))
+        kinds: dict[str, int] = {}
+
+        def counted() -> Iterator[Observable]:
+            for obs in _observables(ctx):
+                kinds[_KIND_NAMES.get(obs.evidence.kind, obs.evidence.kind)] = 1
+                yield obs
+
+        hits = match(iset, counted())
         findings: list[Finding] = []
         for hit in hits:
             ind = hit.indicator
@@ -63,17 +76,25 @@ class IocCheck(BaseCheck):
             )
         if findings:
             return findings
-        seen = ["packages", "processes", "files", "properties"]
-        if ctx.apps is not None:
-            seen.append("scanned APKs")
-        if ctx.network is not None:
-            seen.append("network hosts")
-        names = ", ".join(c.name for c in iset.collections)
+        seen = list(kinds) or ["nothing (the source held no packages, processes, files or properties)"]
+        names = ", ".join(c.name for c in collections)
         summary = (
-            f"{len(iset)} indicators from {len(iset.collections)} collection{'s' if len(iset.collections) != 1 else ''}"
+            f"{len(iset)} indicators from {len(collections)} collection{'s' if len(collections) != 1 else ''}"
             f" ({names}) were compared with "
             f"the {', '.join(seen)}; none matched."
         )
+        if unsupported:
+            summary += (f" {len(unsupported)} indicator pattern(s) could not be evaluated and were not"
+                        " compared (see evidence).")
         if iset.errors:
             summary += f" {len(iset.errors)} collection file(s) could not be read (see evidence)."
         return [d.finding(Outcome.PASS, summary=summary, evidence=load_problems)]
+
+
+# Evidence kinds of observables -> the words the summary uses, in the order first seen.
+_KIND_NAMES = {
+    "package": "packages", "certificate": "signing certificates", "file": "file paths",
+    "file hash": "file hashes", "dumpsys": "app ids named in dumpsys", "process": "processes",
+    "property": "properties", "setting": "settings", "apk": "scanned APKs", "host": "network hosts",
+    "ip": "network addresses",
+}  # fmt: skip

@@ -23,6 +23,7 @@ from howsafe.checks.common import (
 )
 from howsafe.checks.registry import register
 from howsafe.model import Evidence, Finding, Outcome, Severity, Snapshot
+from howsafe.parse.numbers import strict_int
 
 
 def _usb_config(snap: Snapshot) -> tuple[str | None, str | None]:
@@ -88,7 +89,7 @@ class AdbWifi(BaseCheck):
                 value = prop(snap, key)
                 if value is not None:
                     ev.append(prop_evidence(snap, key))
-                    if value.isdigit() and int(value) > 0:
+                    if (strict_int(value, max_digits=9) or 0) > 0:
                         ports.append(value)
         wifi = snap.setting("global", "adb_wifi_enabled")
         if wifi is not None:

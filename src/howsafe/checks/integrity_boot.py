@@ -330,7 +330,7 @@ class Encryption(BaseCheck):
 
 
 
-_DATE_RE = re.compile(r"(20\d\d)-(\d\d)(?:-(\d\d))?")
+_DATE_RE = re.compile(r"(20[0-9][0-9])-([0-9][0-9])(?:-([0-9][0-9]))?")
 
 
 def _mainline_date(snap: Snapshot) -> tuple[dt.date, Evidence] | None:

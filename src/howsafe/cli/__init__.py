@@ -7,6 +7,9 @@ Exit codes (documented in README.md):
   0  audit ran; no finding at or above the profile's threshold
   1  audit ran; findings at or above the threshold
   2  usage or input error (one line on stderr, never a traceback)
+  3  not enough evidence for a verdict
+  4  internal error: an unexpected exception (one line on stderr; the traceback goes to a log
+     file whose path the line names), so a crash is never read as "problems found"
   130 interrupted
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -25,6 +29,7 @@ from howsafe.errors import HowsafeError
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+EXIT_INTERNAL = 4
 
 # click >= 8.2 raises this when a group is called without a subcommand; older click exits itself.
 _HELP_ERRORS: tuple[type[click.UsageError], ...] = tuple(
@@ -159,7 +164,41 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         click.echo(f"howsafe: error: {where}{exc.strerror or exc}", err=True)
         return EXIT_ERROR
+    except Exception as exc:
+        log_path = _write_crash_log(exc, argv)
+        where = f"details in {log_path}" if log_path else "run with -vv for details"
+        message = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300]
+        click.echo(f"howsafe: internal error ({message}); {where}", err=True)
+        return EXIT_INTERNAL
     return rv if isinstance(rv, int) else EXIT_OK
+
+
+def crash_log_dir() -> Path:
+    """Where tracebacks of unexpected exceptions are written (the user's state/log folder)."""
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir("howsafe", appauthor=False))
+
+
+def _write_crash_log(exc: BaseException, argv: list[str] | None) -> Path | None:
+    """Write the traceback of an unexpected exception to a fresh file; None if that fails too.
+
+    The command line is not written: it may hold paths the user would not share in a bug report.
+    """
+    import datetime as dt
+    import os
+    import traceback
+
+    try:
+        directory = crash_log_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        path = directory / f"crash-{stamp}-{os.getpid()}.log"
+        text = f"howsafe {__version__}\n" + "".join(traceback.format_exception(exc))
+        path.write_text(text, encoding="utf-8", errors="backslashreplace")
+    except (OSError, ValueError):
+        return None
+    return path
 
 
 def _silence_stdout() -> None:

@@ -32,31 +32,51 @@ def list_cmd(fmt: str) -> int:
             click.echo("Run `howsafe iocs update` (downloads mvt-indicators) or `howsafe iocs add FILE`.")
         return 0
     counts = iset.counts()
+    unsupported = iset.all_unsupported()
     rows = []
-    for c in iset.collections:
-        per_type = {t.value: counts[(c.name, t)] for t in IocType if counts[(c.name, t)]}
+    for c in iset.all_collections():
+        per_type = {t.value: counts[(c.path, t)] for t in IocType if counts[(c.path, t)]}
+        cant = [u for u in unsupported if u.source == c.path]
         rows.append({"name": c.name, "path": c.path, "malware": list(c.malware),
-                     "indicators": sum(per_type.values()), "by_type": per_type})
+                     "indicators": sum(per_type.values()), "by_type": per_type,
+                     "unsupported": [{"pattern": u.pattern, "reason": u.reason} for u in cant]})
     if fmt == "json":
         click.echo(json.dumps({"store": str(store_dir()), "collections": rows,
                                "errors": [{"path": e.path, "error": e.message} for e in iset.errors],
                                "skipped_patterns": iset.skipped_patterns}, indent=2))
         return 0
     for r in rows:
-        types = ", ".join(f"{k} {v}" for k, v in sorted(r["by_type"].items()))  # type: ignore[attr-defined]
+        by_type: dict[str, int] = r["by_type"]  # type: ignore[assignment]
+        types = ", ".join(f"{k} {v}" for k, v in sorted(by_type.items()))
         click.echo(f"{r['name']}: {r['indicators']} indicators ({types})")
+        cant_list: list[dict[str, str]] = r["unsupported"]  # type: ignore[assignment]
+        if cant_list:
+            click.echo(f"  {len(cant_list)} pattern(s) howsafe cannot evaluate, not matched: "
+                       + "; ".join(f"{u['pattern'][:80]} ({u['reason']})" for u in cant_list[:3])
+                       + (" ..." if len(cant_list) > 3 else ""))
     for e in iset.errors:
         click.echo(f"could not read {e.path}: {e.message}", err=True)
-    click.echo(f"{len(iset)} indicators in {len(iset.collections)} collections.")
+    click.echo(f"{len(iset)} indicators in {len(rows)} collections.")
     return 0
 
 
 @iocs.command("add")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def add_cmd(paths: tuple[Path, ...]) -> int:
-    """Validate and store STIX2 bundle FILEs (or every bundle in a DIR)."""
-    added = add_to_store(paths)
-    click.echo(f"Stored {len(added)} collection(s) in {store_dir()}: {', '.join(added)}")
+    """Validate and store STIX2 bundle FILEs (or every bundle in a DIR).
+
+    Every bundle is checked before any is stored. Bundles are kept by content: two bundles
+    naming the same malware are both kept.
+    """
+    stored = add_to_store(paths)
+    for s in stored:
+        state = "already stored as" if s.already else "stored as"
+        click.echo(f"{s.name}: {s.indicators} indicators from {s.source}, {state} {s.file}")
+        if s.unsupported:
+            click.echo(f"  {len(s.unsupported)} pattern(s) howsafe cannot evaluate (kept, not matched): "
+                       + "; ".join(f"{u.pattern[:80]} ({u.reason})" for u in s.unsupported[:3])
+                       + (" ..." if len(s.unsupported) > 3 else ""))
+    click.echo(f"{len(stored)} collection(s) in {store_dir()}.")
     return 0
 
 

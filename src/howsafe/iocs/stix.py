@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from howsafe.errors import CorruptInputError, TooLargeError
-from howsafe.iocs.model import Collection, Indicator, IocType
+from howsafe.iocs.model import Collection, Indicator, IocType, Unsupported
 
 MAX_BUNDLE_BYTES = 256 * 1024 * 1024
 
@@ -23,10 +23,10 @@ MAX_BUNDLE_BYTES = 256 * 1024 * 1024
 _PATHS: dict[str, IocType] = {
     "app:id": IocType.APP_ID,
     "app:cert.sha256": IocType.APP_CERT_SHA256,
+    "app:cert.sha1": IocType.APP_CERT_SHA1,
+    "app:cert.md5": IocType.APP_CERT_MD5,
     "file:hashes.sha256": IocType.FILE_SHA256,
-    "file:hashes.'sha-256'": IocType.FILE_SHA256,
     "file:hashes.sha1": IocType.FILE_SHA1,
-    "file:hashes.'sha-1'": IocType.FILE_SHA1,
     "file:hashes.md5": IocType.FILE_MD5,
     "file:path": IocType.FILE_PATH,
     "file:name": IocType.FILE_NAME,
@@ -63,13 +63,31 @@ def parse_pattern(pattern: str) -> list[tuple[IocType, str]]:
         m = _COMPARISON.fullmatch(part)
         if not m:
             raise PatternError(f"unsupported comparison: {part.strip()[:80]!r}")
-        path = m.group("path").lower()
+        path = _canonical_path(m.group("path"))
         ioc_type = _PATHS.get(path)
         if ioc_type is None:
             raise PatternError(f"unknown object path {m.group('path')!r}")
         value = re.sub(r"\\(.)", r"\1", m.group("value"))
+        if not value.strip():
+            raise PatternError("empty value")
+        if _BAD_CHARS.search(value):
+            raise PatternError("the value holds control characters or invalid Unicode")
         out.append((ioc_type, value))
     return out
+
+
+_BAD_CHARS = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def _canonical_path(path: str) -> str:
+    """``file:hashes.'SHA-256'`` (the STIX spec's quoted form) and ``app:cert.SHA1`` read as
+    ``file:hashes.sha256`` / ``app:cert.sha1``: the algorithm loses quotes and hyphens, as MVT reads it."""
+    p = path.lower()
+    for sep in ("hashes.", "cert."):
+        head, found, algo = p.partition(sep)
+        if found:
+            return head + sep + algo.replace("'", "").replace("-", "")
+    return p
 
 
 def _split_or(body: str) -> Iterator[str]:
@@ -94,8 +112,10 @@ def _split_or(body: str) -> Iterator[str]:
     yield body[start:]
 
 
-def read_bundle(path: Path, *, collection_name: str | None = None) -> tuple[Collection, list[Indicator], int]:
-    """Read one bundle → (collection, indicators, skipped pattern count).
+def read_bundle(
+    path: Path, *, collection_name: str | None = None
+) -> tuple[Collection, list[Indicator], list[Unsupported]]:
+    """Read one bundle → (collection, indicators, patterns that cannot be evaluated).
 
     Raises CorruptInputError / TooLargeError for a file that cannot be used at all.
     """
@@ -109,42 +129,56 @@ def read_bundle(path: Path, *, collection_name: str | None = None) -> tuple[Coll
         raise TooLargeError(f"{path}: {size} bytes is larger than the {MAX_BUNDLE_BYTES} byte limit")
     try:
         data = json.loads(path.read_bytes())
+    except RecursionError:
+        raise CorruptInputError(f"{path}: not valid JSON (nested too deeply)") from None
     except (OSError, ValueError) as exc:
-        raise CorruptInputError(f"{path}: not valid JSON ({exc})") from exc
+        raise CorruptInputError(f"{path}: not valid JSON ({str(exc)[:200]})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("objects"), list):
         raise CorruptInputError(f"{path}: not a STIX2 bundle (no 'objects' list)")
     objects = [o for o in data["objects"] if isinstance(o, dict)]
 
-    malware = {o.get("id"): str(o.get("name", "")) for o in objects if o.get("type") == "malware"}
+    malware = {o.get("id"): _text(o.get("name", "")) for o in objects if o.get("type") == "malware"}
     indicates: dict[str, str] = {}
     for o in objects:
         if o.get("type") == "relationship" and o.get("relationship_type") == "indicates":
             src, dst = o.get("source_ref"), o.get("target_ref")
-            if isinstance(src, str) and dst in malware:
+            if isinstance(src, str) and isinstance(dst, str) and dst in malware:
                 indicates[src] = malware[dst]
 
     default_family = next(iter(malware.values()), None) if len(malware) == 1 else None
-    name = collection_name or default_family or path.stem
-    description = next((str(o.get("description", "")) for o in objects if o.get("type") == "malware"), "")
-    collection = Collection(name=name, path=str(path), malware=tuple(malware.values()), description=description)
+    name = _text(collection_name or default_family or path.stem)
+    description = next((_text(o.get("description", "")) for o in objects if o.get("type") == "malware"), "")
+    source = str(path)
+    collection = Collection(name=name, path=source, malware=tuple(malware.values()), description=description)
 
     indicators: list[Indicator] = []
-    skipped = 0
+    unsupported: list[Unsupported] = []
     for o in objects:
         if o.get("type") != "indicator":
             continue
         pattern = o.get("pattern")
-        if not isinstance(pattern, str) or o.get("pattern_type", "stix") != "stix":
-            skipped += 1
+        if not isinstance(pattern, str):
+            unsupported.append(Unsupported(name, _text(repr(pattern))[:200], "no pattern string", source))
+            continue
+        if o.get("pattern_type", "stix") != "stix":
+            kind = _text(str(o.get("pattern_type")))[:40]
+            unsupported.append(Unsupported(name, _text(pattern)[:200], f"pattern type {kind!r}", source))
             continue
         try:
             comparisons = parse_pattern(pattern)
-        except PatternError:
-            skipped += 1
+        except PatternError as exc:
+            unsupported.append(Unsupported(name, _text(pattern)[:200], str(exc), source))
             continue
-        family = indicates.get(str(o.get("id")), default_family)
+        stix_id = o.get("id")
+        family = indicates.get(stix_id, default_family) if isinstance(stix_id, str) else default_family
         for ioc_type, value in comparisons:
             indicators.append(
-                Indicator(type=ioc_type, value=value, collection=name, malware=family, stix_id=o.get("id"))
+                Indicator(type=ioc_type, value=value, collection=name, malware=family,
+                          stix_id=_text(stix_id) if isinstance(stix_id, str) else None, source=source)
             )
-    return collection, indicators, skipped
+    return collection, indicators, unsupported
+
+
+def _text(value: object) -> str:
+    """A display string without lone surrogates or control characters (names come from strangers)."""
+    return _BAD_CHARS.sub("\ufffd", value if isinstance(value, str) else str(value))

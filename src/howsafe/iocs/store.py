@@ -8,17 +8,19 @@ others still load.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
 from howsafe.errors import HowsafeError, InputError
-from howsafe.iocs.model import IndicatorSet, LoadError
-from howsafe.iocs.stix import read_bundle
+from howsafe.iocs.model import Collection, IndicatorSet, LoadError, Unsupported
+from howsafe.iocs.stix import MAX_BUNDLE_BYTES, read_bundle
 
 BUNDLE_SUFFIXES = (".stix2", ".stix", ".json")
 INDEX_NAME = "index.json"
@@ -69,16 +71,23 @@ def build_set(paths: Iterable[Path]) -> IndicatorSet:
             if key in seen:
                 continue
             seen.add(key)
-            try:
-                collection, indicators, skipped = read_bundle(f, collection_name=names.get(f.name, {}).get("name"))
-            except HowsafeError as exc:
-                iset.errors.append(LoadError(str(f), str(exc)))
-                continue
-            iset.collections.append(collection)
-            iset.skipped_patterns += skipped
-            for ind in indicators:
-                iset.add(ind)
+            entry = names.get(f.name, {})
+            load_bundle_into(iset, f, entry.get("name") if isinstance(entry, dict) else None)
     return iset
+
+
+def load_bundle_into(iset: IndicatorSet, f: Path, name: str | None) -> bool:
+    """Read one bundle into ``iset``; a bundle that cannot be read becomes a LoadError."""
+    try:
+        collection, indicators, unsupported = read_bundle(f, collection_name=name if isinstance(name, str) else None)
+    except HowsafeError as exc:
+        iset.errors.append(LoadError(str(f), str(exc)))
+        return False
+    iset.collections.append(collection)
+    iset.unsupported.extend(unsupported)
+    for ind in indicators:
+        iset.add(ind)
+    return True
 
 
 def load_indicator_set(
@@ -104,27 +113,77 @@ def load_indicator_set(
     return iset
 
 
-def add_to_store(sources: Iterable[Path], *, directory: Path | None = None) -> list[str]:
-    """Validate then copy bundles into the store; returns the stored collection names."""
+@dataclass(frozen=True)
+class Stored:
+    """What ``iocs add`` did with one bundle."""
+
+    name: str
+    file: str
+    source: str
+    indicators: int
+    unsupported: tuple[Unsupported, ...]
+    already: bool = False
+
+
+def add_to_store(sources: Iterable[Path], *, directory: Path | None = None) -> list[Stored]:
+    """Validate every bundle fully (as an audit will read it), then store them.
+
+    Nothing is stored unless every given bundle is usable, so one bad file never leaves the store
+    half-updated. A stored bundle is named after its collection *and* its content hash: a second
+    bundle that uses the same malware name is stored beside the first, never over it; the same
+    content added twice is stored once.
+    """
     d = directory or store_dir()
-    d.mkdir(parents=True, exist_ok=True)
-    index = read_index(d)
-    added: list[str] = []
+    checked: list[tuple[Path, str, Collection, int, list[Unsupported]]] = []
     for src in sources:
         if not src.exists():
             raise InputError(f"{src}: no such file or folder")
-        for f in bundle_files(src):
-            collection, indicators, _ = read_bundle(f)  # raises a clear error for a bad bundle
+        files = bundle_files(src)
+        if not files:
+            raise InputError(f"{src}: no STIX2 bundle (*.stix2, *.stix, *.json) in it")
+        for f in files:
+            collection, indicators, unsupported = read_bundle(f)  # raises a clear error for a bad bundle
+            data = _read_capped(f)
             if not indicators:
-                raise InputError(f"{f}: contains no indicator howsafe can use")
-            dest = d / f"{_safe_name(collection.name)}{f.suffix or '.stix2'}"
+                detail = f" ({len(unsupported)} pattern(s) howsafe cannot evaluate)" if unsupported else ""
+                raise InputError(f"{f}: contains no indicator howsafe can use{detail}")
+            probe = IndicatorSet()  # exactly what every later audit does with it
+            for ind in indicators:
+                probe.add(ind)
+            checked.append((f, hashlib.sha256(data).hexdigest(), collection, len(indicators), unsupported))
+    d.mkdir(parents=True, exist_ok=True)
+    index = read_index(d)
+    stored: list[Stored] = []
+    by_hash = {v.get("sha256"): k for k, v in index.items() if isinstance(v, dict)}
+    for f, digest, collection, count, unsupported in checked:
+        dest = d / f"{_safe_name(collection.name)}-{digest[:12]}{f.suffix.lower() or '.stix2'}"
+        existing = by_hash.get(digest)
+        already = existing is not None and (d / existing).is_file()
+        if already:
+            assert existing is not None
+            dest = d / existing
+        else:
             tmp = dest.with_name(dest.name + ".part")
-            shutil.copyfile(f, tmp)
-            tmp.replace(dest)
-            index[dest.name] = {"name": collection.name, "source": str(f.resolve())}
-            added.append(collection.name)
+            try:
+                shutil.copyfile(f, tmp)
+                tmp.replace(dest)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+            index[dest.name] = {"name": collection.name, "source": str(f.resolve()), "sha256": digest}
+            by_hash[digest] = dest.name
+        stored.append(Stored(collection.name, dest.name, str(f), count, tuple(unsupported), already))
     write_index(d, index)
-    return added
+    return stored
+
+
+def _read_capped(f: Path) -> bytes:
+    try:
+        if not f.is_file() or f.stat().st_size > MAX_BUNDLE_BYTES:
+            raise InputError(f"{f}: larger than {MAX_BUNDLE_BYTES} bytes")
+        return f.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{f}: cannot read ({exc.strerror or exc})") from exc
 
 
 def _safe_name(name: str) -> str:

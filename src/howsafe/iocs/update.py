@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from howsafe.errors import CorruptInputError, HowsafeError, KnowledgeError
+from howsafe.iocs.model import IndicatorSet
 from howsafe.iocs.stix import read_bundle
 from howsafe.iocs.store import _safe_name, read_index, store_dir, write_index
 
@@ -96,6 +97,9 @@ def update(fetch: Fetch = http_fetch, *, directory: Path | None = None, index_ur
             tmp_path = Path(tmp.name)
             try:
                 _, indicators, _ = read_bundle(tmp_path, collection_name=entry.name)
+                probe = IndicatorSet()
+                for ind in indicators:  # exactly what a later audit does with it
+                    probe.add(ind)
                 if not indicators:
                     raise CorruptInputError("no usable indicator")
                 dest = d / f"{_safe_name(entry.name)}.stix2"

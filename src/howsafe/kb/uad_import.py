@@ -38,6 +38,7 @@ UAD_REMOVAL = {
     "Unsafe": "never",
     "Unlisted": "unknown",
 }
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _PKG_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
 
 
@@ -77,8 +78,10 @@ def convert_uad(raw: bytes) -> tuple[dict[str, ImportedEntry], int]:
         raise TooLargeError(f"UAD list is larger than {MAX_UAD_BYTES // (1024 * 1024)} MiB")
     try:
         doc = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a UAD list: invalid JSON ({exc})") from exc
+    except RecursionError:
+        raise InputError("not a UAD list: JSON nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError, a 5,000-digit integer
+        raise InputError(f"not a UAD list: invalid JSON ({str(exc)[:200]})") from exc
     if isinstance(doc, list):  # older UAD releases: a list of objects with an "id" field
         doc = {str(e.get("id")): e for e in doc if isinstance(e, dict)}
     if not isinstance(doc, dict) or not doc:
@@ -99,11 +102,17 @@ def convert_uad(raw: bytes) -> tuple[dict[str, ImportedEntry], int]:
         out[pid] = ImportedEntry(
             list=str(entry["list"]),
             removal=str(entry["removal"]),
-            description=desc[:MAX_DESCRIPTION] if isinstance(desc, str) else "",
+            description=_clean_text(desc[:MAX_DESCRIPTION]) if isinstance(desc, str) else "",
         )
     if not out or skipped > len(out):
         raise InputError(f"not a UAD list: {skipped} of {len(doc)} entries lack a valid id, list or removal")
     return out, skipped
+
+
+def _clean_text(text: str) -> str:
+    """The text with lone surrogates (valid JSON escapes, invalid Unicode) replaced by U+FFFD,
+    so that it can be written as UTF-8 and shown."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def import_uad(source: Path, dest: Path | None = None) -> ImportResult:
@@ -133,9 +142,12 @@ def import_uad(source: Path, dest: Path | None = None) -> ImportResult:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.replace(dest)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: text that cannot be encoded
         tmp.unlink(missing_ok=True)
-        raise KnowledgeError(f"cannot store the UAD import at {dest}: {exc.strerror or exc}") from exc
+        raise KnowledgeError(f"cannot store the UAD import at {dest}: {getattr(exc, 'strerror', None) or exc}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     log.info("imported %d UAD entries (%d skipped) into %s", len(entries), skipped, dest)
     return ImportResult(path=dest, imported=len(entries), skipped=skipped)
 

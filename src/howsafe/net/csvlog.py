@@ -14,6 +14,8 @@ from pathlib import Path
 from howsafe.errors import CorruptInputError, InputError
 from howsafe.net.collect import Collector, FileStats, Flow
 from howsafe.net.payload import strip_host
+from howsafe.parse.numbers import strict_int
+from howsafe.parse.text import bounded_lines
 
 MAX_LINE = 1 << 16
 MAX_ROWS = 5_000_000
@@ -22,10 +24,17 @@ _NAMED_BY = {"TLS": "sni", "HTTPS": "sni", "HTTP": "http", "QUIC": "quic"}
 
 def _ts(value: str) -> float:
     v = value.strip()
-    if v.isdigit():
-        n = int(v)
+    n = strict_int(v)
+    if n is not None:
         return n / 1000.0 if n > 10**11 else float(n)
     return dt.datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
+
+
+def _num(text: str, *, signed: bool = False) -> int:
+    n = strict_int(text.strip(), signed=signed)
+    if n is None:
+        raise ValueError(f"not a number: {text[:20]!r}")
+    return n
 
 
 def read_pcapdroid_csv(path: Path, c: Collector, stats: FileStats) -> None:
@@ -46,10 +55,13 @@ def read_pcapdroid_csv(path: Path, c: Collector, stats: FileStats) -> None:
             raise CorruptInputError(f"{path.name}: unexpected PCAPdroid CSV header with {ncols} columns")
         tail = ncols - 7  # columns after App
         stats.format = f"PCAPdroid CSV ({ncols} columns)"
-        for lineno, raw in enumerate(fh, start=2):
+        for lineno, raw in enumerate(bounded_lines(fh, MAX_LINE), start=2):
             if lineno > MAX_ROWS:
                 c.skip(str(path), "rows beyond the safety bound")
                 break
+            if raw is None:  # longer than any real row: skipped without being held whole
+                bad_lines.append(lineno)
+                continue
             line = raw.rstrip("\r\n")
             if not line:
                 continue
@@ -60,16 +72,16 @@ def read_pcapdroid_csv(path: Path, c: Collector, stats: FileStats) -> None:
             app_label = ",".join(f[6 : len(f) - tail])
             rest = f[len(f) - tail :]
             try:
-                proto = int(f[0])
-                client, cport, server, sport = f[1], int(f[2]), f[3], int(f[4])
-                uid = int(f[5])
+                proto = _num(f[0])
+                client, cport, server, sport = f[1], _num(f[2]), f[3], _num(f[4])
+                uid = _num(f[5], signed=True)
                 if has_pkg:
                     package, l7, _status, info = rest[0], rest[1], rest[2], rest[3]
                     nums = rest[4:]
                 else:
                     package, l7, _status, info = "", rest[0], rest[1], rest[2]
                     nums = rest[3:]
-                sent, rcvd, psent, prcvd = (int(x) for x in nums[:4])
+                sent, rcvd, psent, prcvd = (_num(x) for x in nums[:4])
                 first, last = _ts(nums[4]), _ts(nums[5])
             except (ValueError, IndexError):
                 bad_lines.append(lineno)

@@ -89,6 +89,8 @@ class PacketEngine:
                         non_flow["truncated IP header"] = non_flow.get("truncated IP header", 0) + 1
                         continue
                     iplen = (data[off + 2] << 8) | data[off + 3]
+                    if not iplen:  # TSO/GSO: the sending host captured before segmentation
+                        iplen = len(data) - off
                     proto = data[off + 9]
                     ip_bytes += iplen
                     if (data[off + 6] & 0x1F) or data[off + 7]:
@@ -248,6 +250,14 @@ class PacketEngine:
         payload = data[start:end]
         kind = fl.kind
         if kind == "dns":
+            if proto == 6:  # DNS over TCP: each message behind a 2-byte length (RFC 1035 4.2.2)
+                while len(payload) >= 2:
+                    n = (payload[0] << 8) | payload[1]
+                    if n == 0 or len(payload) < 2 + n:
+                        break  # a message split over segments: not reassembled, never misread
+                    self._dns(fl, rev, payload[2 : 2 + n], ts)
+                    payload = payload[2 + n :]
+                return
             self._dns(fl, rev, payload, ts)
             return
         if kind == "miio" or kind == "miio-ot":

@@ -54,6 +54,10 @@ class CaptureMeta:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
 
+# Shortest valid length per block type (header, fixed fields, trailer): EPB and the obsolete Packet
+# Block carry 20 bytes of fixed fields, SPB 4, IDB 8. A shorter one would be read past its end.
+_MIN_BLOCK = {6: 32, 2: 32, 3: 16, 1: 20}
+
 def _refill(fh: BinaryIO, buf: bytes, pos: int, need: int) -> bytes:
     """Keep the unread tail of ``buf`` and append at least ``need`` more bytes if the file has them."""
     rest = buf[pos:]
@@ -151,7 +155,7 @@ def read_pcapng(fh: BinaryIO, meta: CaptureMeta) -> Iterator[Record]:
                 raise CorruptInputError("bad block length: section header has an unknown byte-order magic")
             ifaces = []
         btype, blen = struct.unpack_from(endian + "II", buf, pos)
-        if blen < 12 or blen % 4 or blen > MAX_BLOCK or (btype == 6 and blen < 32):
+        if blen < _MIN_BLOCK.get(btype, 12) or blen % 4 or blen > MAX_BLOCK:
             meta.records = count
             raise CorruptInputError(f"bad block length: block {blocks + 1} (type {btype:#x}) declares {blen} bytes")
         end = pos + blen

@@ -127,7 +127,8 @@ def _sni_from_frames(plain: bytes) -> str | None:
             ln, pos = _varint(plain, pos)
             if pos + ln > n or off + ln > MAX_CRYPTO:
                 raise QuicError("CRYPTO frame length exceeds the packet")
-            chunks[off] = plain[pos : pos + ln]
+            if ln:  # a zero-length CRYPTO frame adds nothing (and would stall the reassembly below)
+                chunks.setdefault(off, plain[pos : pos + ln])
             pos += ln
             continue
         if ftype in (0x02, 0x03):  # ACK: skip its ranges
@@ -144,8 +145,8 @@ def _sni_from_frames(plain: bytes) -> str | None:
             continue
         break  # any other frame: stop, use what we have
     data = b""
-    while len(data) in chunks:
-        data += chunks[len(data)]
+    while len(data) in chunks and len(data) < MAX_CRYPTO:
+        data += chunks.pop(len(data))
     if not data:
         return None
     try:

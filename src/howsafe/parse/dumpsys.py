@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from howsafe.parse.text import decode_text
+from howsafe.parse.text import decode_text, iter_lines
 
 _SERVICE_HEAD = re.compile(
     r"^DUMP OF SERVICE (?:(?:CRITICAL|HIGH|NORMAL) )?(?P<name>[^\s:]+):\s*$", re.MULTILINE
@@ -37,16 +37,22 @@ _COMPONENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.]*/[A-Za-z0-9_.$]+")
 def split_dumpsys(data: bytes | str) -> dict[str, str]:
     """Split full ``dumpsys`` output into ``{service name: its dump}`` (first dump of a name wins)."""
     text = decode_text(data)
-    heads = list(_SERVICE_HEAD.finditer(text))
+    heads = _SERVICE_HEAD.finditer(text)
     sections: dict[str, str] = {}
-    for i, head in enumerate(heads):
-        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+    head = next(heads, None)
+    while head is not None:
+        following = next(heads, None)
+        end = following.start() if following is not None else len(text)
+        if head.group("name") in sections:
+            head = following
+            continue
         body = text[head.end() : end]
         stop = _DURATION.search(body)
         if stop:
             body = body[: stop.start()]
         body = body.rstrip().removesuffix("-" * 79).rstrip("-\n ")
-        sections.setdefault(head.group("name"), body.strip("\n"))
+        sections[head.group("name")] = body.strip("\n")
+        head = following
     return sections
 
 
@@ -56,16 +62,48 @@ def _dedupe(items: list[str]) -> tuple[str, ...]:
 
 def parse_accessibility(data: bytes | str) -> tuple[str, ...]:
     """Enabled accessibility services (``pkg/cls``) of every user shown."""
-    text = decode_text(data)
     found: list[str] = []
-    for m in re.finditer(r"enabled services:\s*\{(.*)\}\s*$", text, re.IGNORECASE | re.MULTILINE):
-        found.extend(_COMPONENT.findall(m.group(1)))
+    for line in iter_lines(decode_text(data)):
+        at = line.lower().find("enabled services:")
+        if at < 0:
+            continue
+        rest = line[at + len("enabled services:") :].strip()
+        if len(rest) >= 2 and rest[0] == "{" and rest[-1] == "}":
+            found.extend(find_components(rest[1:-1]))
     return _dedupe(found)
+
+
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
+_CLASS_CHARS = _NAME_CHARS | {"$"}
+
+
+def find_components(text: str) -> list[str]:
+    """Every ``pkg/cls`` component name in ``text``, as ``_COMPONENT.findall`` would list them,
+    in one linear pass: a regex scan restarts at each letter of a long run without ``/`` (quadratic)."""
+    found: list[str] = []
+    consumed = 0
+    slash = text.find("/")
+    while slash >= 0:
+        start = slash
+        while start > consumed and text[start - 1] in _NAME_CHARS:
+            start -= 1
+        while start < slash and text[start] == ".":
+            start += 1
+        end = slash + 1
+        while end < len(text) and text[end] in _CLASS_CHARS:
+            end += 1
+        if start < slash and end > slash + 1:
+            found.append(text[start:end])
+            consumed = end
+        else:
+            consumed = slash + 1
+        slash = text.find("/", max(consumed, slash + 1))
+    return found
 
 
 def parse_device_policy(data: bytes | str) -> tuple[str, ...]:
     """Active device admin components from ``dumpsys device_policy``."""
-    lines = decode_text(data).split("\n")
+    lines = iter_lines(decode_text(data))
     found: list[str] = []
     admin_indent: int | None = None
     for line in lines:
@@ -87,7 +125,7 @@ def parse_device_policy(data: bytes | str) -> tuple[str, ...]:
 
 def parse_notification_listeners(data: bytes | str) -> tuple[str, ...]:
     """Enabled notification listener components from ``dumpsys notification``."""
-    lines = decode_text(data).split("\n")
+    lines = iter_lines(decode_text(data))
     found: list[str] = []
     list_indent: int | None = None
     for line in lines:
@@ -104,9 +142,10 @@ def parse_notification_listeners(data: bytes | str) -> tuple[str, ...]:
         if indent <= list_indent:
             list_indent = None
             continue
-        m = re.search(r"ComponentInfo\{([^}]+)\}", stripped)
-        if m:
-            found.append(m.group(1))
+        head = stripped.find("ComponentInfo{")
+        close = stripped.find("}", head + len("ComponentInfo{")) if head >= 0 else -1
+        if close > head + len("ComponentInfo{"):
+            found.append(stripped[head + len("ComponentInfo{") : close])
             continue
         m2 = _COMPONENT.match(stripped)
         if m2:
@@ -130,7 +169,7 @@ def parse_backup(data: bytes | str) -> BackupState:
     enabled = None if m is None else m.group(1) == "enabled"
     transport: str | None = None
     in_list = False
-    for line in text.split("\n"):
+    for line in iter_lines(text):
         stripped = line.strip()
         if stripped.endswith("Available transports:"):
             in_list = True

@@ -30,10 +30,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from howsafe.parse.text import decode_text
+from howsafe.parse.numbers import strict_int
+from howsafe.parse.text import decode_text, iter_lines
 
 _PKG_HEAD = re.compile(r"^\s*Package \[(?P<id>[^\]]+)\] \(")
-_USER_LINE = re.compile(r"^\s*User (?P<user>\d+):(?P<rest>.*)$")
+_USER_LINE = re.compile(r"^\s*User (?P<user>[0-9]{1,9}):(?P<rest>.*)$")
 _KV = re.compile(r"(\w+)=(\S+)")
 _FLAGS = re.compile(r"\[(.*?)\]")
 _SIGS = re.compile(r"signatures:\[([^\]]*)\]")
@@ -102,12 +103,7 @@ class _Builder:
 
 
 def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return None
+    return strict_int(value, signed=True)
 
 
 def _time(value: str | None) -> dt.datetime | None:
@@ -126,7 +122,7 @@ def _indent(line: str) -> int:
 
 def parse_dumpsys_package(data: bytes | str, *, user: int = 0) -> dict[str, DumpsysPackage]:
     """Parse the ``Packages:`` section; ``user`` picks whose runtime grants and enabled state count."""
-    lines = decode_text(data).split("\n")
+    lines = iter_lines(decode_text(data))
     result: dict[str, DumpsysPackage] = {}
     in_packages = False
     current: _Builder | None = None
@@ -175,13 +171,13 @@ def parse_dumpsys_package(data: bytes | str, *, user: int = 0) -> dict[str, Dump
         block = None
         user_line = _USER_LINE.match(line)
         if user_line:
-            in_user = int(user_line.group("user"))
+            in_user = strict_int(user_line.group("user"))
             if in_user == user or current.user_seen is None:
                 kv = dict(_KV.findall(user_line.group("rest")))
                 if "installed" in kv:
                     current.installed = kv["installed"] == "true"
-                if "enabled" in kv and kv["enabled"].isdigit():
-                    current.enabled_state = int(kv["enabled"])
+                if strict_int(kv.get("enabled"), max_digits=3) is not None:
+                    current.enabled_state = strict_int(kv["enabled"], max_digits=3)
                 current.user_seen = in_user
             continue
         lowered = stripped.rstrip(":")

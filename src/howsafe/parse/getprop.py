@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from howsafe.parse.text import decode_text
+from howsafe.parse.text import decode_text, iter_lines
 
 # Android property names: letters, digits and ``_ . - : @`` (see system/core/init/util.cpp).
 _ENTRY_START = re.compile(r"[\[\]](?P<key>[A-Za-z0-9_.\-:@]+)\]: \[")
@@ -52,7 +52,7 @@ def parse_getprop(data: bytes | str) -> GetpropResult:
     matches = _ENTRY_START.finditer(text)
     current = next(matches, None)
     prefix = text[: current.start()] if current else text
-    skipped += sum(1 for line in prefix.split("\n") if line.strip() and not line.strip().isdigit())
+    skipped += sum(1 for line in iter_lines(prefix) if line.strip() and not line.strip().isdigit())
     count = 0
     while current is not None:
         following = next(matches, None)

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Literal
 
-from howsafe.parse.text import decode_text
+from howsafe.parse.text import decode_text, iter_lines
 
 SelinuxMode = Literal["enforcing", "permissive", "disabled"]
 
@@ -19,7 +19,7 @@ _MODES: dict[str, SelinuxMode] = {
 
 def parse_getenforce(data: bytes | str) -> SelinuxMode | None:
     """``Enforcing`` / ``Permissive`` / ``Disabled`` -> lower case; anything else -> None."""
-    for line in decode_text(data).split("\n"):
+    for line in iter_lines(decode_text(data)):
         word = line.strip().lower()
         if word in _MODES:
             return _MODES[word]
@@ -33,6 +33,10 @@ def parse_kernel_version(data: bytes | str) -> str | None:
     """The release string from ``/proc/version`` (``Linux version 5.10.198-android12-9-g...``)."""
     m = _KERNEL.search(decode_text(data))
     return m.group(1) if m else None
+
+
+MAX_ROOT_PATHS = 1_000
+"""The root probe checks a few dozen paths; more lines than this are noise, not findings."""
 
 
 def parse_root_binaries(data: bytes | str) -> tuple[str, ...]:
@@ -52,11 +56,13 @@ def parse_root_binaries(data: bytes | str) -> tuple[str, ...]:
                 if isinstance(entry, str):
                     items.extend(entry.split("\n"))
     if not items:
-        items = text.split("\n")
-    found: list[str] = []
+        items = list(iter_lines(text))
+    found: dict[str, None] = {}  # ordered set: a membership test per line stays O(1)
     for item in items:
         path = item.strip()
-        if not path or "not found" in path or not path.startswith("/") or path in found:
+        if not path or "not found" in path or not path.startswith("/"):
             continue
-        found.append(path)
+        found[path] = None
+        if len(found) >= MAX_ROOT_PATHS:
+            break
     return tuple(found)

@@ -16,7 +16,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from howsafe.parse.text import decode_text
+from howsafe.errors import TooLargeError
+from howsafe.parse.numbers import strict_int
+from howsafe.parse.text import decode_text, iter_lines
+
+MAX_PACKAGES = 50_000
+"""A phone has a few thousand packages at most; a list with more is not a real ``pm`` output and
+would only cost memory (each record is kept until the snapshot is built)."""
+MAX_PATHS = 64
+"""Base APK plus splits of one package: real apps have a few dozen at most."""
+MAX_TOKENS = 16
+"""``pm list packages`` prints at most a path, an installer, a uid and a versionCode per line."""
 
 _ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 
@@ -31,7 +41,15 @@ class PmPackage:
 
 
 def _merge(old: PmPackage, new: PmPackage) -> PmPackage:
-    paths = old.apk_paths + tuple(p for p in new.apk_paths if p not in old.apk_paths)
+    paths = old.apk_paths
+    if new.apk_paths and len(paths) < MAX_PATHS:  # a repeated id must not grow without bound
+        paths += tuple(p for p in new.apk_paths if p not in old.apk_paths)[: MAX_PATHS - len(paths)]
+    if paths is old.apk_paths and (old.installer, old.uid, old.version_code) == (
+        old.installer or new.installer,
+        new.uid if old.uid is None else old.uid,
+        new.version_code if old.version_code is None else old.version_code,
+    ):
+        return old
     return PmPackage(
         id=old.id,
         apk_paths=paths,
@@ -43,7 +61,7 @@ def _merge(old: PmPackage, new: PmPackage) -> PmPackage:
 
 def _parse_line(line: str) -> PmPackage | None:
     body = line[len("package:") :]
-    tokens = body.split()
+    tokens = body.split(maxsplit=MAX_TOKENS)[:MAX_TOKENS]
     if not tokens:
         return None
     head = tokens[0]
@@ -64,10 +82,10 @@ def _parse_line(line: str) -> PmPackage | None:
             installer = None if value in ("", "null") else value
         elif token.startswith("uid:"):
             first = token[len("uid:") :].split(",")[0]
-            uid = int(first) if first.isdigit() else None
+            uid = strict_int(first)
         elif token.startswith("versionCode:"):
             code = token[len("versionCode:") :]
-            version = int(code) if code.isdigit() else None
+            version = strict_int(code)
     return PmPackage(id=pkg_id, apk_paths=paths, installer=installer, uid=uid, version_code=version)
 
 
@@ -75,14 +93,22 @@ def parse_pm_list(data: bytes | str) -> dict[str, PmPackage]:
     """Parse the output into ``{package id: PmPackage}`` in first-seen order.
 
     Lines that are not ``package:`` records (shell prompts, errors, a ``grep`` header) are skipped.
+    Raises TooLargeError past :data:`MAX_PACKAGES` distinct packages.
     """
     result: dict[str, PmPackage] = {}
-    for raw in decode_text(data).split("\n"):
+    for raw in iter_lines(decode_text(data)):
         line = raw.strip()
         if not line.startswith("package:"):
             continue
         pkg = _parse_line(line)
         if pkg is None:
             continue
-        result[pkg.id] = _merge(result[pkg.id], pkg) if pkg.id in result else pkg
+        if pkg.id in result:
+            result[pkg.id] = _merge(result[pkg.id], pkg)
+            continue
+        if len(result) >= MAX_PACKAGES:
+            raise TooLargeError(
+                f"a package list with more than {MAX_PACKAGES:,} packages; a phone has a few thousand"
+            )
+        result[pkg.id] = pkg
     return result

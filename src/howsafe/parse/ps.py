@@ -11,7 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from howsafe.parse.text import decode_text
+from howsafe.parse.numbers import strict_int
+from howsafe.parse.text import decode_text, iter_lines
+
+
+def _field(fields: list[str], index: int) -> str | None:
+    return fields[index] if -len(fields) <= index < len(fields) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +68,7 @@ def parse_ps(data: bytes | str) -> list[ProcessRow]:
     header: list[str] | None = None
     result: list[ProcessRow] = []
     seen: set[int] = set()
-    for line in text.split("\n"):
+    for line in iter_lines(text):
         fields = line.split()
         if not fields:
             continue
@@ -74,24 +79,16 @@ def parse_ps(data: bytes | str) -> list[ProcessRow]:
             continue
         idx_pid = header.index("PID")
         offset = 1 if "LABEL" in header and len(fields) < len(header) else 0
-        try:
-            pid = int(fields[idx_pid - offset])
-        except (ValueError, IndexError):
+        pid = strict_int(_field(fields, idx_pid - offset))
+        if pid is None:
             continue
-        if "TID" in header:
-            try:
-                if int(fields[header.index("TID") - offset]) != pid:
-                    continue
-            except (ValueError, IndexError):
-                continue
+        if "TID" in header and strict_int(_field(fields, header.index("TID") - offset)) != pid:
+            continue
         if pid in seen:
             continue
         ppid: int | None = None
         if "PPID" in header:
-            try:
-                ppid = int(fields[header.index("PPID") - offset])
-            except (ValueError, IndexError):
-                ppid = None
+            ppid = strict_int(_field(fields, header.index("PPID") - offset))
         user = fields[header.index("USER") - offset] if "USER" in header else None
         seen.add(pid)
         result.append(ProcessRow(pid=pid, ppid=ppid, user=user, name=fields[-1]))

@@ -8,30 +8,30 @@ from __future__ import annotations
 
 import re
 
-from howsafe.parse.text import decode_text
+from howsafe.parse.numbers import strict_int
+from howsafe.parse.text import decode_text, iter_lines
 
 _KEY = re.compile(r"^[A-Za-z0-9_.\-:@/]+$")
 
 
 def parse_settings(data: bytes | str) -> dict[str, str]:
     """Parse one namespace of ``settings list``; ``null`` values are kept as the string ``null``."""
-    result: dict[str, str] = {}
-    last: str | None = None
-    for line in decode_text(data).split("\n"):
+    parts: dict[str, list[str]] = {}
+    last: list[str] | None = None
+    for line in iter_lines(decode_text(data)):
         if not line.strip():
             continue
         key, sep, value = line.partition("=")
         if sep and _KEY.match(key.strip()):
-            last = key.strip()
-            result[last] = value
+            last = parts[key.strip()] = [value]
         elif last is not None:
-            result[last] += "\n" + line
-    return result
+            last.append(line)  # joined once at the end: linear in the number of lines
+    return {key: "\n".join(lines) for key, lines in parts.items()}
 
 
-_DUMPSYS_NS = re.compile(r"^\s*(GLOBAL|SECURE|SYSTEM) SETTINGS \(user (\d+)\)", re.MULTILINE)
+_DUMPSYS_NS = re.compile(r"^[ \t]*(GLOBAL|SECURE|SYSTEM) SETTINGS \(user ([0-9]{1,9})\)", re.MULTILINE)
 _DUMPSYS_ENTRY = re.compile(
-    r"^\s*_id:\d+ name:(?P<key>\S+) pkg:\S* value:(?P<value>.*?)"
+    r"^\s*_id:[0-9]+ name:(?P<key>\S+) pkg:\S* value:(?P<value>.*?)"
     r"(?: default:.*| defaultSystemSet:.*| tag:.*)?$"
 )
 
@@ -45,11 +45,11 @@ def parse_dumpsys_settings(data: bytes | str, *, user: int = 0) -> dict[str, dic
     result: dict[str, dict[str, str]] = {}
     heads = list(_DUMPSYS_NS.finditer(text))
     for i, head in enumerate(heads):
-        if int(head.group(2)) != user:
+        if strict_int(head.group(2)) != user:
             continue
         end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
         table = result.setdefault(head.group(1).lower(), {})
-        for line in text[head.end() : end].split("\n"):
+        for line in iter_lines(text[head.end() : end]):
             m = _DUMPSYS_ENTRY.match(line)
             if m:
                 table.setdefault(m.group("key"), m.group("value"))

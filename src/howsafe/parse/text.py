@@ -8,6 +8,8 @@ returns. Every parser downstream sees plain ``\\n``-separated text.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterator
+from typing import TextIO
 
 
 def _looks_utf16(data: bytes) -> str | None:
@@ -44,3 +46,38 @@ def decode_text(data: bytes | str) -> str:
         text = data.decode(codec or "utf-8", errors="replace")
     text = text.lstrip("\ufeff")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """The ``\\n``-separated lines of ``text`` one at a time (as ``text.split("\\n")`` would give
+    them), without building a list: a file of millions of short lines costs one line of memory."""
+    start = 0
+    find = text.find
+    while True:
+        end = find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
+
+
+def bounded_lines(handle: TextIO, limit: int) -> Iterator[str | None]:
+    """Lines of an open text file (with their line end), at most ``limit`` characters each.
+
+    A longer line is never held whole: its first ``limit`` characters are dropped, the rest is
+    skipped in ``limit``-sized pieces, and ``None`` stands for it so the caller can count it. A
+    300 MB line without a newline costs ``limit`` characters of memory, not 300 MB.
+    """
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith("\n"):
+            yield line
+            continue
+        while True:
+            rest = handle.readline(limit)
+            if not rest or rest.endswith("\n"):
+                break
+        yield None

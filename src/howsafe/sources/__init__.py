@@ -138,6 +138,8 @@ def _load_dir(path: Path, *, redact: bool) -> Snapshot:
     container = FolderContainer(path)
     if is_androidqf(container):
         return load_androidqf(container, redact=redact)
+    if is_bugreport_zip(container):  # an extracted bugreport zip
+        return load_bugreport_zip(container, redact=redact)
     return load_folder(container, redact=redact)
 
 

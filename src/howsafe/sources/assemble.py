@@ -35,6 +35,8 @@ import logging
 from collections.abc import Mapping
 
 from howsafe.model import Backup, Missing, Package, Process, Snapshot, SourceInfo, SpecialAccess
+from howsafe.parse.app_ids import SECTIONS as APP_ID_SECTIONS
+from howsafe.parse.app_ids import app_ids_in
 from howsafe.parse.dumpsys import (
     parse_accessibility,
     parse_backup,
@@ -276,6 +278,14 @@ def snapshot_from_outputs(outputs: Mapping[str, str], *, source: SourceInfo, red
             Process(pid=r.pid, ppid=r.ppid, user=r.user, name=r.name) for r in parse_ps(ps_text)
         )
 
+    app_ids_seen: dict[str, tuple[str, ...]] = {}
+    for name in APP_ID_SECTIONS:
+        text = service(name)
+        if text:
+            ids = app_ids_in(text)
+            if ids:
+                app_ids_seen[name] = ids
+
     kv_text = _get(outputs, "proc_version")
     kernel = parse_kernel_version(kv_text) if kv_text is not None else None
     if kv_text is None:
@@ -307,6 +317,7 @@ def snapshot_from_outputs(outputs: Mapping[str, str], *, source: SourceInfo, red
         settings=settings,
         packages=packages,
         processes=processes,
+        app_ids_seen=app_ids_seen,
         special_access=special,
         backup=backup,
         missing=tuple(missing),

@@ -18,10 +18,12 @@ from howsafe.parse.dumpsys import split_dumpsys
 from howsafe.parse.settings import parse_dumpsys_settings
 from howsafe.parse.text import decode_text
 from howsafe.sources.assemble import snapshot_from_outputs
-from howsafe.sources.containers import ZipContainer
+from howsafe.sources.containers import Container, skipped_entries
 
 _SECTION = re.compile(r"^------ (?P<title>.+?) ------$", re.MULTILINE)
-_DUMPSTATE = re.compile(r"^== dumpstate: (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})", re.MULTILINE)
+_DUMPSTATE = re.compile(
+    r"^== dumpstate: ([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2})", re.MULTILINE
+)
 _KERNEL = re.compile(r"^Kernel: (Linux version .*)$", re.MULTILINE)
 BUGREPORT_MARK = "== dumpstate:"
 
@@ -31,11 +33,11 @@ def looks_like_bugreport_text(head: str) -> bool:
 
 
 def _section(text: str, title_prefix: str) -> str | None:
-    heads = list(_SECTION.finditer(text))
-    for i, head in enumerate(heads):
+    heads = _SECTION.finditer(text)
+    for head in heads:
         if head.group("title").startswith(title_prefix):
-            end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
-            return text[head.end() : end]
+            following = next(heads, None)
+            return text[head.end() : following.start() if following is not None else len(text)]
     return None
 
 
@@ -63,11 +65,18 @@ def outputs_from_bugreport_text(text: str) -> tuple[dict[str, str], dt.datetime 
         if section is not None:
             outputs["proc_version"] = section
     when = _DUMPSTATE.search(text[:65536])
-    collected = dt.datetime.strptime(when.group(1), "%Y-%m-%d %H:%M:%S") if when else None
-    return outputs, collected
+    return outputs, _dumpstate_time(when.group(1)) if when else None
 
 
-def main_entry(container: ZipContainer) -> str:
+def _dumpstate_time(text: str) -> dt.datetime | None:
+    """The header's device time; an impossible one (month 13, hour 99) is unknown, not an error."""
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def main_entry(container: Container) -> str:
     """The member holding the main text: ``main_entry.txt``'s target, else the one bugreport-*.txt."""
     names = container.names()
     if "main_entry.txt" in names:
@@ -80,7 +89,8 @@ def main_entry(container: ZipContainer) -> str:
     raise InputError(f"{container.location}: a bugreport zip without its main bugreport-*.txt")
 
 
-def is_bugreport_zip(container: ZipContainer) -> bool:
+def is_bugreport_zip(container: Container) -> bool:
+    """A bugreport zip, or the folder it was extracted to (``main_entry.txt`` or ``bugreport-*.txt`` on top)."""
     names = container.names()
     return "main_entry.txt" in names or any(
         "/" not in n and n.startswith("bugreport-") and n.endswith(".txt") for n in names
@@ -99,7 +109,12 @@ def snapshot_from_bugreport_text(
     return snapshot_from_outputs(outputs, source=source, redact=redact)
 
 
-def load_bugreport_zip(container: ZipContainer, *, redact: bool) -> Snapshot:
+def load_bugreport_zip(container: Container, *, redact: bool) -> Snapshot:
+    """A bugreport zip, or the folder it was extracted into (read the same way)."""
     entry = main_entry(container)
     text = decode_text(container.read(entry))
-    return snapshot_from_bugreport_text(text, location=container.location, files=(entry,), redact=redact)
+    snap = snapshot_from_bugreport_text(text, location=container.location, files=(entry,), redact=redact)
+    skipped = skipped_entries(container)
+    if skipped:
+        snap = snap.model_copy(update={"source": snap.source.model_copy(update={"skipped": skipped})})
+    return snap

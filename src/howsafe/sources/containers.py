@@ -8,7 +8,9 @@ ends as one clear :class:`~howsafe.errors.InputError` instead of a full disk or 
 
 from __future__ import annotations
 
+import errno
 import io
+import logging
 import lzma
 import os
 import stat
@@ -18,6 +20,8 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Protocol
 
 from howsafe.errors import CorruptInputError, InputError, TooLargeError
+
+log = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
 MAX_MEMBER_BYTES = 256 * MiB
@@ -56,6 +60,15 @@ class Container(Protocol):
     def read(self, name: str, *, limit: int = MAX_MEMBER_BYTES) -> bytes: ...
 
 
+def skipped_entries(container: object) -> tuple[str, ...]:
+    """Entries a container refused to show (``name: reason``), for the snapshot's source record."""
+    inner = getattr(container, "_inner", None)
+    if inner is not None:
+        return skipped_entries(inner)
+    found = getattr(container, "skipped", None)
+    return tuple(found) if isinstance(found, list) else ()
+
+
 def _read_capped(handle: IO[bytes], limit: int, what: str) -> bytes:
     buf = bytearray()
     while True:
@@ -86,12 +99,27 @@ def read_file_capped(path: Path, *, limit: int = MAX_MEMBER_BYTES) -> bytes:
 
 
 class FolderContainer:
-    """A folder on disk; files up to :data:`MAX_FOLDER_DEPTH` levels down are visible."""
+    """A folder on disk; files up to :data:`MAX_FOLDER_DEPTH` levels down are visible.
+
+    Only regular files that really live inside the folder are shown and read. A dump unpacked
+    from a stranger's tar keeps its symlinks: ``settings_secure.txt -> ~/.ssh/id_ed25519`` must
+    never copy the examiner's own file into a snapshot they may share. So symlinks (to files or
+    folders, inside or outside), devices, FIFOs, sockets and files with more than one hard link
+    (the other name may be anywhere on the same disk) are skipped, each named in :attr:`skipped`
+    and logged. Reading opens the file without following a final symlink and checks again on the
+    open descriptor, so a file swapped for a link after listing is refused too.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.location = str(root)
+        self._real_root = root.resolve()
         self._names: list[str] | None = None
+        self.skipped: list[str] = []
+
+    def _skip(self, rel: str, reason: str) -> None:
+        self.skipped.append(f"{rel}: {reason}")
+        log.warning("%s: skipped %s (%s)", self.location, rel, reason)
 
     def names(self) -> list[str]:
         if self._names is None:
@@ -103,8 +131,16 @@ class FolderContainer:
                     if depth >= MAX_FOLDER_DEPTH - 1:
                         dirnames[:] = []
                     dirnames.sort()
+                    for d in list(dirnames):
+                        if os.path.islink(os.path.join(dirpath, d)):  # walk never enters it; say so
+                            self._skip((rel / d).as_posix() if depth else d, "symbolic link to a folder")
                     for name in sorted(filenames):
-                        found.append((rel / name).as_posix() if depth else name)
+                        relname = (rel / name).as_posix() if depth else name
+                        reason = _not_a_plain_file(os.path.join(dirpath, name))
+                        if reason is not None:
+                            self._skip(relname, reason)
+                            continue
+                        found.append(relname)
                         if len(found) > MAX_MEMBERS:
                             raise TooLargeError(f"{self.root}: more than {MAX_MEMBERS} files")
             except OSError as exc:
@@ -113,12 +149,63 @@ class FolderContainer:
         return self._names
 
     def read(self, name: str, *, limit: int = MAX_MEMBER_BYTES) -> bytes:
-        return read_file_capped(self.root / name, limit=limit)
+        path = self.root / name
+        where = str(path)
+        try:
+            parent = path.parent.resolve()
+        except OSError as exc:
+            raise InputError(f"{where}: cannot read ({exc.strerror or exc})") from exc
+        if _unsafe_name(name) or not parent.is_relative_to(self._real_root):
+            raise InputError(f"{where}: outside the dump; refusing to read it")
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        try:
+            fd = os.open(path, flags)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise InputError(f"{where}: a symbolic link; refusing to follow it out of the dump") from exc
+            if isinstance(exc, PermissionError):
+                raise InputError(f"{where}: permission denied") from exc
+            raise InputError(f"{where}: cannot read ({exc.strerror or exc})") from exc
+        with os.fdopen(fd, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise InputError(f"{where}: not a regular file")
+            if st.st_nlink > 1:
+                raise InputError(
+                    f"{where}: has {st.st_nlink} hard links; refusing a file that may live outside the dump"
+                )
+            if st.st_size > limit:
+                raise TooLargeError(f"{where} is {human_size(st.st_size)}; a dump file is at most {human_size(limit)}")
+            try:
+                return _read_capped(handle, limit, where)
+            except OSError as exc:
+                raise InputError(f"{where}: cannot read ({exc.strerror or exc})") from exc
+
+
+def _not_a_plain_file(path: str) -> str | None:
+    """Why ``path`` (not followed if a link) is not read as part of a dump, or None if it may be."""
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        return f"cannot inspect ({exc.strerror or exc})"
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        return f"symbolic link to {target}"
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+                else "FIFO" if stat.S_ISFIFO(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode)
+                else "special file")
+        return f"a {kind}, not a regular file"
+    if st.st_nlink > 1:
+        return f"{st.st_nlink} hard links (another name for it may be outside the dump)"
+    return None
 
 
 def _unsafe_name(name: str) -> bool:
-    if not name or "\x00" in name:
-        return True
+    """An absolute name or one that climbs out with ``..`` (never extracted: skipped)."""
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
         return True
     parts = PurePosixPath(name.replace("\\", "/")).parts
@@ -128,8 +215,9 @@ def _unsafe_name(name: str) -> bool:
 class ZipContainer:
     """A zip archive read in memory, member by member, with size and ratio caps.
 
-    The archive is refused as a whole when any member name is absolute or climbs out with
-    ``..``: such an archive was not written by a phone tool and cannot be trusted.
+    A member whose name is absolute or climbs out with ``..`` is skipped with a warning (named in
+    :attr:`skipped`): nothing is ever extracted, and one bad entry must not cost the examiner the
+    rest of an acquisition. An empty name or one holding NUL makes the archive unreadable.
     """
 
     def __init__(self, source: Path | bytes, *, location: str, budget: list[int] | None = None) -> None:
@@ -146,12 +234,16 @@ class ZipContainer:
         if len(infos) > MAX_MEMBERS:
             raise TooLargeError(f"{location}: more than {MAX_MEMBERS} members")
         self._infos: dict[str, zipfile.ZipInfo] = {}
+        self.skipped: list[str] = []
         for info in infos:
-            if _unsafe_name(info.filename):
+            if not info.filename or "\x00" in info.filename:
                 raise CorruptInputError(
-                    f"{location}: unsafe member name {info.filename!r} (absolute or '..'); "
-                    "refusing the archive"
+                    f"{location}: unsafe member name {info.filename!r}; refusing the archive"
                 )
+            if _unsafe_name(info.filename):
+                self.skipped.append(f"{info.filename}: unsafe member name (absolute or '..')")
+                log.warning("%s: skipped the unsafe member name %r (absolute or '..')", location, info.filename)
+                continue
             if not info.is_dir():
                 self._infos.setdefault(info.filename.replace("\\", "/"), info)
 

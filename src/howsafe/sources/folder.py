@@ -6,7 +6,7 @@ File names are matched case-insensitively; the first name found for a key wins::
     packages.txt, packages-f.txt     pm list packages (all present are merged: ids and paths)
     packages.partial.txt             a filtered/truncated list: read, and marked partial
     settings_global.txt ...          settings list global|secure|system
-    dumpsys_package.txt, dumpsys.txt, dumpsys_<service>.txt
+    dumpsys_package.txt (or dumpsys_packages.txt), dumpsys.txt, dumpsys_<service>.txt
     getenforce.txt / selinux.txt, ps.txt / processes.txt, proc_version.txt,
     root_binaries.txt / root_binaries.json
 
@@ -23,9 +23,10 @@ import logging
 
 from howsafe.errors import CorruptInputError, InputError
 from howsafe.model import Missing, Package, Snapshot, SourceInfo, SourceKind
+from howsafe.parse.numbers import strict_int
 from howsafe.parse.text import decode_text
 from howsafe.sources.assemble import NOT_IN_SOURCE, snapshot_from_outputs
-from howsafe.sources.containers import Container, find
+from howsafe.sources.containers import Container, find, skipped_entries
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ FOLDER_FILES: dict[str, tuple[str, ...]] = {
     "packages_disabled": ("packages-d.txt", "packages_disabled.txt"),
     "packages_system": ("packages-s.txt", "packages_system.txt"),
     "packages_third_party": ("packages-3.txt", "packages_third_party.txt", "packages_thirdparty.txt"),
-    "dumpsys_package": ("dumpsys_package.txt", "dumpsys-package.txt", "package.txt"),
+    "dumpsys_package": ("dumpsys_package.txt", "dumpsys_packages.txt", "dumpsys-package.txt", "package.txt"),
     "dumpsys": ("dumpsys.txt",),
     "dumpsys_accessibility": ("dumpsys_accessibility.txt",),
     "dumpsys_device_policy": ("dumpsys_device_policy.txt",),
@@ -123,9 +124,9 @@ def _firmware_versions(container: Container) -> dict[str, tuple[int | None, str 
             continue
         target = (row.get("targetSdk") or "").strip()
         result[pkg] = (
-            int(code) if code.isdigit() else None,
+            strict_int(code),
             (row.get("versionName") or "").strip() or None,
-            int(target) if target.isdigit() else None,
+            strict_int(target),
         )
     return result
 
@@ -144,6 +145,7 @@ def load_folder(container: Container, *, redact: bool, location: str | None = No
         location=location or container.location,
         tool="firmware image (build.prop files and preinstalled APKs)" if firmware else "",
         files=tuple(read),
+        skipped=skipped_entries(container),
     )
     snapshot = ensure_usable(snapshot_from_outputs(outputs, source=source, redact=redact))
     missing = list(snapshot.missing)

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from howsafe.model import Device, Integrity
 from howsafe.parse.misc import SelinuxMode
+from howsafe.parse.numbers import leading_int, strict_int
 
 
 def _first(props: Mapping[str, str], *keys: str) -> str | None:
@@ -27,7 +28,7 @@ def _first(props: Mapping[str, str], *keys: str) -> str | None:
 def _date(value: str | None) -> dt.date | None:
     if not value:
         return None
-    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", value.strip())
+    m = re.match(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", value.strip())
     if not m:
         return None
     try:
@@ -37,10 +38,7 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    m = re.match(r"\s*(\d+)", value)
-    return int(m.group(1)) if m else None
+    return leading_int(value.strip()) if value is not None else None
 
 
 # Two letters before "XM" in a Xiaomi incremental (V14.0.4.0.SJKCNXM, OS2.0.205.0.VNRMIXM).
@@ -65,9 +63,9 @@ def _xiaomi_region(incremental: str | None) -> str | None:
 
 def _oneui(code: str) -> str:
     """``ro.build.version.oneui`` packs major*10000 + minor*100 + patch (50101 -> 5.1.1)."""
-    if not code.isdigit():
+    n = strict_int(code, max_digits=9)
+    if n is None:
         return code
-    n = int(code)
     major, minor, patch = n // 10000, (n // 100) % 100, n % 100
     return f"{major}.{minor}" + (f".{patch}" if patch else "")
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-_NUM = re.compile(r"\d+(?:\.\d+){0,2}")
+_NUM = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9}){0,2}")
 SDK_12L = 32
 
 
