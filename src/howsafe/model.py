@@ -180,6 +180,9 @@ class Backup(_Frozen):
 
     enabled: bool | None = None
     transport: str | None = None
+    source: str | None = Field(
+        default=None, description="What it was read from: 'dumpsys backup' or 'settings secure' (backup_enabled)"
+    )
 
 
 class Snapshot(_Frozen):
