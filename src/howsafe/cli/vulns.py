@@ -44,6 +44,9 @@ def render_json(a: Assessment) -> str:
             "release": a.device.release,
             "sdk": a.device.sdk,
             "security_patch": a.device.spl.isoformat() if a.device.spl else None,
+            "vendor_security_patch": a.device.vendor_spl.isoformat() if a.device.vendor_spl else None,
+            "pre_bulletin": a.device.pre_bulletin,
+            "build_date": a.device.build_date.isoformat() if a.device.build_date else None,
             "brand": a.device.brand,
             "soc_vendor": a.device.soc_vendor,
         },
@@ -104,7 +107,7 @@ def vulns(
     d = snapshot.device
     name = " ".join(x for x in (d.display_name(), f"Android {d.android_release}" if d.android_release else "") if x)
     write_output(render_json(a) if fmt == "json" else render_text(a, name), output)
-    if a.device.spl is None:
+    if a.device.level is None:
         return EXIT_NOT_ENOUGH_EVIDENCE
-    stale = a.device.spl >= a.covers_until
+    stale = a.device.spl is not None and a.device.spl >= a.covers_until
     return 1 if a.open or stale else 0

@@ -68,8 +68,13 @@ class EvidenceRules:
 
 def present_inputs(snapshot: Snapshot, *, capture: bool = False, apks: bool = False) -> frozenset[str]:
     """Which of the rule inputs this audit has."""
+    from howsafe.vulns.match import is_pre_bulletin
+    from howsafe.vulns.versions import normalise_release
+
     have: set[str] = set()
-    if snapshot.device.security_patch is not None:
+    d = snapshot.device
+    # a pre-bulletin build (Android <= 5.1.1 without the property) has a known state: unpatched
+    if d.security_patch is not None or is_pre_bulletin(normalise_release(d.android_release, d.sdk), None):
         have.add("security_patch")
     if snapshot.packages is not None and len(snapshot.packages) > 0:
         have.add("packages")
