@@ -48,6 +48,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "kb": ("howsafe.cli.kb:kb", "Query and update the knowledge base."),
     "profile": ("howsafe.cli.profile:profile", "Choose and remember your threat profile."),
     "compare": ("howsafe.cli.compare:compare", "Compare two devices side by side."),
+    "harden": ("howsafe.cli.harden:harden", "A plan to make the phone safer; --apply it over adb with undo."),
+    "undo": ("howsafe.cli.harden:undo", "Restore a phone from a harden undo journal."),
     "corpus": ("howsafe.cli.corpus:corpus", "Scan APK corpora on Dask (Parquet results) and report on them."),
 }
 

@@ -16,6 +16,14 @@ Protocol subset served: ``host:version``, ``host:devices``, ``host:devices-l``,
 ``sync:`` with ``STAT``, ``STA2``, ``LST2``, ``RECV`` and ``QUIT`` over the files a recording
 holds (``Recording.files``: remote path -> bytes or a local file streamed from disk); any other
 path is missing, as on a phone. ``cut_after_bytes=N`` pulls the cable once N file bytes were sent.
+
+With ``stateful=True`` the first phone keeps a :class:`~howsafe.sources.replay_state.PhoneState`
+(``server.phone``) seeded from its recording, so the commands ``howsafe harden`` and ``howsafe undo``
+send (``pm disable-user``/``enable``/``uninstall -k``/``install-existing``, ``settings
+get``/``put``/``delete``, ``appops``) change it and the ``pm list`` / ``settings`` read-backs show the
+change. ``cut_on_write=N`` pulls the cable during the N-th state-changing command (after the phone
+applied it when ``cut_applies`` is true, before otherwise); :meth:`ReplayServer.replug` plugs it back.
+``on_command`` is called after each shell command was answered (a crash test kills the client there).
 """
 
 from __future__ import annotations
@@ -27,12 +35,13 @@ import socket
 import socketserver
 import struct
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 
 from howsafe.errors import CorruptInputError
+from howsafe.sources.replay_state import PhoneState, is_write, recording_manifest
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +98,27 @@ def bundled_recording_dir(name: str) -> Path:
 
 def bundled_recordings() -> list[str]:
     return sorted(p.name for p in RECORDINGS.iterdir() if (p / "manifest.json").is_file())
+
+
+def recording_from_device_folder(folder: Path | str) -> Recording:
+    """A recording rendered from a real device folder of the test data (see ``recording_manifest``)."""
+    return recording_from_manifest(recording_manifest(Path(folder)))
+
+
+def recording_from_manifest(manifest: Mapping[str, object]) -> Recording:
+    """A recording from a manifest whose commands hold inline outputs."""
+    commands = manifest.get("commands")
+    if not isinstance(commands, Mapping):
+        raise CorruptInputError("adb recording manifest has no commands")
+    replies = {
+        str(cmd): Reply(stdout=str(spec.get("stdout", "")), stderr=str(spec.get("stderr", "")),
+                        exit_code=int(spec.get("exit_code", 0)))
+        for cmd, spec in commands.items()
+        if isinstance(spec, Mapping)
+    }
+    return Recording(serial=str(manifest.get("serial", "replay-0001")), replies=replies,
+                     product=str(manifest.get("product", "")), model=str(manifest.get("model", "")),
+                     device=str(manifest.get("device", "")))
 
 
 def load_recording(path: Path | str) -> Recording:
@@ -159,6 +189,11 @@ class ReplayServer:
         others: Sequence[Recording] = (),
         files: Mapping[str, bytes | Path] | None = None,
         cut_after_bytes: int | None = None,
+        stateful: bool = False,
+        phone: PhoneState | None = None,
+        cut_on_write: int | None = None,
+        cut_applies: bool = False,
+        on_command: Callable[[str], None] | None = None,
     ) -> None:
         first = _as_recording(recording, serial)
         if state is not None:
@@ -173,6 +208,15 @@ class ReplayServer:
         #: Every sync request received, as (id, path), e.g. ("RECV", "/data/app/.../base.apk").
         self.sync_requests: list[tuple[str, str]] = []
         self.bytes_sent = 0
+        #: The first phone's changeable state (None unless stateful).
+        self.phone: PhoneState | None = phone
+        if self.phone is None and stateful:
+            self.phone = PhoneState.from_replies({c: r.stdout for c, r in first.replies.items()
+                                                  if r.exit_code == 0})
+        self.cut_on_write = cut_on_write
+        self.cut_applies = cut_applies
+        self.on_command = on_command
+        self.writes: list[str] = []
         self._gone: set[str] = set()
         self._lock = threading.Lock()
         self._server: socketserver.ThreadingTCPServer | None = None
@@ -212,6 +256,13 @@ class ReplayServer:
             self._thread.join(timeout=5)
         self._server = None
         self._thread = None
+
+    def replug(self) -> None:
+        """Plug every phone back in (after ``fail_after`` / ``cut_on_write`` pulled the cable)."""
+        with self._lock:
+            self._gone.clear()
+            self.fail_after = None
+            self.cut_on_write = None
 
     def __enter__(self) -> ReplayServer:
         return self.start()
@@ -316,6 +367,11 @@ class ReplayServer:
             drop = self.fail_after is not None and served > self.fail_after
             if drop:
                 self._gone.add(dev.serial)
+        stateful = self.phone is not None and dev is self.devices[0] and not drop
+        if stateful and self._stateful(sock, dev, command, v2):
+            if self.on_command is not None:
+                self.on_command(command)
+            return
         reply = dev.replies.get(command)
         if drop:
             # The cable is pulled: the stream starts, then the connection dies without an exit code.
@@ -336,6 +392,41 @@ class ReplayServer:
         if reply.stderr:
             sock.sendall(_v2_packet(2, reply.stderr.encode()))
         sock.sendall(_v2_packet(3, bytes([reply.exit_code & 0xFF])))
+        if self.on_command is not None:
+            self.on_command(command)
+
+    def _stateful(self, sock: socket.socket, dev: Recording, command: str, v2: bool) -> bool:
+        """Answer a state command from ``self.phone``; False when ``command`` is not one."""
+        assert self.phone is not None
+        with self._lock:
+            write = is_write(command)
+            cut = False
+            if write:
+                self.writes.append(command)
+                cut = self.cut_on_write is not None and len(self.writes) == self.cut_on_write
+            if cut and not self.cut_applies:
+                answer: tuple[str, str, int] | None = ("", "", 0)
+            else:
+                answer = self.phone.answer(command)
+            if answer is None:
+                if write:
+                    self.writes.pop()
+                return False
+            if cut:
+                self._gone.add(dev.serial)
+        sock.sendall(b"OKAY")
+        if cut:
+            return True  # the cable is pulled: no output, no exit code
+        stdout, stderr, code = answer
+        if not v2:
+            sock.sendall(stdout.encode() + stderr.encode())
+            return True
+        if stdout:
+            sock.sendall(_v2_packet(1, stdout.encode()))
+        if stderr:
+            sock.sendall(_v2_packet(2, stderr.encode()))
+        sock.sendall(_v2_packet(3, bytes([code & 0xFF])))
+        return True
 
 
     # -- sync (file transfer) --------------------------------------------------------------------
