@@ -61,3 +61,12 @@ def test_top_actions_group_by_remediation_and_rank_by_risk() -> None:
                 _f("c", Area.UPDATES, Severity.MEDIUM)]
     actions = verdict_for(findings, load_profile("everyday")).top_actions
     assert [a.finding_ids for a in actions] == [("b",), ("c",), ("a",)]
+
+
+def test_what_to_do_first_is_sorted_by_severity() -> None:
+    # many medium findings sharing one fix remove more "risk" in sum, but the critical one comes first
+    findings = [*PASSES, *(_f(f"m{i}", Area.VENDOR, Severity.MEDIUM) for i in range(6)),
+                _f("crit", Area.APPS, Severity.CRITICAL)]
+    findings = [f.model_copy(update={"remediation": "same fix"}) if f.id.startswith("m") else f for f in findings]
+    actions = verdict_for(findings, load_profile("everyday")).top_actions
+    assert actions[0].finding_ids == ("crit",)

@@ -40,6 +40,7 @@ from howsafe.model import (
     Snapshot,
 )
 from howsafe.score import Profile, load_profile, verdict_for
+from howsafe.score.answers import answer_questions
 from howsafe.score.evidence import present_inputs
 
 log = logging.getLogger(__name__)
@@ -146,16 +147,23 @@ class Auditor:
                 continue
             if section is not None:
                 sections.append(section)
+        verdict = verdict_for(
+            findings,
+            prof,
+            present_inputs(ctx.snapshot, capture=ctx.network is not None, apks=ctx.apps is not None),
+        )
+        try:
+            answers = answer_questions(ctx, findings, verdict)
+        except Exception:  # answers restate findings; a bug there must not sink the audit
+            log.exception("answering the owner's questions failed")
+            answers = ()
         return Report(
             tool=f"howsafe {__version__}",
             generated_at=self.clock(),
             device=device_summary(ctx.snapshot),
             profile=prof.id,
-            verdict=verdict_for(
-                findings,
-                prof,
-                present_inputs(ctx.snapshot, capture=ctx.network is not None, apks=ctx.apps is not None),
-            ),
+            verdict=verdict,
+            answers=answers,
             findings=tuple(findings),
             missing=ctx.snapshot.missing,
             data_sources=tuple(sources),

@@ -342,6 +342,15 @@ class Verdict(_Frozen):
     )
 
 
+class Answer(_Frozen):
+    """One of the owner's questions answered in one line, from the findings (passes included)."""
+
+    id: str = Field(description="china, analytics, backup, patches or profile")
+    question: str
+    answer: str
+    finding_ids: tuple[str, ...] = Field(default=(), description="Findings the answer rests on")
+
+
 class DataSource(_Frozen):
     """Knowledge used by the audit and how current it is (a stale DB must never look like safety)."""
 
@@ -404,3 +413,7 @@ class Report(_Frozen):
     missing: tuple[Missing, ...] = ()
     data_sources: tuple[DataSource, ...] = ()
     sections: tuple[Section, ...] = ()
+    answers: tuple[Answer, ...] = Field(
+        default=(), description="The owner's questions answered one line each (China hosting, vendor "
+        "analytics, backups, patches and StageFright, fit for the profile)"
+    )

@@ -164,20 +164,21 @@ def verdict_for(
 
 
 def top_actions(findings: Sequence[Finding], profile: Profile, limit: int = 5) -> list[Action]:
-    """Group failed findings by remediation and order them by how much risk fixing them removes."""
+    """Group failed findings by remediation; order them by the worst severity they fix, then by how
+    much risk fixing them removes for this profile."""
     groups: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         if f.outcome is Outcome.FAIL and f.remediation:
             groups[f.remediation].append(f)
-    actions: list[Action] = []
+    actions: list[tuple[int, Action]] = []
     for remediation, fs in groups.items():
         impact = sum(finding_penalty(f, profile) * profile.area_weights.get(f.area, 1.0) for f in fs)
         # A single title reads better than an id list; many findings share one fix (trackers, CVEs).
         lead = max(fs, key=lambda f: finding_penalty(f, profile))
         title = lead.title if len(fs) == 1 else f"{lead.title} (+{len(fs) - 1} related)"
-        actions.append(
-            Action(title=title, finding_ids=tuple(f.id for f in fs), remediation=remediation,
-                   impact=round(math.log1p(impact), 3))
-        )
-    actions.sort(key=lambda a: -a.impact)
-    return actions[:limit]
+        worst = max(f.severity.rank - (1 if f.confidence == "low" else 0) for f in fs)
+        actions.append((worst, Action(title=title, finding_ids=tuple(f.id for f in fs), remediation=remediation,
+                                      impact=round(math.log1p(impact), 3))))
+    # most severe first (a low-confidence finding counts one step lower), then most risk removed
+    actions.sort(key=lambda wa: (-wa[0], -wa[1].impact))
+    return [a for _, a in actions[:limit]]
