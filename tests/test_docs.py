@@ -15,3 +15,23 @@ def test_checks_page_is_current() -> None:
     assert (REPO / "docs" / "checks.md").read_text(encoding="utf-8") == mod.render(), (
         "docs/checks.md is stale: run python scripts/gen_checks_doc.py"
     )
+
+
+def test_jurisdiction_page_lists_every_china_rom_rule() -> None:
+    from howsafe.kb import KnowledgeBase, bundled_data_dir
+    from howsafe.kb.rom_market import china_rom_rules
+
+    text = (REPO / "docs" / "jurisdiction.md").read_text(encoding="utf-8")
+    rules = china_rom_rules(KnowledgeBase(bundled_data_dir(), None))
+    for rule in rules.rule:
+        assert f"| `{rule.id}` |" in text, rule.id
+    for prop in rules.not_evidence:
+        assert prop in text
+
+
+def test_removal_levels_page_names_every_level() -> None:
+    from howsafe.kb.package_schema import REMOVAL_LEVELS
+
+    text = (REPO / "docs" / "removal-levels.md").read_text(encoding="utf-8")
+    for level in REMOVAL_LEVELS:
+        assert f"| `{level}` |" in text, level

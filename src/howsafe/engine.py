@@ -38,10 +38,12 @@ from howsafe.model import (
     Section,
     Severity,
     Snapshot,
+    Verdict,
 )
 from howsafe.score import Profile, load_profile, verdict_for
 from howsafe.score.answers import answer_questions
 from howsafe.score.evidence import present_inputs
+from howsafe.score.jurisdiction import apply_home_country
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -133,7 +135,7 @@ class Auditor:
     def run(self, ctx: AuditContext, profile: Profile | str | None = None) -> Report:
         prof = profile if isinstance(profile, Profile) else load_profile(profile or ctx.profile)
         ctx = replace(ctx, profile=prof.id)
-        findings = self.findings(ctx)
+        findings, jurisdiction_note = apply_home_country(self.findings(ctx), prof, ctx.options.get("country") or None)
         findings.sort(key=lambda f: (_OUTCOME_ORDER[f.outcome], -f.severity.rank, f.area.value, f.id))
         sources: list[DataSource] = []
         for provider in self.data_source_providers:
@@ -147,10 +149,13 @@ class Auditor:
                 continue
             if section is not None:
                 sections.append(section)
-        verdict = verdict_for(
-            findings,
-            prof,
-            present_inputs(ctx.snapshot, capture=ctx.network is not None, apks=ctx.apps is not None),
+        verdict = _with_note(
+            verdict_for(
+                findings,
+                prof,
+                present_inputs(ctx.snapshot, capture=ctx.network is not None, apks=ctx.apps is not None),
+            ),
+            jurisdiction_note,
         )
         try:
             answers = answer_questions(ctx, findings, verdict)
@@ -169,6 +174,13 @@ class Auditor:
             data_sources=tuple(sources),
             sections=tuple(sections),
         )
+
+
+def _with_note(verdict: Verdict, note: str) -> Verdict:
+    """The verdict with ``note`` (why foreign jurisdiction counted) in front of its explanation."""
+    if not note:
+        return verdict
+    return verdict.model_copy(update={"explanation": f"{note} {verdict.explanation}".strip()})
 
 
 def _declared(checks: Sequence[Check], attr: str, extra: Sequence[T]) -> list[T]:

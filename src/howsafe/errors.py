@@ -19,6 +19,24 @@ stays visible in logs while the user sees one clear line.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Every command's exit codes (README.md "Exit codes")."""
+
+    OK = 0
+    """The command ran; nothing at or above the profile's threshold."""
+    FINDINGS = 1
+    """The command ran and found problems at or above the threshold."""
+    USAGE = 2
+    """Usage or input error: one line on stderr, never a traceback."""
+    NOT_ENOUGH_EVIDENCE = 3
+    """The input lacks the minimum evidence for a verdict."""
+    INTERNAL = 4
+    """An unexpected internal error (one line and where the details were logged)."""
+    INTERRUPTED = 130
+
 
 class HowsafeError(Exception):
     """Base of every error howsafe raises on purpose."""
@@ -61,8 +79,3 @@ class NetworkDisabledError(HowsafeError):
 class ReportError(HowsafeError):
     """A report could not be rendered or written."""
 
-
-# Exit code of `audit` (and `vulns`) when the input lacks the minimum evidence for a verdict
-# (security patch level and package list; see docs/evidence-rules.md). Not an exception: the
-# report is still written, it just carries no grade.
-EXIT_NOT_ENOUGH_EVIDENCE = 3

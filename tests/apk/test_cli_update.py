@@ -10,13 +10,14 @@ import pytest
 from apk.apk_truth import APK_SET, TRUTH
 from conftest import DATA
 from howsafe.apk.model import AppReport, TrackerHit
-from howsafe.apk.render import to_html
 from howsafe.apk.trackerdb import load_tracker_db
 from howsafe.apk.update import EXODUS_API, update_trackers
 from howsafe.cli import main
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
 from howsafe.kb.base import bundled_data_dir
+from howsafe.report.documents import AppsDoc
+from howsafe.report.formats import render_as
 
 EXODUS_FILE = DATA / "trackers" / "exodus_trackers.json"
 
@@ -64,7 +65,7 @@ def test_html_escapes_attacker_text() -> None:
                      origin="exodus", signatures=("com.appsflyer",), classes=(f"com.appsflyer.{evil}",),
                      class_count=1)
     app = AppReport(path="x.apk", package="a.b", label=evil, trackers=(hit,), permissions=(evil,))
-    page = to_html([app], load_tracker_db(KnowledgeBase()), "howsafe test")
+    page = render_as("apps", "html", AppsDoc(apps=[app], db=load_tracker_db(KnowledgeBase()), tool="howsafe test"))
     assert "<script>" not in page and "&lt;script&gt;" in page
 
 

@@ -59,11 +59,32 @@ def test_hyperos_global_rom_reports_msa_and_cloud() -> None:
     assert not is_china_rom(snap)
 
 
-def test_china_hosted_quick_apps_carry_the_cn_jurisdiction_tag() -> None:
+def test_a_china_service_on_a_global_rom_is_named_but_not_claimed_to_send_data_to_china() -> None:
+    # A partial package list of a Global ROM: the quick-app runtime is known as a China-market
+    # service, but neither the ROM nor a capture shows that this phone sends data to China.
     snap = device_snapshot("redmi-rosemary-unknown-ksalokya3")
     [ads] = run(VendorAdsCheck(), snap)
     assert "com.miui.hybrid" in _pkgs(ads)
-    assert "jurisdiction:CN" in ads.tags
+    assert "jurisdiction:CN" not in ads.tags
+    assert "Sends data to" not in ads.summary and "not established" in ads.summary
+
+
+def test_china_rom_ads_carry_the_cn_jurisdiction_tag_with_the_rule_that_said_so() -> None:
+    # No fixture holds both a China-ROM getprop and its package list: the real China HyperOS
+    # build's properties are combined with the real HyperOS Global package list.
+    china = device_snapshot("xiaomi-dada-OS2.0.214.0.VOCCNXM")
+    pkgs = device_snapshot("redmi-garnet-OS2.0.205.0.VNRMIXM").packages
+    snap = china.model_copy(update={"packages": pkgs})
+    [tele] = run(VendorTelemetryCheck(), snap)
+    assert tele.outcome is Outcome.FAIL and "jurisdiction:CN" in tele.tags
+    assert "China-market ROM (rule device-region: ro.mi.os.version.incremental=OS2.0.214.0.VOCCNXM" in tele.summary
+
+
+def test_global_xiaomi_rom_says_where_xiaomi_hosts_its_region() -> None:
+    snap = device_snapshot("redmi-garnet-OS2.0.205.0.VNRMIXM")
+    [tele] = run(VendorTelemetryCheck(), snap)
+    assert "jurisdiction:CN" not in tele.tags
+    assert "hosts these services in Singapore" in tele.summary and "privacy.mi.com" in tele.summary
 
 
 def test_custom_aosp_rom_spoofing_miui_has_no_xiaomi_telemetry() -> None:
@@ -101,6 +122,12 @@ def test_china_rom_is_recognised_from_its_build() -> None:
     assert is_china_rom(device_snapshot("xiaomi-cepheus-V12.5.6.0.RFACNXM"))
     assert is_china_rom(device_snapshot("xiaomi-dada-OS2.0.214.0.VOCCNXM"))
     assert not is_china_rom(device_snapshot("redmi-sunny-V14.0.9.0.SKGMIXM"))
+
+
+def test_the_owners_language_is_not_evidence_of_a_china_rom() -> None:
+    snap = device_snapshot("redmi-garnet-OS2.0.205.0.VNRMIXM")
+    props = {**snap.properties, "persist.sys.locale": "zh-CN"}
+    assert not is_china_rom(snap.model_copy(update={"properties": props}))
 
 
 def test_settings_check_not_available_without_a_settings_dump() -> None:

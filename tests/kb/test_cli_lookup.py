@@ -1,4 +1,4 @@
-"""``howsafe kb lookup``: one JSON object per id, with ``id`` and ``role`` (``unknown`` when unknown)."""
+"""``howsafe kb lookup``: one JSON document, one object per id with ``id`` and ``role`` (``unknown`` when unknown)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import pytest
 from howsafe.cli import main
 
 
-def test_lookup_json_one_object_per_id(capsys: pytest.CaptureFixture[str]) -> None:
+def test_lookup_json_is_one_document_with_one_object_per_id(capsys: pytest.CaptureFixture[str]) -> None:
     ids = ["com.miui.analytics", "com.miui.msa.global", "org.example.unknown"]
     assert main(["kb", "lookup", "--format", "json", *ids]) == 0
-    objs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == "howsafe.kb-lookup/1"
+    objs = doc["packages"]
     assert [o["id"] for o in objs] == ids
     assert [o["role"] for o in objs] == ["analytics", "ads", "unknown"]
     assert objs[0]["vendor"] == "Xiaomi" and objs[0]["removal"] == "safe" and objs[0]["sources"]

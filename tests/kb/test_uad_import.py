@@ -59,7 +59,7 @@ def test_cli_import_uad_and_lookup_json(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["kb", "import-uad", str(UAD_FILE)]) == 0
     assert "imported" in capsys.readouterr().out
     assert main(["kb", "lookup", "--format", "json", pid]) == 0
-    obj = json.loads(capsys.readouterr().out)
+    (obj,) = json.loads(capsys.readouterr().out)["packages"]
     assert obj["id"] == pid and obj["sources"] == [UAD_SOURCE_LABEL]
 
 

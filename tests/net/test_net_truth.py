@@ -93,6 +93,16 @@ def test_bytes_per_app_from_pcapdroid_metadata(name: str) -> None:
     if name == "pcapdroid.pcapng":
         xmsf = hosts["sgp-api.xmpush.global.xiaomi.com"].apps[0]
         assert (xmsf.package, xmsf.label) == ("com.xiaomi.xmsf", "Xiaomi Service Framework")
+    # by_app rows name the app by uid, package and label, not by a (non-unique) label alone
+    for exp in t["bytes_per_app"]:
+        app = exp["app"]
+        matching = [x for x in r.by_app if x.uid == app["uid"]]
+        assert len(matching) == 1, app
+    assert len({(x.uid, x.package, x.label) for x in r.by_app}) == len(r.by_app)
+    doc = r.to_dict()
+    assert set(doc["table_keys"]) >= {"by_app", "by_country", "by_owner", "resolvers", "by_client"}  # type: ignore[arg-type]
+    assert all("uid" in row and "package" in row for row in doc["by_app"])  # type: ignore[attr-defined]
+    assert all("uid" not in row for row in doc["by_country"])  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("name", ["pcapdroid.csv", "pcapdroid_old.csv"])

@@ -38,6 +38,7 @@ from howsafe.model import Area, DataSource, Evidence, Finding, Outcome, Section,
 if TYPE_CHECKING:
     from howsafe.apk.model import AppReport
     from howsafe.iocs.model import IndicatorSet
+    from howsafe.kb.rom_market import RomMarket
     from howsafe.net.model import NetworkReport
     from howsafe.vulns.model import Assessment
 
@@ -80,11 +81,16 @@ class Facts:
         return assess(vdb.load_db(ctx.kb), ctx.snapshot, ctx.today)
 
     @cached_property
+    def rom_market(self) -> RomMarket:
+        """Which market the ROM was built for, by the one shared China-ROM rule (build properties)."""
+        from howsafe.kb.rom_market import rom_market
+
+        return rom_market(self._ctx.kb, self._ctx.snapshot)
+
+    @cached_property
     def china_rom(self) -> bool:
         """True when the ROM is built for the China market (from ROM properties)."""
-        from howsafe.checks.vendor import is_china_rom
-
-        return is_china_rom(self._ctx.snapshot)
+        return self.rom_market.china
 
 
 @dataclass(frozen=True)

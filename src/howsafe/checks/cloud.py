@@ -45,8 +45,11 @@ class CloudService:
     jurisdiction: str | None = None
     jurisdiction_by_region: dict[str, str] = field(default_factory=dict)
 
-    def jurisdiction_for(self, snap: Snapshot) -> str | None:
-        region = (snap.device.region or "").upper()
+    def jurisdiction_for(self, snap: Snapshot, china_rom: bool = False) -> str | None:
+        """The jurisdiction for this ROM; "CN" only when the shared China-ROM rule says so."""
+        region = "CN" if china_rom else (snap.device.region or "").upper()
+        if region == "CN" and not china_rom:
+            region = ""
         return self.jurisdiction_by_region.get(region, self.jurisdiction)
 
 
@@ -80,12 +83,12 @@ def cloud_services(kb: KnowledgeBase) -> list[CloudService]:
     return out
 
 
-def _tags(service: CloudService, snap: Snapshot) -> tuple[str, ...]:
-    j = service.jurisdiction_for(snap)
+def _tags(service: CloudService, snap: Snapshot, china_rom: bool) -> tuple[str, ...]:
+    j = service.jurisdiction_for(snap, china_rom)
     return ("cloud", f"jurisdiction:{j}") if j else ("cloud",)
 
 
-def _service_state(d: CheckDef, snap: Snapshot, service: CloudService) -> Finding | None:
+def _service_state(d: CheckDef, snap: Snapshot, service: CloudService, china_rom: bool) -> Finding | None:
     """A finding from settings or device admins when they show the state; None when they do not."""
     for sw in service.settings:
         value = snap.setting(sw.namespace, sw.key)
@@ -96,7 +99,7 @@ def _service_state(d: CheckDef, snap: Snapshot, service: CloudService) -> Findin
             return d.finding(
                 Outcome.FAIL,
                 evidence=ev,
-                tags=_tags(service, snap),
+                tags=_tags(service, snap, china_rom),
                 subject=service.id,
                 references=[service.source],
                 summary=f"{service.name} is on: it copies {', '.join(service.data)} to {service.vendor}'s servers.",
@@ -124,7 +127,7 @@ def _service_state(d: CheckDef, snap: Snapshot, service: CloudService) -> Findin
             return d.finding(
                 Outcome.FAIL,
                 evidence=ev,
-                tags=_tags(service, snap),
+                tags=_tags(service, snap, china_rom),
                 subject=service.id,
                 references=[service.source],
                 summary=f"{service.name} is active: {service.vendor} can locate, lock and erase "
@@ -140,7 +143,7 @@ def _vendor_findings(ctx: AuditContext, d: CheckDef) -> list[Finding]:
     out: list[Finding] = []
     installed_any = False
     for service in services:
-        state = _service_state(d, snap, service)
+        state = _service_state(d, snap, service, ctx.facts.china_rom)
         if state is not None:
             out.append(state)
             installed_any = True
@@ -236,7 +239,7 @@ class GoogleBackup(BaseCheck):
                     d.finding(
                         Outcome.FAIL,
                         evidence=ev,
-                        tags=_tags(service, snap),
+                        tags=_tags(service, snap, ctx.facts.china_rom),
                         references=[service.source],
                         confidence="high" if b.transport else "medium",
                         summary=f"Device backup is on{' to Google' if b.transport else ''}: "
@@ -252,7 +255,7 @@ class GoogleBackup(BaseCheck):
                     summary=f"Device backup is on, through the transport {b.transport}.",
                 )
             ]
-        state = _service_state(d, snap, service)
+        state = _service_state(d, snap, service, ctx.facts.china_rom)
         if state is not None:
             return [state.model_copy(update={"id": self.id})]
         return [d.not_available("neither `dumpsys backup` nor the backup_enabled setting was captured")]

@@ -8,33 +8,26 @@ goes. A firmware dump does not say whether a package is enabled; such packages c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 from howsafe.checks.base import AuditContext, BaseCheck, CheckDef
 from howsafe.checks.registry import register
+from howsafe.kb import KnowledgeBase
 from howsafe.kb import packages as kb_packages
 from howsafe.kb.packages import PackageDB, PackageInfo, package_db
 from howsafe.kb.removal import disable_advice, level_label, removal_info
+from howsafe.kb.rom_market import RomMarket, international_hosting, rom_market
 from howsafe.kb.vendor_settings import vendor_settings
 from howsafe.model import Evidence, Finding, Outcome, Package, Section, Severity, Snapshot, Table
 
-_CN_BUILD = re.compile(r"\.[A-Z]{3}CN[A-Z]{2}$")
 MAX_LISTED_DOMAINS = 8
 
 
-def is_china_rom(snapshot: Snapshot) -> bool:
-    """True for a China-region ROM (MIUI/HyperOS '...CNXM' builds, or a source that says CN)."""
-    dev = snapshot.device
-    if dev.region:
-        return dev.region.strip().upper() in {"CN", "CHINA"}
-    miui_region = snapshot.properties.get("ro.miui.build.region")
-    if miui_region:
-        return miui_region.strip().lower() == "cn"
-    inc = dev.build_incremental or snapshot.properties.get("ro.build.version.incremental", "")
-    return bool(_CN_BUILD.search(inc or ""))
+def is_china_rom(snapshot: Snapshot, kb: KnowledgeBase | None = None) -> bool:
+    """True for a China-market ROM, by the one shared rule (:mod:`howsafe.kb.rom_market`)."""
+    return rom_market(kb or KnowledgeBase(), snapshot).china
 
 
 @dataclass(frozen=True)
@@ -55,14 +48,40 @@ def _hits(snapshot: Snapshot, db: PackageDB, roles: frozenset[str]) -> tuple[lis
     return active, disabled
 
 
-def _jurisdiction_cn(hits: Sequence[_Hit], china_rom: bool, db: PackageDB) -> bool:
+def _china_hosted(hits: Sequence[_Hit], market: RomMarket, db: PackageDB) -> bool:
+    """True only when the ROM is a China-market ROM whose vendor hosts China-ROM services in CN.
+
+    A package the knowledge base calls a China service is not, by itself, evidence that this
+    phone sends data to mainland China: that needs the ROM (build properties) or a capture.
+    """
+    if not market.china:
+        return False
     for h in hits:
-        if "CN" in h.info.jurisdiction:
-            return True
         fam = db.families.get(h.info.family)
-        if china_rom and fam is not None and fam.china_rom_hosting == "CN":
+        if "CN" in h.info.jurisdiction or (fam is not None and fam.china_rom_hosting == "CN"):
             return True
     return False
+
+
+def _hosting(
+    hits: Sequence[_Hit], market: RomMarket, snap: Snapshot, db: PackageDB, kb: KnowledgeBase
+) -> tuple[str, list[str]]:
+    """Where the data goes on an international ROM, no stronger than the evidence, and its tags."""
+    if market.china:
+        return "", []
+    out: list[str] = []
+    tags: list[str] = []
+    for fam_id in sorted({h.info.family for h in hits if h.info.family}):
+        fam = db.families.get(fam_id)
+        hosting = international_hosting(kb, fam_id, snap.device.region)
+        if fam is not None and hosting is not None:
+            out.append(
+                f"On this {snap.device.region} ROM {fam.vendor} hosts these services in {hosting.where} "
+                f"(source: {hosting.source})."
+            )
+            if hosting.country:
+                tags.append(f"jurisdiction:{hosting.country}")
+    return " ".join(out), tags
 
 
 _FLOW_ROLES = frozenset({"telemetry", "analytics", "ads", "cloud", "push"})
@@ -91,10 +110,17 @@ def vendor_flows_section(ctx: AuditContext) -> Section | None:
     )
     # Hosting is a per-vendor fact: one row per vendor instead of repeating it on every package.
     hosting: dict[str, str] = {}
+    market = ctx.facts.rom_market
     for h in active:
-        where = h.info.hosted or ", ".join(h.info.jurisdiction)
-        if where and h.info.vendor not in hosting:
-            hosting[h.info.vendor] = where
+        if h.info.vendor in hosting:
+            continue
+        regional = None if market.china else international_hosting(ctx.kb, h.info.family, ctx.snapshot.device.region)
+        if regional is not None:
+            hosting[h.info.vendor] = f"{regional.where} for this {ctx.snapshot.device.region} ROM ({regional.source})"
+        elif market.china or "CN" not in h.info.jurisdiction:
+            where = h.info.hosted or ", ".join(h.info.jurisdiction)
+            if where:
+                hosting[h.info.vendor] = where
     counts: dict[str, int] = {}
     for h in active:
         counts[h.info.role] = counts.get(h.info.role, 0) + 1
@@ -151,7 +177,13 @@ class _PackageRoleCheck(BaseCheck):
             for h in active
         ]
         domains = sorted({dom for h in active for dom in h.info.domains})
-        hosted = sorted({h.info.hosted for h in active if h.info.hosted})
+        market = ctx.facts.rom_market
+        cn_pkgs = [h.pkg.id for h in active if "CN" in h.info.jurisdiction]
+        # A package's own "hosted" words are shown unless they claim mainland China without the ROM.
+        hosted = sorted({
+            h.info.hosted for h in active
+            if h.info.hosted and (market.china or "CN" not in h.info.jurisdiction)
+        })
         vendors = sorted({h.info.vendor for h in active})
         unknown_state = any(h.pkg.enabled is None for h in active)
         state = "are installed" if unknown_state else "are installed and enabled"
@@ -165,17 +197,26 @@ class _PackageRoleCheck(BaseCheck):
             parts.append(f"Known endpoints: {shown}.")
         if hosted:
             parts.append("Hosted: " + "; ".join(hosted) + ".")
-        cn = _jurisdiction_cn(active, ctx.facts.china_rom, db)
-        cn_pkgs = [h.pkg.id for h in active if "CN" in h.info.jurisdiction]
-        if cn and ctx.facts.china_rom:
-            parts.append("This is a China-region ROM: its vendor services are run from mainland China.")
-        elif cn_pkgs:
-            parts.append(f"Sends data to services in mainland China: {', '.join(cn_pkgs)}.")
+        cn = _china_hosted(active, market, db)
+        hosting_tags: list[str] = []
+        if cn:
+            rule = f" (rule {market.rule}: {', '.join(f'{e.key}={e.value}' for e in market.evidence)})"
+            parts.append(f"This is a China-market ROM{rule}: its vendor services are run from mainland China.")
+        else:
+            where, hosting_tags = _hosting(active, market, snap, db, ctx.kb)
+            if where:
+                parts.append(where)
+            if cn_pkgs:
+                parts.append(
+                    f"The knowledge base describes {', '.join(cn_pkgs)} as China-market service(s); this ROM "
+                    "is not a China-market ROM by its build properties, so where they connect is not "
+                    "established here (a capture with `howsafe net` shows it)."
+                )
         if disabled:
             parts.append(f"Already disabled: {', '.join(h.pkg.id for h in disabled)}.")
         if unknown_state:
             parts.append("The source does not say whether they are enabled; preloads ship enabled.")
-        tags = [self.tag] + (["jurisdiction:CN"] if cn else [])
+        tags = [self.tag, *(["jurisdiction:CN"] if cn else []), *hosting_tags]
         refs = sorted({s for h in active for s in h.info.sources if s.startswith("http")})
         return [
             d.finding(

@@ -24,12 +24,12 @@ from typing import Any
 import click
 
 from howsafe import __version__
-from howsafe.errors import HowsafeError
+from howsafe.errors import ExitCode, HowsafeError
 
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_ERROR = 2
-EXIT_INTERNAL = 4
+EXIT_OK = ExitCode.OK
+EXIT_FINDINGS = ExitCode.FINDINGS
+EXIT_ERROR = ExitCode.USAGE
+EXIT_INTERNAL = ExitCode.INTERNAL
 
 # click >= 8.2 raises this when a group is called without a subcommand; older click exits itself.
 _HELP_ERRORS: tuple[type[click.UsageError], ...] = tuple(
@@ -47,7 +47,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "iocs": ("howsafe.cli.iocs:iocs", "Manage indicator-of-compromise collections (STIX2)."),
     "kb": ("howsafe.cli.kb:kb", "Query and update the knowledge base."),
     "profile": ("howsafe.cli.profile:profile", "Choose and remember your threat profile."),
-    "compare": ("howsafe.cli.compare:compare", "Compare two devices side by side."),
+    "compare": ("howsafe.cli.compare:compare", "Compare two or more devices side by side."),
     "harden": ("howsafe.cli.harden:harden", "A plan to make the phone safer; --apply it over adb with undo."),
     "undo": ("howsafe.cli.harden:undo", "Restore a phone from a harden undo journal."),
     "corpus": ("howsafe.cli.corpus:corpus", "Scan APK corpora on Dask (Parquet results) and report on them."),
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("howsafe: interrupted", err=True)
-        return 130
+        return ExitCode.INTERRUPTED
     except _HELP_ERRORS as exc:
         exc.show()  # a group given no subcommand: its help is the useful answer
         return EXIT_ERROR
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         click.echo("howsafe: interrupted", err=True)
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
         return 0

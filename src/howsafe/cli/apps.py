@@ -7,13 +7,14 @@ from pathlib import Path
 import click
 
 from howsafe import __version__
-from howsafe.cli.common import progress_bar, refuse_output_over_inputs, write_output
-from howsafe.errors import InputError
+from howsafe.cli.common import progress_bar, refuse_output_over_inputs, text_width, write_output
+from howsafe.errors import ExitCode, InputError
 from howsafe.kb import KnowledgeBase
+from howsafe.report.formats import formats_for
 
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_ERROR = 2
+EXIT_OK = ExitCode.OK
+EXIT_FINDINGS = ExitCode.FINDINGS
+EXIT_ERROR = ExitCode.USAGE
 
 
 @click.command()
@@ -22,8 +23,9 @@ EXIT_ERROR = 2
 @click.option("--serial", "-s", help="adb serial of the phone when several are attached.")
 @click.option("--pull-dir", type=click.Path(file_okay=False, path_type=Path),
               help="With --adb: where pulled APKs are kept (resumable; default: the user cache).")
-@click.option("--format", "fmt", type=click.Choice(("text", "json", "html")), default="text",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(formats_for("apps")), default="text",
+              show_default=True, help="sarif: SARIF 2.1.0 for code scanning (one result per tracker or "
+              "dangerous permission, the APK as artifact).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the result here.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
@@ -45,8 +47,10 @@ def apps(
     Exit code 0: no tracker found; 1: trackers found; 2: no input could be read.
     """
     from howsafe.apk import expand_inputs, scan_paths
-    from howsafe.apk.render import to_html, to_json, to_text
     from howsafe.apk.trackerdb import load_tracker_db
+    from howsafe.report.documents import AppsDoc
+    from howsafe.report.formats import render_as
+    from howsafe.report.interface import RenderOptions
 
     if adb:
         if paths:
@@ -79,13 +83,13 @@ def apps(
 
         results = scan_paths(list(paths), kb=kb, jobs=jobs, observer=observer)
     tool = f"howsafe {__version__}"
-    if fmt == "json":
-        text = to_json(results, db, tool)
-    elif fmt == "html":
-        text = to_html(results, db, tool)
-    else:
-        text = to_text(results)
-    write_output(text, output)
+    dangerous = None
+    if fmt == "sarif":
+        from howsafe.checks.permissions import permission_groups
+
+        dangerous = {p: g.data for g in permission_groups(kb).values() for p in g.permissions}
+    doc = AppsDoc(apps=results, db=db, tool=tool, dangerous=dangerous)
+    write_output(render_as("apps", fmt, doc, RenderOptions(width=text_width(), tool=tool)), output)
     if results and all(r.error for r in results):
         click.echo(f"howsafe: error: none of the {len(results)} input(s) could be read as an app "
                    "(reasons in the report)", err=True)

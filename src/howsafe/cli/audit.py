@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -14,12 +13,12 @@ from howsafe.cli.common import (
     load_source,
     progress_bar,
     refuse_output_over_inputs,
+    text_width,
     write_output,
 )
 from howsafe.engine import Auditor
-from howsafe.errors import EXIT_NOT_ENOUGH_EVIDENCE
+from howsafe.errors import ExitCode
 from howsafe.kb import KnowledgeBase
-from howsafe.model import Outcome
 from howsafe.score import available_profiles, load_profile
 
 
@@ -39,6 +38,9 @@ from howsafe.score import available_profiles, load_profile
 @click.option("--iocs", "ioc_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="STIX2 indicator file or folder (in addition to stored collections).")
 @click.option("--no-redact", is_flag=True, help="Keep serial numbers, IMEI and account names.")
+@click.option("--country", default=None, metavar="CC",
+              help="Your home country (ISO code such as DE): 'foreign jurisdiction' is relative to it "
+                   "(default: the one saved by `howsafe profile --country`).")
 def audit(
     source: str | None,
     adb: bool,
@@ -51,6 +53,7 @@ def audit(
     apk_paths: tuple[Path, ...],
     ioc_paths: tuple[Path, ...],
     no_redact: bool,
+    country: str | None,
 ) -> int:
     """Audit SOURCE (a snapshot JSON, an androidqf dump, a bugreport zip or a folder of adb
     outputs), the phone attached with --adb, or the bundled --demo device.
@@ -63,6 +66,9 @@ def audit(
     profile = load_profile(chosen_profile(profile_id))
     kb = KnowledgeBase.default()
     extras: dict[str, object] = {}
+    home = _home_country(country)
+    if home:
+        extras["options"] = {"country": home}
     if apk_paths:
         from howsafe.apk import scan_paths
 
@@ -87,10 +93,17 @@ def audit(
     from howsafe.report import render
 
     color = output is None and sys.stdout.isatty()
-    width = shutil.get_terminal_size().columns if color else 100
-    write_output(render(report, fmt, snapshot=snapshot, color=color, width=width), output)
-    if report.verdict.evidence_missing:
-        return EXIT_NOT_ENOUGH_EVIDENCE
-    threshold = profile.fail_threshold.rank
-    failing = any(f.outcome is Outcome.FAIL and f.severity.rank >= threshold for f in report.findings)
-    return 1 if failing else 0
+    write_output(render(report, fmt, snapshot=snapshot, color=color, width=text_width()), output)
+    if report.verdict.evidence_missing:  # no verdict without a patch level and a package list
+        return ExitCode.NOT_ENOUGH_EVIDENCE
+    return ExitCode.FINDINGS if profile.exceeded_by(report.findings) else ExitCode.OK
+
+
+def _home_country(option: str | None) -> str | None:
+    """``--country``, else the country saved by ``howsafe profile --country``, else None."""
+    from howsafe.score.jurisdiction import normalise_country
+    from howsafe.score.saved import saved_country
+
+    if option is not None:
+        return normalise_country(option)
+    return saved_country()

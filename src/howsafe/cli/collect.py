@@ -8,6 +8,7 @@ import click
 
 from howsafe.cli.common import load_source, refuse_output_over_inputs, write_output
 from howsafe.model import Snapshot
+from howsafe.report.sanitize import clean
 
 
 def summary_line(snapshot: Snapshot) -> str:
@@ -73,8 +74,9 @@ def collect(
     snapshot = load_source(dump, adb=adb, serial=serial, demo=False, redact=not no_redact)
     from howsafe.sources import snapshot_to_json
 
-    write_output(snapshot_to_json(snapshot), output)
-    click.echo(f"howsafe: {summary_line(snapshot)}", err=True)
+    write_output(snapshot_to_json(snapshot), output, confirm=False)
+    wrote = f"wrote {clean(output)}: " if output is not None else ""
+    click.echo(f"howsafe: {wrote}{summary_line(snapshot)}", err=True)
     if apks_dir is not None:
         pull_apks_with_progress(apks_dir, serial=serial, third_party_only=not all_apks)
         target = output if output is not None else "SNAPSHOT"

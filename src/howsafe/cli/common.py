@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # imported lazily: rich and the pydantic models cost ~0.2 s a
 
     from howsafe.model import Snapshot
 
-FORMATS = ("text", "json", "html", "md")
+FORMATS = ("text", "json", "md", "html")  # the audit report's formats (howsafe.report.formats)
 
 
 def stderr_console() -> Console:
@@ -128,6 +128,13 @@ def refuse_output_over_inputs(output: Path | None, *inputs: Path | str | None) -
             )
 
 
+def text_width() -> int:
+    """Columns for the text formats: ``COLUMNS`` when set, else the terminal's, else 100."""
+    import shutil
+
+    return max(40, shutil.get_terminal_size(fallback=(100, 24)).columns)
+
+
 def chosen_profile(profile_id: str | None) -> str:
     """``--profile``, else the profile saved by ``howsafe profile``, else everyday.
 
@@ -150,8 +157,11 @@ def chosen_profile(profile_id: str | None) -> str:
     return saved
 
 
-def write_output(text: str, output: Path | None) -> None:
+def write_output(text: str, output: Path | None, *, confirm: bool = True) -> None:
     """Write to ``output`` atomically (never leave a half-written report), or to stdout.
+
+    A written file is confirmed on stderr (``howsafe: wrote FILE (N bytes)``) unless ``confirm`` is
+    false (the caller then says it in its own summary line).
 
     A symlink is followed (its target gets the report); a device or FIFO (``/dev/stdout``,
     ``/dev/null``) is written in place, never replaced by a regular file.
@@ -164,7 +174,7 @@ def write_output(text: str, output: Path | None) -> None:
         if target.exists() and not target.is_file():
             with target.open("w", encoding="utf-8") as fh:
                 fh.write(text)
-            return
+            return  # a device or FIFO: no "wrote" line (it would only be noise next to /dev/stdout)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     except OSError as exc:
         raise ReportError(f"cannot write {output}: {exc.strerror or exc}") from exc
@@ -174,12 +184,22 @@ def write_output(text: str, output: Path | None) -> None:
             fh.write(text)
         os.chmod(tmp, 0o666 & ~_umask())  # as a plain open() would (mkstemp makes 0600)
         tmp.replace(target)
+        if confirm:
+            _confirm(output, text)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise ReportError(f"cannot write {output}: {exc.strerror or exc}") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _confirm(output: Path, text: str) -> None:
+    """Say on stderr what was written where (stdout stays for the document itself)."""
+    from howsafe.report.sanitize import clean
+
+    size = len(text.encode("utf-8"))
+    click.echo(f"howsafe: wrote {clean(output)} ({size:,} bytes)", err=True)
 
 
 def _umask() -> int:

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 from pathlib import Path
 
 import click
@@ -52,38 +51,6 @@ def kb() -> None:
     """Query and update the knowledge base."""
 
 
-def _text(obj: dict[str, object]) -> str:
-    if obj["role"] == "unknown":
-        return f"{obj['id']}: unknown (not in the knowledge base)\n"
-    lines = [f"{obj['id']}" + (f"  ({obj['label']})" if obj.get("label") else "")]
-
-    def row(name: str, value: object) -> None:
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        if value:
-            lines.append(f"  {name:<13}{value}")
-
-    row("vendor", obj["vendor"])
-    row("role", obj["role"])
-    row("data", obj["data"])
-    row("domains", obj["domains"])
-    removal = str(obj["removal"])
-    if obj.get("account_bound"):
-        removal += " (account-bound: sign out first)"
-    if obj.get("breaks"):
-        removal += f" (breaks: {obj['breaks']})"
-    row("removal", removal)
-    row("why never", obj.get("never_reason"))
-    row("override", obj.get("override_reason"))
-    row("jurisdiction", obj["jurisdiction"])
-    row("hosted", obj["hosted"])
-    row("about", obj["description"])
-    row("confidence", f"{obj['confidence']} (matched by {obj['matched_by']})")
-    for src in obj["sources"]:  # type: ignore[attr-defined]
-        row("source", src)
-    return "\n".join(lines) + "\n"
-
-
 @click.command()
 @click.argument("packages", nargs=-1, required=True)
 @click.option(
@@ -92,7 +59,7 @@ def _text(obj: dict[str, object]) -> str:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="json: one JSON object per id and line (fields id, role, vendor, data, domains, ...).",
+    help='json: one document {"schema": ..., "packages": [one object per id: id, role, vendor, data, ...]}.',
 )
 def lookup(packages: tuple[str, ...], fmt: str) -> int:
     """Tell what each PACKAGE id is: vendor, role, data handled, domains, removal safety, sources.
@@ -101,9 +68,10 @@ def lookup(packages: tuple[str, ...], fmt: str) -> int:
     """
     from howsafe.kb.packages import lookup as kb_lookup
     from howsafe.kb.removal import removal_info
+    from howsafe.report.formats import render_as
 
     knowledge = KnowledgeBase.default()
-    out: list[str] = []
+    out: list[dict[str, object]] = []
     for pid in packages:
         pid = pid.strip().removeprefix("package:")
         info = kb_lookup(knowledge, pid)
@@ -115,8 +83,10 @@ def lookup(packages: tuple[str, ...], fmt: str) -> int:
             obj["removal_group"] = rem.group
             if rem.level == "never" and info.removal != "never":
                 obj["never_reason"] = rem.reason
-        out.append(json.dumps(obj, ensure_ascii=False) + "\n" if fmt == "json" else _text(obj))
-    click.echo("".join(out) if fmt == "json" else "\n".join(out), nl=False)
+        out.append(obj)
+    from howsafe.report.interface import RenderOptions
+
+    click.echo(render_as("kb", fmt, out, RenderOptions()), nl=False)
     return 0
 
 

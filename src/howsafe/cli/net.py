@@ -7,14 +7,21 @@ or HTML with the hosts / countries / apps tables and bar charts.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from howsafe.cli.common import FORMATS, chosen_profile, progress_bar, refuse_output_over_inputs, write_output
+from howsafe.cli.common import (
+    FORMATS,
+    chosen_profile,
+    progress_bar,
+    refuse_output_over_inputs,
+    text_width,
+    write_output,
+)
+from howsafe.errors import ExitCode
 from howsafe.kb import KnowledgeBase
-from howsafe.model import Device, Missing, Outcome, Snapshot, SourceInfo, SourceKind
+from howsafe.model import Device, Missing, Snapshot, SourceInfo, SourceKind
 from howsafe.score import available_profiles, load_profile
 
 
@@ -75,18 +82,11 @@ def net(
 
     snap = snapshot or _placeholder_snapshot(captures)
     report = auditor.run(auditor.context(snap, network=report_net), profile)
-    if fmt == "json":
-        doc = {
-            "network": report_net.to_dict(),
-            "findings": [f.model_dump(mode="json") for f in report.findings],
-            "verdict": report.verdict.model_dump(mode="json"),
-        }
-        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    else:
-        from howsafe.report import render
+    from howsafe.report.documents import NetDoc
+    from howsafe.report.formats import render_as
+    from howsafe.report.interface import RenderOptions
 
-        text = render(report, fmt, snapshot=snapshot)
-    write_output(text, output)
-    threshold = profile.fail_threshold.rank
-    failing = any(f.outcome is Outcome.FAIL and f.severity.rank >= threshold for f in report.findings)
-    return 1 if failing else 0
+    doc: object = NetDoc(report=report, network=report_net) if fmt == "json" else report
+    options = RenderOptions(snapshot=snapshot, width=text_width())
+    write_output(render_as("net", fmt, doc, options), output)
+    return ExitCode.FINDINGS if profile.exceeded_by(report.findings) else ExitCode.OK

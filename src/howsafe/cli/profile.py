@@ -18,6 +18,7 @@ import click
 
 from howsafe.errors import HowsafeError
 from howsafe.score import available_profiles, load_profile
+from howsafe.score.jurisdiction import country_name, normalise_country
 from howsafe.score.saved import config_path, save_profile
 
 WHO_CHOICES = ("advertisers", "criminals", "someone-i-know", "a-company", "a-government")
@@ -113,6 +114,11 @@ def _show() -> int:
     shown = prof.name if prof.name.startswith(prof.id) else f"{prof.id} ({prof.name})"
     click.echo(f"Current profile: {shown}")
     click.echo(prof.description)
+    from howsafe.score.saved import saved_country
+
+    home = saved_country()
+    if home:
+        click.echo(f"Home country: {country_name(home)}")
     answers = saved_answers()
     if answers:
         click.echo("Answers: " + ", ".join(f"{k}={v}" for k, v in sorted(answers.items())))
@@ -152,6 +158,9 @@ def _show() -> int:
 )
 @click.option("--who", type=click.Choice(WHO_CHOICES), default=None, help="Who you think might want your data.")
 @click.option("--non-interactive", is_flag=True, help="Never prompt: questions without an answer flag count as 'no'.")
+@click.option("--country", default=None, metavar="CC",
+              help="Your home country (ISO code such as DE): for the government profile, 'foreign "
+                   "jurisdiction' means any other state.")
 def profile(
     show: bool,
     set_id: str | None,
@@ -162,6 +171,7 @@ def profile(
     sensitive: bool | None,
     who: str | None,
     non_interactive: bool,
+    country: str | None,
 ) -> int:
     """Choose your threat profile (everyday, private, at-risk, government) and remember it.
 
@@ -170,6 +180,7 @@ def profile(
     """
     if show:
         return _show()
+    home = normalise_country(country) if country is not None else None
     flags = {
         "classified": classified,
         "state_interest": state_interest,
@@ -180,9 +191,10 @@ def profile(
     if set_id is not None:
         if any(v is not None for v in flags.values()) or who is not None:
             raise click.UsageError("--set cannot be combined with answer flags")
-        path = save_profile(set_id, {"set": set_id})
         prof = load_profile(set_id)
+        path = save_profile(set_id, {"set": set_id}, country=home)
         click.echo(f"Profile saved: {prof.id} ({prof.name}). Stored in {path}.")
+        _country_line(prof.jurisdiction_relative, home)
         return 0
     answered_any = any(v is not None for v in flags.values()) or who is not None
     ask = not non_interactive and not answered_any
@@ -211,8 +223,27 @@ def profile(
         answers["who"] = who
     prof_id, reasons = profile_from_answers(answers)
     prof = load_profile(prof_id)
-    path = save_profile(prof_id, answers)
+    if prof.jurisdiction_relative and home is None and ask:
+        try:
+            home = normalise_country(
+                click.prompt("Which country is your home country (the state you work for)? ISO code, e.g. DE",
+                             default="", show_default=False) or "--"
+            )
+        except HowsafeError:
+            home = None
+        except click.Abort:
+            home = None
+    path = save_profile(prof_id, answers, country=home)
     click.echo(f"Your profile: {prof.id} ({prof.name}), because " + "; ".join(reasons) + ".")
     click.echo(prof.description)
     click.echo(f"Saved in {path}. `howsafe audit` uses it from now on; --profile overrides it.")
+    _country_line(prof.jurisdiction_relative, home)
     return 0
+
+
+def _country_line(relative: bool, home: str | None) -> None:
+    if home:
+        click.echo(f"Home country: {country_name(home)}; data held under any other state's jurisdiction is foreign.")
+    elif relative:
+        click.echo("Home country not set: every state's jurisdiction counts as foreign. "
+                   "Set it with `howsafe profile --country CC` (or `howsafe audit --country CC`).")

@@ -15,8 +15,7 @@ import re
 
 from howsafe.harden.commands import Command, sh_quote
 from howsafe.harden.model import Plan, Step
-from howsafe.report.layout import clean
-from howsafe.report.markdown import md_escape
+from howsafe.report.sanitize import clean, md_escape
 
 FORMATS = ("text", "json", "md", "html", "sh")
 _PLAIN = re.compile(r"[A-Za-z0-9_.:,+@%/=-]+")

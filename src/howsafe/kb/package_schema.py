@@ -65,10 +65,11 @@ DataKind = Literal[
     "notifications",
     "calendar",
     "messages",
+    "typed-text",
 ]
 
 # How risky it is to disable a package, least to most (docs/removal-levels.md):
-#   safe    nothing the owner uses stops working
+#   safe    nothing else depends on it; only its own feature (named in `breaks`, if any) stops
 #   breaks  a named feature stops working (``breaks`` says which)
 #   expert  system functions may fail in ways that are hard to diagnose; for people who can recover
 #   never   the phone may stop booting, calling or installing; never disable (see removal/never.json)

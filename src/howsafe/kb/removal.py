@@ -237,8 +237,9 @@ def advice_for_groups(groups: RemovalGroups) -> str:
     for group, infos in groups.items():
         if group == "safe":
             parts.append(
-                "Safe to disable (nothing you use stops working): "
-                + ", ".join(i.package for i in infos)
+                "Safe to disable (nothing else on the phone depends on them; only a package's own "
+                "feature, named in brackets, stops): "
+                + ", ".join(f"{i.package} ({i.breaks})" if i.breaks else i.package for i in infos)
                 + f"; run `{DISABLE_COMMAND}`, undo with `{ENABLE_COMMAND}`."
             )
         elif group == "breaks":

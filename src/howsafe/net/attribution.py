@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 DOMAINS_DIR = "domains"
 EXODUS_NAMES = ("trackers/exodus_trackers.json",)
+OVERRIDES_NAME = "trackers/network_overrides.json"
 _LIST_FILE = re.compile(r"^(nextdns|v2fly)_([a-z0-9]+)\.txt$")
 _VENDOR_NAMES = {
     "xiaomi": "Xiaomi",
@@ -225,13 +226,57 @@ def _load_exodus(kb: KnowledgeBase) -> tuple[list[_Tracker], bool]:
         except (OSError, ValueError) as exc:
             log.warning("εxodus tracker file %s unreadable, tracker layer skipped: %s", path, exc)
             return [], False
-        return parse_exodus(data), True
+        return parse_exodus(data, load_overrides(kb)), True
     log.info("εxodus tracker file not installed; tracker network signatures skipped")
     return [], False
 
 
-def parse_exodus(data: object) -> list[_Tracker]:
-    """Network signatures of the εxodus dump (``{"trackers": {id: {...}}}`` or a list)."""
+def host_pattern(signature: str) -> str:
+    """A signature as a host match: each alternative must be the host or one of its parent domains.
+
+    εxodus signatures are written as substrings (``\\.google\\.com``, ``crashlytics\\.com``); searched
+    as such, ``crashlytics.com`` would also match ``notcrashlytics.com.example``. Here each
+    alternative is anchored at a label boundary and at the end of the host; an alternative without
+    a dot (``fidzup``) matches one whole label.
+    """
+    out: list[str] = []
+    for alt in signature.split("|"):
+        a = alt.strip().lstrip("^").removesuffix("$")
+        while a.startswith((".*", "\\.")):
+            a = a.removeprefix(".*").removeprefix("\\.")
+        if not a:
+            continue
+        out.append(a if "\\." in a else f"{a}(?:\\..*)?")
+    return f"(?:^|\\.)(?:{'|'.join(out)})$" if out else ""
+
+
+def _suffix_pattern(endpoints: list[str]) -> str:
+    return f"(?:^|\\.)(?:{'|'.join(re.escape(e) for e in endpoints)})$" if endpoints else ""
+
+
+def load_overrides(kb: KnowledgeBase) -> dict[str, list[str]]:
+    """howsafe's corrections: tracker name -> its own endpoints (replacing a too-broad signature)."""
+    path = kb.find(OVERRIDES_NAME, required=False)
+    if path is None:
+        return {}
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        out: dict[str, list[str]] = {}
+        for name, entry in doc["trackers"].items():
+            if not entry.get("source") or not entry.get("reason"):
+                raise ValueError(f"{name}: an override needs a reason and a source")
+            out[str(name)] = [str(e) for e in entry["endpoints"]]
+        return out
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise KnowledgeError(f"{OVERRIDES_NAME} is invalid: {exc}") from exc
+
+
+def parse_exodus(data: object, overrides: dict[str, list[str]] | None = None) -> list[_Tracker]:
+    """Network signatures of the εxodus dump (``{"trackers": {id: {...}}}`` or a list).
+
+    ``overrides`` (tracker name -> endpoints) replace signatures that cover a whole platform.
+    """
+    overrides = overrides or {}
     items: list[dict[str, object]] = []
     if isinstance(data, dict):
         inner = data.get("trackers", data)
@@ -247,8 +292,12 @@ def parse_exodus(data: object) -> list[_Tracker]:
         name = t.get("name")
         if not isinstance(sig, str) or not sig.strip() or not isinstance(name, str):
             continue
+        name = name.strip()
+        source = _suffix_pattern(overrides[name]) if name in overrides else host_pattern(sig)
+        if not source:
+            continue
         try:
-            pattern = re.compile(sig, re.IGNORECASE)
+            pattern = re.compile(source, re.IGNORECASE)
         except re.error:
             continue
         cats = t.get("categories") or []
@@ -258,7 +307,7 @@ def parse_exodus(data: object) -> list[_Tracker]:
                 if isinstance(c, str) and c in _EXODUS_PURPOSE:
                     purpose = _EXODUS_PURPOSE[c]
                     break
-        out.append(_Tracker(name.strip(), pattern, purpose))
+        out.append(_Tracker(name, pattern, purpose))
     return out
 
 

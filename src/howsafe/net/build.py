@@ -9,7 +9,8 @@ the latest DNS answer for the server IP, else only by the IP).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from howsafe.net.attribution import DomainKnowledge, country_of, is_local
 from howsafe.net.collect import Collector, Flow
@@ -113,13 +114,13 @@ def build_report(c: Collector, knowledge: DomainKnowledge, apps_from_snapshot: d
     ip_only: dict[str, _HostAcc] = defaultdict(_HostAcc)
     by_country: dict[str, _Sum] = defaultdict(_Sum)
     by_owner: dict[str, _Sum] = defaultdict(_Sum)
-    by_app: dict[str, _Sum] = defaultdict(_Sum)
+    by_app: dict[AppRef, _Sum] = defaultdict(_Sum)
     resolvers: dict[str, _Sum] = defaultdict(_Sum)
     by_client: dict[str, _Sum] = defaultdict(_Sum)
     first: float | None = None
     last: float | None = None
 
-    def add(table: dict[str, _Sum], key: str, fl: Flow, host: str | None) -> None:
+    def add(table: dict[Any, _Sum], key: Hashable, fl: Flow, host: str | None) -> None:
         s = table[key]
         s.up += fl.up
         s.down += fl.down
@@ -153,7 +154,7 @@ def build_report(c: Collector, knowledge: DomainKnowledge, apps_from_snapshot: d
             owner = (owner_of(host_key) if fl.name else None) or "unknown"
             add(by_owner, owner, fl, host_key)
         if app is not None:
-            add(by_app, app.display, fl, host_key)
+            add(by_app, app, fl, host_key)
 
     hosts: list[Host] = []
     for name in sorted(set(c.names) | set(named)):
@@ -227,7 +228,7 @@ def build_report(c: Collector, knowledge: DomainKnowledge, apps_from_snapshot: d
         hosts=tuple(hosts),
         by_country=_rows(by_country),
         by_owner=_rows(by_owner),
-        by_app=_rows(by_app),
+        by_app=_app_rows(by_app),
         resolvers=_rows(resolvers),
         by_client=_rows(by_client),
         iot_devices=_iot(c, named, ip_only),
@@ -244,6 +245,15 @@ def _named_by(source: str) -> NamedBy:
     if source in ("dns", "sni", "http", "quic"):
         return source  # type: ignore[return-value]
     return "dns"
+
+
+def _app_rows(table: dict[AppRef, _Sum]) -> tuple[Traffic, ...]:
+    rows = [
+        Traffic(a.display, s.up, s.down, s.flows, tuple(s.hosts), uid=a.uid, package=a.package, label=a.label)
+        for a, s in table.items()
+    ]
+    rows.sort(key=lambda t: (-t.bytes_total, t.key, t.uid if t.uid is not None else -1))
+    return tuple(rows)
 
 
 def _rows(table: dict[str, _Sum]) -> tuple[Traffic, ...]:

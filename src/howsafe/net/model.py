@@ -77,13 +77,21 @@ class Host:
 
 @dataclass(frozen=True)
 class Traffic:
-    """One row of a summary (by country, by owner, by app, by DNS resolver)."""
+    """One row of a summary (by country, by owner, by app, by DNS resolver).
+
+    What ``key`` is depends on the table (:data:`TABLE_KEYS`). Rows of ``by_app`` also carry the
+    app's ``uid``, ``package`` and ``label`` (a label alone is not unique: one row per app, two
+    apps with the same label are two rows).
+    """
 
     key: str
     bytes_up: int = 0
     bytes_down: int = 0
     flows: int = 0
     hosts: tuple[str, ...] = ()
+    uid: int | None = None
+    package: str | None = None
+    label: str | None = None
 
     @property
     def bytes_total(self) -> int:
@@ -125,6 +133,18 @@ class FileError:
     file: str
     error: str
     partial: bool
+
+
+TABLE_KEYS: dict[str, str] = {
+    "hosts": "name: the hostname (or the bare server IP when nothing named it)",
+    "by_country": "key: ISO country code where the server IP is registered (RIR data), or 'unknown'",
+    "by_owner": "key: the company that owns the host's domain, or 'unknown'",
+    "by_app": "key: the app's label, else package, else 'uid N'; uid/package/label identify the app",
+    "resolvers": "key: IP address of the DNS server queried",
+    "by_client": "key: IP address of the local device (router-side captures)",
+    "iot_devices": "ip: the device's local IP address",
+}
+"""What each keyed table of the report is keyed by (shown in the JSON and in docs/network.md)."""
 
 
 @dataclass(frozen=True)
@@ -170,8 +190,13 @@ class NetworkReport:
         return any(f.has_apps for f in self.files)
 
     def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dict (tuples become lists)."""
+        """A JSON-ready dict (tuples become lists); ``table_keys`` says what each table is keyed by."""
         out = asdict(self)
+        out["table_keys"] = dict(TABLE_KEYS)
+        for table in ("by_country", "by_owner", "resolvers", "by_client"):
+            for row in out[table]:
+                for k in ("uid", "package", "label"):
+                    row.pop(k, None)
         for h, raw in zip(self.hosts, out["hosts"], strict=True):
             raw["dns_only"] = h.dns_only
         return out

@@ -75,8 +75,11 @@ def network_section(report: NetworkReport) -> Section:
         tables.append(
             Table(
                 title="By app",
-                columns=("app", "sent", "received", "flows", "hosts"),
-                rows=_traffic_rows(report.by_app),
+                columns=("app", "package", "uid", "sent", "received", "flows", "hosts"),
+                rows=tuple(
+                    (t.key, t.package or "", "" if t.uid is None else str(t.uid), *row[1:])
+                    for t, row in zip(report.by_app[:MAX_ROWS], _traffic_rows(report.by_app), strict=True)
+                ),
             )
         )
     if len(report.by_client) > 1:

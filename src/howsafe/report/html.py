@@ -17,16 +17,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import jinja2
 
 from howsafe.model import Chart, Grade, Report, Snapshot
+from howsafe.report.interface import RenderOptions
 from howsafe.report.layout import (
     KB_UPDATE_HINT,
+    app_title,
     area_name,
     build_layout,
     chart_value,
-    clean,
+    comparison_rows,
     data_source_line,
     device_facts,
     device_title,
@@ -36,6 +39,11 @@ from howsafe.report.layout import (
     safe_url,
     severity_label,
 )
+from howsafe.report.sanitize import clean
+
+if TYPE_CHECKING:
+    from howsafe.compare import Comparison
+    from howsafe.report.documents import AppsDoc
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -142,4 +150,38 @@ def _svg(title: str, bars: list[Bar]) -> SvgChart:
         bar_w=_BAR_W,
         row_h=_ROW_H,
         bars=tuple(bars),
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Formatter-table entries (see howsafe.report.formats)
+# ------------------------------------------------------------------------------------------------
+
+
+def report_html(report: Report, options: RenderOptions) -> str:
+    return render_html(report, snapshot=options.snapshot)
+
+
+def compare_html(cmp: Comparison, options: RenderOptions) -> str:
+    """The comparison as one self-contained page (same rows as the text and Markdown forms)."""
+    return _env().get_template("compare.html.j2").render(
+        csp=CSP,
+        title=f"howsafe compare: {len(cmp.devices)} phones",
+        tool=clean(options.tool or "howsafe"),
+        cmp=cmp,
+        rows=comparison_rows(cmp),
+        clean=clean,
+    )
+
+
+def apps_html(doc: AppsDoc, options: RenderOptions) -> str:
+    """App scan results as one self-contained page (labels and class names are escaped)."""
+    return _env().get_template("apps.html.j2").render(
+        csp=CSP,
+        title=f"Trackers in apps — {clean(doc.tool)}",
+        tool=clean(doc.tool),
+        db=doc.db,
+        apps=doc.apps,
+        app_title=app_title,
+        clean=clean,
     )

@@ -7,18 +7,16 @@ means the terminal, Markdown and HTML reports always say the same things in the 
 verdict, area grades, top actions, problems with evidence, what could not be checked, device
 details, data sources, detail sections.
 
-Everything read from a device (labels, properties, package ids) is attacker-controlled. ``clean``
-removes what could fool a terminal or a reader (control characters, ANSI escapes, bidirectional
-overrides) in every human format; each format then applies its own escaping on top.
+Everything read from a device (labels, properties, package ids) is attacker-controlled: every
+human format passes it through the one sanitiser, :mod:`howsafe.report.sanitize`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from howsafe.model import (
     Area,
@@ -32,34 +30,16 @@ from howsafe.model import (
     Severity,
     Snapshot,
 )
+from howsafe.report.sanitize import clean as clean  # re-exported: the one sanitiser
 from howsafe.score.verdict import area_label
 
-# Bidirectional controls can make text read differently from what it is ("Trojan source").
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
-_MAX_FIELD = 2000  # a hostile 1 MB label must not make a report unreadable
+if TYPE_CHECKING:
+    from howsafe.apk.model import AppReport
+    from howsafe.compare import Comparison, DeviceColumn
 
 T = TypeVar("T")
 
 KB_UPDATE_HINT = "run `howsafe kb update` to refresh the knowledge data"
-
-
-def clean(value: object, *, limit: int = _MAX_FIELD) -> str:
-    """``value`` as display text: control and bidi characters shown as escapes, length bounded.
-
-    Newlines and tabs become spaces so one device string can never forge extra report lines.
-    """
-    text = "" if value is None else str(value)
-    if len(text) > limit:
-        text = text[:limit] + f"… (+{len(text) - limit} chars)"
-    out: list[str] = []
-    for ch in text:
-        if ch in "\n\r\t":
-            out.append(" ")
-        elif ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co"):
-            out.append(ch.encode("unicode_escape").decode("ascii"))
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def grade_text(grade: Grade) -> str:
@@ -269,3 +249,65 @@ def safe_url(ref: str) -> str | None:
 def truncated(items: Sequence[T], limit: int) -> tuple[Sequence[T], int]:
     """The first ``limit`` items and how many were left out (display only, never for scoring)."""
     return items[:limit], max(0, len(items) - limit)
+
+
+# ------------------------------------------------------------------------------------------------
+# Comparison (``howsafe compare``): the rows every format shows, in order
+# ------------------------------------------------------------------------------------------------
+
+
+def _flows_cells(col: DeviceColumn) -> list[str]:
+    from howsafe.compare import FLOW_ROLES
+
+    if col.vendor_flows is None:
+        return ["no package list"] * (len(FLOW_ROLES) + 1)
+    cells = [str(col.vendor_flows.counts.get(r, 0)) for r in FLOW_ROLES]
+    cells.append(str(col.vendor_flows.to_china))
+    return cells
+
+
+def _trackers_cell(col: DeviceColumn) -> str:
+    if col.trackers is None:
+        return "not scanned"
+    shown = ", ".join(col.tracker_names[:4])
+    return f"{col.trackers}" + (f" ({shown}{', ...' if len(col.tracker_names) > 4 else ''})" if shown else "")
+
+
+def comparison_rows(cmp: Comparison) -> list[tuple[str, ...]]:
+    """``(row name, one cell per phone)`` in display order; cells are cleaned display text."""
+    from howsafe.compare import FLOW_ROLES
+
+    cols = cmp.devices
+
+    def row(name: str, cells: Sequence[object]) -> tuple[str, ...]:
+        return (name, *(clean(c) for c in cells))
+
+    out = [
+        row("Device", [c.label for c in cols]),
+        row("Source", [c.source for c in cols]),
+        row("Overall grade", [f"{c.grade} ({c.score if c.score is not None else '-'})" for c in cols]),
+    ]
+    for area in Area:
+        out.append(row(f"  {area_label(area)}", [c.areas.get(area.value, "?") for c in cols]))
+    out += [
+        row("Android", [c.android or "?" for c in cols]),
+        row("Security patch", [
+            f"{c.security_patch or '?'}" + (f" ({c.patch_age_days} days old)" if c.patch_age_days is not None else "")
+            for c in cols
+        ]),
+        row("End of life", [c.end_of_life for c in cols]),
+    ]
+    flows = [_flows_cells(c) for c in cols]
+    for i, role in enumerate(FLOW_ROLES):
+        out.append(row(f"Vendor {role} packages", [f[i] for f in flows]))
+    out.append(row("  of which send data to China", [f[-1] for f in flows]))
+    out.append(row("Trackers in scanned apps", [_trackers_cell(c) for c in cols]))
+    return out
+
+
+def app_title(a: AppReport) -> str:
+    """``label — package version`` (a resource-reference label is left out)."""
+    label = a.label if a.label and not a.label.startswith("@0x") else None
+    name = a.package or "(no manifest)"
+    ver = f" {a.version_name}" if a.version_name else ""
+    return clean(f"{label} — {name}{ver}" if label else f"{name}{ver}")

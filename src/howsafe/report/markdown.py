@@ -1,23 +1,24 @@
 """The Markdown report: the terminal report's order, for issues, wikis and chat.
 
-Every string is escaped so that a hostile label cannot add Markdown structure (headings, links,
-table cells) or raw HTML (which most Markdown renderers pass through): Markdown punctuation that
-can open inline structure gets a backslash, ``< > &`` become entities, and line breaks become
-spaces. No device string is ever put inside a code span, where escapes do not apply.
+Every string goes through :func:`howsafe.report.sanitize.md_escape`, so that a hostile label
+cannot add Markdown structure (headings, links, table cells) or raw HTML (which most Markdown
+renderers pass through). Code spans stay code spans (their content is literal) and ``>`` stays
+readable inside a line.
 """
 
 from __future__ import annotations
 
-import re
+from typing import TYPE_CHECKING
 
 from howsafe.model import Chart, Finding, Report, Section, Snapshot
 from howsafe.model import Table as ReportTable
+from howsafe.report.interface import RenderOptions
 from howsafe.report.layout import (
     KB_UPDATE_HINT,
     area_name,
     build_layout,
     chart_value,
-    clean,
+    comparison_rows,
     data_source_line,
     device_facts,
     device_title,
@@ -26,25 +27,14 @@ from howsafe.report.layout import (
     safe_url,
     severity_label,
 )
+from howsafe.report.sanitize import md_cell as md_cell  # re-exported
+from howsafe.report.sanitize import md_escape as md_escape  # re-exported
 
-# What can start inline structure: emphasis, code, links/images, table cells, strike-through.
-_PUNCT = re.compile(r"([\\`*_\[\]|~])")
-_LEADING_NUMBER = re.compile(r"^(\d+)([.)])")
+if TYPE_CHECKING:
+    from howsafe.compare import Comparison
+    from howsafe.report.documents import VulnsDoc
+
 _BAR = 20
-
-
-def md_escape(value: object) -> str:
-    """Escape ``value`` for Markdown inline text (also safe inside a table cell).
-
-    Surrounding blanks are dropped (leading ones could make a code block, trailing ones a line
-    break) and a leading block marker (``-``, ``+``, ``#``, ``=``, ``1.``) is escaped, since some
-    strings (a list item's text, a paragraph) start a line.
-    """
-    text = clean(value).strip()
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _PUNCT.sub(r"\\\1", text)
-    text = _LEADING_NUMBER.sub(r"\1\\\2", text)
-    return "\\" + text if text[:1] in ("-", "+", "#", "=") else text
 
 
 def render_markdown(report: Report, *, snapshot: Snapshot | None = None) -> str:
@@ -80,7 +70,7 @@ def render_markdown(report: Report, *, snapshot: Snapshot | None = None) -> str:
     w("| --- | :---: | ---: | --- |")
     for a in layout.areas:
         sc = f"{a.score:.0f}" if a.score is not None else "–"
-        w(f"| {md_escape(area_name(a.area))} | {md_escape(a.grade.value)} | {sc} | {md_escape(a.summary)} |")
+        w(f"| {md_cell(area_name(a.area))} | {md_cell(a.grade.value)} | {sc} | {md_cell(a.summary)} |")
     w("")
 
     w("## What to do first")
@@ -126,7 +116,7 @@ def render_markdown(report: Report, *, snapshot: Snapshot | None = None) -> str:
         w("| Property | Value |")
         w("| --- | --- |")
         for label, value in device_facts(snapshot):
-            w(f"| {md_escape(label)} | {md_escape(value)} |")
+            w(f"| {md_cell(label)} | {md_cell(value)} |")
         w("")
 
     w("## Knowledge used")
@@ -177,7 +167,7 @@ def _chart(chart: Chart) -> list[str]:
     out = [f"**{md_escape(chart.title)}**", "", "| Item | | Value |", "| --- | --- | ---: |"]
     for label, value in chart.items:
         bar = "█" * round(abs(value) / peak * _BAR) or "▏"
-        out.append(f"| {md_escape(label)} | {bar} | {md_escape(chart_value(value, chart.unit))} |")
+        out.append(f"| {md_cell(label)} | {bar} | {md_cell(chart_value(value, chart.unit))} |")
     return [*out, ""]
 
 
@@ -185,9 +175,53 @@ def _table(table: ReportTable) -> list[str]:
     if not table.columns:
         return []
     out = [f"**{md_escape(table.title)}**", ""]
-    out.append("| " + " | ".join(md_escape(c) for c in table.columns) + " |")
+    out.append("| " + " | ".join(md_cell(c) for c in table.columns) + " |")
     out.append("|" + " --- |" * len(table.columns))
     for row in table.rows:
         cells = [*row, *([""] * (len(table.columns) - len(row)))][: len(table.columns)]
-        out.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
+        out.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
     return [*out, ""]
+
+
+# ------------------------------------------------------------------------------------------------
+# Formatter-table entries (see howsafe.report.formats)
+# ------------------------------------------------------------------------------------------------
+
+
+def report_md(report: Report, options: RenderOptions) -> str:
+    return render_markdown(report, snapshot=options.snapshot)
+
+
+def compare_md(cmp: Comparison, options: RenderOptions) -> str:
+    rows = comparison_rows(cmp)
+    head, body = rows[0], rows[1:]
+    lines = [
+        f"# howsafe compare ({md_escape(cmp.profile_name)})",
+        "",
+        "| |" + "".join(f" {md_cell(c)} |" for c in head[1:]),
+        "|---|" + "---|" * (len(head) - 1),
+    ]
+    for row in body:
+        lines.append("| " + " | ".join(md_cell(c) for c in row) + " |")
+    lines += ["", *[f"- **{md_escape(c.label)}**: {md_escape(c.headline)}" for c in cmp.devices]]
+    if cmp.differences:
+        lines += ["", "## What differs", "", *[f"- {md_escape(d)}" for d in cmp.differences]]
+    return "\n".join(lines) + "\n"
+
+
+def vulns_md(doc: VulnsDoc, options: RenderOptions) -> str:
+    from howsafe.vulns.match import data_line, one_line
+
+    a = doc.assessment
+    lines = [f"# Open vulnerabilities: {md_escape(doc.device)}", "", md_escape(one_line(a) + "."), ""]
+    if a.open:
+        lines += ["| CVE | Severity | Type | Component | Fixed in | Status |", "|---|---|---|---|---|---|"]
+        for v in a.open:
+            e = v.entry
+            comp = (f"{e.vendor}: " if e.vendor and not e.component.startswith(e.vendor) else "") + e.component
+            cve = f"[{md_cell(e.cve)}](<{e.url}>)" if e.url and safe_url(e.url) else md_cell(e.cve)
+            lines.append(f"| {cve} | {md_cell(e.severity_label)} | {md_cell(e.type or '-')} | {md_cell(comp)} | "
+                         f"{e.spl.isoformat()} | {md_cell(v.status.value)} |")
+        lines.append("")
+    lines.append(md_escape(data_line(a)))
+    return "\n".join(lines) + "\n"

@@ -10,7 +10,9 @@ severity and grade markers that still read well in a log file or a pasted issue.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -21,12 +23,14 @@ from rich.text import Text
 
 from howsafe.model import Chart, Finding, Grade, Report, Section, Severity, Snapshot
 from howsafe.model import Table as ReportTable
+from howsafe.report.interface import RenderOptions
 from howsafe.report.layout import (
     KB_UPDATE_HINT,
+    app_title,
     area_name,
     build_layout,
     chart_value,
-    clean,
+    comparison_rows,
     data_source_line,
     device_facts,
     device_title,
@@ -36,6 +40,11 @@ from howsafe.report.layout import (
     severity_label,
     truncated,
 )
+from howsafe.report.sanitize import clean
+
+if TYPE_CHECKING:
+    from howsafe.compare import Comparison
+    from howsafe.report.documents import AppsDoc, VulnsDoc
 
 MAX_FINDINGS_PER_AREA = 20
 MAX_EVIDENCE = 5
@@ -259,3 +268,154 @@ def _table(table: ReportTable) -> RenderableType:
         t.caption = f"… {hidden} more rows (see --format html or json)"
     return t
 
+
+
+# ------------------------------------------------------------------------------------------------
+# Formatter-table entries (see howsafe.report.formats) and the other commands' documents
+# ------------------------------------------------------------------------------------------------
+
+
+def report_text(report: Report, options: RenderOptions) -> str:
+    return render_text(report, snapshot=options.snapshot, color=options.color, width=options.width)
+
+
+def columns_text(rows: Sequence[Sequence[str]], width: int, *, header: Sequence[str] | None = None) -> list[str]:
+    """Rows laid out in columns that fit ``width``: cells wrap between words, never inside one
+    (a word longer than its column is the only thing folded). Cells must already be cleaned."""
+    all_rows = [list(header)] if header else []
+    all_rows += [list(r) for r in rows]
+    if not all_rows:
+        return []
+    n = max(len(r) for r in all_rows)
+    all_rows = [r + [""] * (n - len(r)) for r in all_rows]
+    natural = [max(len(r[i]) for r in all_rows) for i in range(n)]
+    gap = 2
+    budget = max(n * 8, width - gap * (n - 1))
+    widths = list(natural)
+    # Narrow the widest value column first; the row names keep their width as long as possible.
+    for floor, first in ((12, 1), (8, 0)):
+        while sum(widths) > budget:
+            widest = max(range(first, n), key=lambda i: widths[i]) if n > first else 0
+            if widths[widest] <= floor:
+                break
+            widths[widest] -= 1
+    out: list[str] = []
+    for r in all_rows:
+        cells = [
+            textwrap.wrap(c, widths[i], break_on_hyphens=False) or [""] for i, c in enumerate(r)
+        ]
+        for k in range(max(len(c) for c in cells)):
+            parts = [(c[k] if k < len(c) else "").ljust(widths[i]) for i, c in enumerate(cells)]
+            out.append((" " * gap).join(parts).rstrip())
+    return out
+
+
+def compare_text(cmp: Comparison, options: RenderOptions) -> str:
+    rows = comparison_rows(cmp)
+    lines = [f"howsafe compare, profile: {clean(cmp.profile_name)}", ""]
+    lines += columns_text(rows, options.width)
+    lines.append("")
+    for col in cmp.devices:
+        lines.append(f"{clean(col.label)}: {clean(col.headline)}")
+    if cmp.differences:
+        lines += ["", "What differs:"] + [f"- {clean(d)}" for d in cmp.differences]
+    return "\n".join(lines) + "\n"
+
+
+def vulns_text(doc: VulnsDoc, options: RenderOptions) -> str:
+    from howsafe.vulns.match import data_line, one_line
+
+    a = doc.assessment
+    lines = [f"{clean(doc.device)}: {clean(one_line(a))}."]
+    if a.open:
+        lines.append("")
+        rows = []
+        for v in a.open:
+            e = v.entry
+            comp = (f"{e.vendor}: " if e.vendor and not e.component.startswith(e.vendor) else "") + e.component
+            rows.append([clean(e.cve), clean(e.severity_label), clean(e.type or "-"), clean(comp),
+                         e.spl.isoformat(), v.status.value])
+        lines += columns_text(rows, options.width,
+                              header=["CVE", "severity", "type", "component", "fixed in", "status"])
+    lines.append("")
+    lines.append(clean(data_line(a)))
+    return "\n".join(lines) + "\n"
+
+
+def kb_text(entries: Sequence[dict[str, object]], options: RenderOptions) -> str:
+    return "\n".join(_kb_entry(e) for e in entries)
+
+
+def _kb_entry(obj: dict[str, object]) -> str:
+    if obj["role"] == "unknown":
+        return f"{clean(obj['id'])}: unknown (not in the knowledge base)\n"
+    lines = [clean(obj["id"]) + (f"  ({clean(obj['label'])})" if obj.get("label") else "")]
+
+    def row(name: str, value: object) -> None:
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        if value:
+            lines.append(f"  {name:<13}{clean(value)}")
+
+    row("vendor", obj["vendor"])
+    row("role", obj["role"])
+    row("data", obj["data"])
+    row("domains", obj["domains"])
+    removal = str(obj["removal"])
+    if obj.get("account_bound"):
+        removal += " (account-bound: sign out first)"
+    if obj.get("breaks"):
+        removal += f" (breaks: {obj['breaks']})"
+    row("removal", removal)
+    row("why never", obj.get("never_reason"))
+    row("override", obj.get("override_reason"))
+    row("jurisdiction", obj["jurisdiction"])
+    row("hosted", obj["hosted"])
+    row("about", obj["description"])
+    row("confidence", f"{obj['confidence']} (matched by {obj['matched_by']})")
+    sources = obj.get("sources")
+    for src in sources if isinstance(sources, list) else ():
+        row("source", src)
+    return "\n".join(lines) + "\n"
+
+
+def apps_text(doc: AppsDoc, options: RenderOptions) -> str:
+    apps = doc.apps
+    lines: list[str] = []
+    for a in apps:
+        lines.append(clean(a.path))
+        if a.error:
+            lines.append(f"  error: {clean(a.error)}: {clean(a.error_detail)}")
+            lines.append("")
+            continue
+        lines.append(f"  app:         {app_title(a)} (versionCode {a.version_code}, {clean(a.kind)})")
+        if a.label and a.label.startswith("@0x"):
+            lines.append(f"  label:       resource {clean(a.label)}")
+        lines.append(f"  sdk:         min {a.min_sdk}, target {a.target_sdk}")
+        lines.append(f"  signer:      {clean(', '.join(a.signer_sha256)) or 'unsigned'}")
+        lines.append(f"  classes:     {a.classes_scanned} in {len(a.dex_files)} DEX file(s)")
+        lines.append(f"  permissions: {len(a.permissions)}")
+        for p in a.permissions:
+            lines.append(f"    {clean(p)}")
+        if not a.trackers:
+            lines.append("  trackers:    none found")
+        else:
+            lines.append(f"  trackers:    {len(a.trackers)}")
+            for h in a.trackers:
+                ident = f"εxodus #{h.exodus_id}" if h.exodus_id is not None else ""
+                if h.origin == "howsafe":
+                    ident = f"{ident}, howsafe signature" if ident else "howsafe signature"
+                cats = ", ".join(h.categories)
+                lines.append(f"    - {clean(h.name)} [{ident}; {clean(cats)}; {clean(h.company or 'company unknown')}]")
+                lines.append(f"      {h.class_count} classes, e.g. {clean(', '.join(h.classes[:3]))}")
+                if h.confidence == "low":
+                    lines.append(f"      doubtful: {clean(h.reason)}")
+        for w in a.warnings:
+            lines.append(f"  note: {clean(w)}")
+        lines.append("")
+    ok = [a for a in apps if a.error is None]
+    n_tr = sum(1 for a in ok if a.trackers)
+    lines.append(
+        f"{len(apps)} inputs: {len(ok)} scanned, {n_tr} with trackers, {len(apps) - len(ok)} unreadable"
+    )
+    return "\n".join(lines) + "\n"

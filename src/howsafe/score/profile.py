@@ -9,12 +9,13 @@ and the difference is explainable from the file.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from howsafe.errors import InputError, KnowledgeError
-from howsafe.model import Area, Severity
+from howsafe.model import Area, Finding, Outcome, Severity
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 
@@ -30,6 +31,14 @@ class Profile:
     grade_text: dict[str, str] = field(default_factory=dict)
     fail_threshold: Severity = Severity.MEDIUM
     severity_cap: dict[Severity, float] = field(default_factory=dict)
+    # [jurisdiction] relative = true: "foreign" is read against the owner's home country
+    jurisdiction_relative: bool = False
+    foreign_min_severity: Severity | None = None
+
+    def exceeded_by(self, findings: Iterable[Finding]) -> bool:
+        """True when a failed finding is at or above this profile's threshold (exit code 1)."""
+        threshold = self.fail_threshold.rank
+        return any(f.outcome is Outcome.FAIL and f.severity.rank >= threshold for f in findings)
 
     def weight_for_tags(self, tags: tuple[str, ...]) -> float:
         """Largest multiplier among the finding's tags (1.0 when none is listed)."""
@@ -58,6 +67,12 @@ def load_profile(profile_id: str) -> Profile:
             grade_text=dict(raw.get("grade_text", {})),
             fail_threshold=Severity(raw.get("fail_threshold", "medium")),
             severity_cap={Severity(k): float(v) for k, v in raw.get("severity_cap", {}).items()},
+            jurisdiction_relative=bool(raw.get("jurisdiction", {}).get("relative", False)),
+            foreign_min_severity=(
+                Severity(raw["jurisdiction"]["foreign_min_severity"])
+                if "foreign_min_severity" in raw.get("jurisdiction", {})
+                else None
+            ),
         )
     except (KeyError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise KnowledgeError(f"profile {path.name} is invalid: {exc}") from exc

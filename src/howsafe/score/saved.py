@@ -23,10 +23,26 @@ def saved_profile(path: Path | None = None) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def save_profile(profile_id: str, answers: dict[str, str], path: Path | None = None) -> Path:
+def save_profile(
+    profile_id: str, answers: dict[str, str], path: Path | None = None, country: str | None = None
+) -> Path:
     p = path or config_path()
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_suffix(".part")
-    tmp.write_text(json.dumps({"profile": profile_id, "answers": answers}, indent=2), encoding="utf-8")
+    doc: dict[str, object] = {"profile": profile_id, "answers": answers}
+    if country:
+        doc["country"] = country
+    tmp.write_text(json.dumps(doc, indent=2), encoding="utf-8")
     tmp.replace(p)
     return p
+
+
+def saved_country(path: Path | None = None) -> str | None:
+    """The owner's home country saved with ``howsafe profile --country`` (ISO code), or None."""
+    p = path or config_path()
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = data.get("country") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and len(value) == 2 and value.isalpha() else None

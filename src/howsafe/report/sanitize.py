@@ -1,0 +1,124 @@
+"""The one sanitiser every human-readable output goes through (text, Markdown, HTML).
+
+Everything read from a device or an input file (labels, properties, package ids, file names,
+host names) is attacker-controlled. :func:`clean` removes what could fool a terminal or a reader:
+C0/C1 control characters (so ANSI/OSC escape sequences lose their ESC/CSI/OSC introducer and
+print as visible ``\\x1b`` text), bidirectional overrides and isolates ("Trojan source"), other
+format characters, and line breaks (one device string can never forge extra report lines). It also
+bounds the length. Each format then escapes for itself on top:
+
+- text: :func:`clean` only (rich is always used with markup off);
+- Markdown: :func:`md_escape` (structure characters backslash-escaped, ``<``/``&`` as entities,
+  code spans kept as code spans since their content is literal);
+- HTML: :func:`clean`, then Jinja2 autoescaping in the templates (never ``|safe`` on data).
+
+JSON output keeps strings verbatim (the JSON encoder escapes control characters); a program
+reading it decides how to display them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Bidirectional controls can make text read differently from what it is ("Trojan source").
+_BIDI = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C))
+MAX_FIELD = 2000  # a hostile 1 MB label must not make a report unreadable
+
+
+def clean(value: object, *, limit: int = MAX_FIELD) -> str:
+    """``value`` as display text: control and bidi characters shown as escapes, length bounded.
+
+    Newlines and tabs become spaces so one device string can never forge extra report lines.
+    """
+    text = "" if value is None else str(value)
+    if len(text) > limit:
+        text = text[:limit] + f"… (+{len(text) - limit} chars)"
+    out: list[str] = []
+    for ch in text:
+        if ch in "\n\r\t":
+            out.append(" ")
+        elif ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co"):
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def clean_lines(text: str) -> str:
+    """A multi-line text built by howsafe whose parts may hold device strings: each line cleaned.
+
+    Use for whole outputs assembled elsewhere (e.g. a formatter's lines); line structure is kept.
+    """
+    return "\n".join(clean(line, limit=10 * MAX_FIELD) for line in text.split("\n"))
+
+
+# ------------------------------------------------------------------------------------------------
+# Markdown
+# ------------------------------------------------------------------------------------------------
+
+# What can start inline structure outside code spans: emphasis, links/images, table cells,
+# strike-through, backslash escapes. ``>`` is inert inside a line (only a line-leading one
+# starts a block quote) and is left readable.
+_PUNCT = re.compile(r"([\\*_\[\]|~])")
+_LEADING_NUMBER = re.compile(r"^(\d+)([.)])")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _md_plain(text: str) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return _PUNCT.sub(r"\\\1", text)
+
+
+def _split_code_spans(text: str) -> list[tuple[bool, str]]:
+    """``text`` as (is_code, part) pieces following CommonMark: a run of N backticks opens a code
+    span closed by the next run of exactly N backticks; an unmatched run is literal text."""
+    parts: list[tuple[bool, str]] = []
+    pos = 0
+    plain_start = 0
+    while True:
+        m = _BACKTICKS.search(text, pos)
+        if m is None:
+            break
+        fence = m.group()
+        close = None
+        for c in _BACKTICKS.finditer(text, m.end()):
+            if c.group() == fence:
+                close = c
+                break
+        if close is None:
+            pos = m.end()  # unmatched: stays in the plain part (escaped there)
+            continue
+        if m.start() > plain_start:
+            parts.append((False, text[plain_start:m.start()]))
+        parts.append((True, text[m.start():close.end()]))
+        pos = plain_start = close.end()
+    if plain_start < len(text):
+        parts.append((False, text[plain_start:]))
+    return parts
+
+
+def md_escape(value: object, *, cell: bool = False) -> str:
+    """``value`` (cleaned) as Markdown inline text that cannot add structure.
+
+    Code spans (text between matching backtick runs) stay code spans: their content is shown
+    literally by every renderer, so nothing in them is escaped (a ``|`` in a table ``cell`` gets the
+    backslash GitHub tables need). Outside them, Markdown punctuation that can open inline
+    structure gets a backslash, ``<`` and ``&`` become entities, and a leading block marker
+    (``-``, ``+``, ``#``, ``=``, ``>``, ``1.``) is escaped. Surrounding blanks are dropped.
+    """
+    text = clean(value).strip()
+    out: list[str] = []
+    for is_code, part in _split_code_spans(text):
+        if is_code:
+            out.append(part.replace("|", "\\|") if cell else part)
+        else:
+            out.append(_BACKTICKS.sub(lambda m: "\\`" * len(m.group()), _md_plain(part)))
+    escaped = "".join(out)
+    escaped = _LEADING_NUMBER.sub(r"\1\\\2", escaped)
+    return "\\" + escaped if escaped[:1] in ("-", "+", "#", "=", ">") else escaped
+
+
+def md_cell(value: object) -> str:
+    """:func:`md_escape` for a table cell."""
+    return md_escape(value, cell=True)
