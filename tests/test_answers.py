@@ -60,7 +60,8 @@ def test_five_answers_in_order_each_one_line() -> None:
 
 def test_china_rom_answer_says_yes_with_the_rom_evidence() -> None:
     ans = _answers(_audit(DEVICES / "redmi-picasso-V13.0.3.0.SGICNXM"))
-    assert ans["china"].startswith("Yes") and "SGICNXM" in ans["china"]
+    assert ans["china"].startswith("Yes") and "mainland China" in ans["china"]
+    assert "(evidence: ro." in ans["china"]  # the ROM property that says so
 
 
 @pytest.mark.parametrize("fmt", ["text", "md", "html"])

@@ -31,6 +31,7 @@ def _failed(fs: Iterable[Finding]) -> list[Finding]:
 
 
 def _first_sentence(text: str) -> str:
+    text = text.split(" (rule ")[0]  # the rule's provenance stays in the finding, not in the one-liner
     head, sep, _ = text.partition(". ")
     return head.rstrip(".") + "." if sep or text.endswith(".") else text
 
