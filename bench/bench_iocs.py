@@ -3,7 +3,10 @@
 Compares, in one run:
 - reading a bundle: howsafe's small reader vs the ``stix2`` library (``stix2.parse``), same file;
 - matching hosts: howsafe's suffix-indexed lookup vs a loop over every domain indicator
-  (the naive approach), same hosts, same answers asserted.
+  (the naive approach), same hosts, same answers asserted;
+- the compiled index of the store (issue 13): the bundle set is stored with ``add_to_store`` (which
+  compiles it), then fresh processes measure "ready to match" (open + 1,000 lookups) and peak RSS,
+  against reading the same bundles into memory (the path without the index), same run.
 
 The bundle is synthetic (generated here, realistic shape: one malware object, N indicators each
 with an ``indicates`` relationship), so the benchmark needs no network.
@@ -17,6 +20,9 @@ import argparse
 import json
 import random
 import resource
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -50,6 +56,68 @@ def make_bundle(n: int, path: Path, seed: int = 7) -> list[str]:
     return domains
 
 
+_READY = """
+import json, resource, sys, time
+t0 = time.perf_counter()
+from pathlib import Path
+from howsafe.iocs.store import build_set, load_indicator_set
+mode, where, hosts_file = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+hosts = json.loads(hosts_file.read_text())
+t1 = time.perf_counter()
+iset = load_indicator_set(directory=where, env={}) if mode == "compiled" else build_set([where])
+hits = sum(1 for h in hosts if iset.lookup_domain(h))
+t2 = time.perf_counter()
+try:  # VmHWM is this process's own peak (ru_maxrss survives exec and would show the parent's)
+    hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"ready": t2 - t1, "process": t2 - t0, "hits": hits, "n": len(iset), "rss_mb": hwm / 1024}))
+"""
+
+
+def _ready(mode: str, where: Path, hosts_file: Path) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", _READY, mode, str(where), str(hosts_file)],
+                         check=True, capture_output=True, text=True).stdout
+    result: dict[str, float] = json.loads(out)
+    return result
+
+
+def compiled_rows(big: Path, domains: list[str], tmp: Path, runs: int) -> list[str]:
+    """Build the compiled index of a store holding ``big``; time "ready to match" in fresh
+    processes against reading the bundle into memory, interleaved, medians of ``runs``."""
+    from howsafe.iocs.store import add_to_store
+
+    store = tmp / "store"
+    _, t_build = timed(lambda: add_to_store([big], directory=store))
+    rnd = random.Random(5)
+    hosts = [f"cdn{i}." + rnd.choice(domains) if i % 10 == 0 else f"host{i}.example.org" for i in range(1000)]
+    hosts_file = tmp / "hosts.json"
+    hosts_file.write_text(json.dumps(hosts))
+    comp: list[dict[str, float]] = []
+    plain: list[dict[str, float]] = []
+    for _ in range(runs):
+        comp.append(_ready("compiled", store, hosts_file))
+        plain.append(_ready("bundles", big, hosts_file))
+    assert {r["hits"] for r in comp} == {r["hits"] for r in plain}
+    assert {r["n"] for r in comp} == {r["n"] for r in plain} == {len(domains)}
+
+    def med(rs: list[dict[str, float]], k: str) -> float:
+        return statistics.median(r[k] for r in rs)
+
+    c_ready, p_ready = med(comp, "ready"), med(plain, "ready")
+    c_rss, p_rss = med(comp, "rss_mb"), med(plain, "rss_mb")
+    db = store / ".compiled.sqlite"
+    return [
+        f"| compile {len(domains):,} indicators on `iocs add` (once; index {db.stat().st_size / 1e6:.0f} MB) | "
+        f"{t_build * 1000:.0f} ms | - | - |",
+        f"| ready to match: open + 1,000 lookups, {len(domains):,} indicators (median of {runs} fresh processes) | "
+        f"compiled index: {c_ready * 1000:.0f} ms, peak RSS {c_rss:.0f} MB "
+        f"(whole process {med(comp, 'process') * 1000:.0f} ms) | "
+        f"bundles read into memory: {p_ready * 1000:.0f} ms, peak RSS {p_rss:.0f} MB | "
+        f"{p_ready / c_ready:,.0f}× time, {p_rss / c_rss:.1f}× memory |",
+    ]
+
+
 def timed(fn):  # type: ignore[no-untyped-def]
     t0 = time.perf_counter()
     rv = fn()
@@ -63,6 +131,7 @@ def main() -> None:
                     help="bundle size for the stix2-library comparison (it is much slower)")
     ap.add_argument("--hosts", type=int, default=100_000)
     ap.add_argument("--naive-hosts", type=int, default=200)
+    ap.add_argument("--runs", type=int, default=3, help="fresh processes per variant (median quoted)")
     ap.add_argument("--out", type=Path)
     a = ap.parse_args()
     rows: list[str] = []
@@ -107,6 +176,7 @@ def main() -> None:
         rows.append(f"| match {a.hosts:,} hosts ({hits:,} hits) | {t_match * 1000:.0f} ms "
                     f"({per_host_ours * 1e6:.2f} µs/host) | naive loop: {per_host_naive * 1e3:.1f} ms/host "
                     f"(measured on {len(sample)} hosts) | {per_host_naive / per_host_ours:,.0f}× |")
+        rows.extend(compiled_rows(big, domains, Path(tmp), a.runs))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     text = "\n".join([
         "| step | howsafe | peer | peer / howsafe |",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ["apk", "net", "vulns", "iocs", "adb"]
+PARTS = ["apk", "net", "vulns", "iocs", "adb", "startup", "corpus"]
 
 SUMMARY = "summary.md"  # hand-written summary table, kept beside the parts
 

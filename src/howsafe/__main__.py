@@ -2,6 +2,6 @@
 
 import sys
 
-from howsafe.cli import main
+from howsafe._entry import main
 
 sys.exit(main())

@@ -40,6 +40,7 @@ from howsafe.model import (
     Snapshot,
     Verdict,
 )
+from howsafe.progress import Observer
 from howsafe.score import Profile, load_profile, verdict_for
 from howsafe.score.answers import answer_questions
 from howsafe.score.evidence import present_inputs
@@ -49,7 +50,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Clock = Callable[[], dt.datetime]
-Observer = Callable[[str, int, int], None]
 
 
 def utc_now() -> dt.datetime:

@@ -5,13 +5,24 @@
     HowsafeError                    base; the CLI maps it to exit code 2 and one line
     ├── InputError                  the user's input is unusable (missing file, wrong format)
     │   ├── CorruptInputError       a file is damaged or hostile (bad zip, traversal, bomb)
-    │   └── TooLargeError           a file exceeds a safety bound
+    │   │   ├── ApkError            an APK cannot be analysed (``code`` says why in one word)
+    │   │   └── ArscError           an APK's resource table is damaged or lacks the asked string
+    │   ├── TooLargeError           a file exceeds a safety bound
+    │   └── UnsafeCommandError      a value must not be sent to the phone (shell injection)
     ├── SourceError                 a device source failed (adb)
     │   ├── NoDeviceError           no phone attached / adb server not running
-    │   └── DeviceDisconnected      the phone went away mid-collection
+    │   ├── DeviceDisconnected      the phone went away mid-collection
+    │   ├── AdbCommandError         the phone refused to start a command (connection fine)
+    │   ├── AdbFileError            the phone would not send one file (connection fine)
+    │   └── ApplyInterrupted        the phone went away mid-step of ``harden --apply``
     ├── KnowledgeError              bundled or cached knowledge is missing or invalid
-    ├── NetworkDisabledError        something tried to use the network outside an explicit update
+    ├── HardenError                 a hardening step could not be applied or undone
     └── ReportError                 a report could not be written
+
+Every class lives here; modules that used to define one re-export it from here. Parsers may
+signal inside themselves with private ``ValueError`` subclasses (``DnsError``, ``QuicError``,
+``PayloadError``, ``PatternError``) that are caught in the same module and never reach a caller. Exit codes are
+:class:`ExitCode`.
 
 Library errors (zipfile, json, OSError) are re-raised as one of these with ``from`` so the cause
 stays visible in logs while the user sees one clear line.
@@ -72,10 +83,54 @@ class KnowledgeError(HowsafeError):
     """Knowledge base data is missing or invalid."""
 
 
-class NetworkDisabledError(HowsafeError):
-    """Network use was attempted outside an explicit update command."""
-
-
 class ReportError(HowsafeError):
     """A report could not be rendered or written."""
 
+
+#: Error codes an APK report may carry (the fixture truth's error kinds plus a few of our own).
+APK_ERROR_CODES = frozenset(
+    {
+        "empty_file", "not_a_zip", "bad_zip", "bad_entry_name", "not_an_apk", "zip_bomb", "too_large",
+        "too_many_entries", "encrypted_entry", "unsupported_compression", "duplicate_entry",
+        "unsafe_entry_name", "nesting_too_deep", "bad_dex_magic", "truncated_dex", "invalid_dex",
+        "bad_manifest", "unreadable", "encrypted_bundle",
+    }
+)
+
+
+class ApkError(CorruptInputError):
+    """An APK (or one of its parts) cannot be analysed; ``code`` says why in one word."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        assert code in APK_ERROR_CODES, code
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+    def __reduce__(self) -> tuple[type[ApkError], tuple[str, str]]:
+        return (ApkError, (self.code, self.detail))
+
+
+class ArscError(CorruptInputError):
+    """The resource table is damaged, hostile, or does not hold a string for the asked id."""
+
+
+class UnsafeCommandError(InputError):
+    """A value would have to be sent to the phone but is not allowed (possible shell injection)."""
+
+
+class AdbCommandError(SourceError):
+    """The phone refused to start a command (the connection itself is fine)."""
+
+
+class AdbFileError(SourceError):
+    """The phone would not send one file (no such file, permission denied, a broken sync reply);
+    the connection to the phone itself is fine."""
+
+
+class ApplyInterrupted(SourceError):
+    """The phone went away mid-step: the step's outcome is unknown (undo checks it)."""
+
+
+class HardenError(HowsafeError):
+    """A step could not be applied or undone; the run stopped there (the journal says what was done)."""

@@ -47,8 +47,13 @@ from howsafe.apk import scan_paths
 from howsafe.kb import KnowledgeBase
 resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
 reps = scan_paths([Path(p) for p in sys.argv[1:]], kb=KnowledgeBase())
-print(json.dumps({"errors": [r.error for r in reps],
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM is this process's own peak (ru_maxrss keeps the forking parent's peak across exec on Linux,
+# so a large pytest process would be counted)
+try:
+    hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"errors": [r.error for r in reps], "rss_mb": hwm / 1024}))
 """
 
 

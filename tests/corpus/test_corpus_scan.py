@@ -39,7 +39,7 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Pat
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None, scheduler_kwargs={"dashboard": False})
+                                       dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False})
     c = distributed.Client(cluster)
     try:
         yield c
@@ -87,6 +87,7 @@ def test_rows_equal_single_process_apps(corpus_dir: tuple[Path, list[Path]], cli
     ok = [r for r in rows if not r["error"]]
     assert all(len(r["sha256"]) == 64 for r in ok)
     assert all(r["dex_bytes"] > 0 and r["dex_count"] >= 1 for r in ok if r["kind"] in ("apk", "split_dir"))
+    assert all(r["dex_bytes"] is None for r in rows if r["error"])  # a bomb inflated nothing
 
     # a rerun skips everything (unchanged files are not even read) and writes nothing
     again = scan_corpus(str(root / "apks"), str(out), client=client, batch_size=4, part_rows=16, kb=bundled_kb())

@@ -5,9 +5,32 @@ from __future__ import annotations
 import pytest
 
 from harden.phones import CHINA, GLOBAL, PHONES, PIXEL, SAMSUNG, plan_over_adb, recording, transport
-from howsafe.harden import ApplyInterrupted, HardenError, Journal, Phone, apply_plan, load_journal, undo
+from howsafe.harden import (
+    ApplyInterrupted,
+    HardenError,
+    Journal,
+    Phone,
+    UnsafeCommandError,
+    allowlist,
+    apply_plan,
+    load_journal,
+    undo,
+)
+from howsafe.sources.adb import allowed_commands
 from howsafe.sources.replay import ReplayServer
 from howsafe.sources.replay_state import is_write
+
+
+def _harden_allowed(command: str) -> bool:
+    allow = allowlist()
+    words = command.split(" ")
+    for name in allow.commands:
+        try:
+            allow.parse(name, words)
+        except UnsafeCommandError:
+            continue
+        return True
+    return False
 
 
 def _apply(server: ReplayServer, tmp_path, level="safe"):  # type: ignore[no-untyped-def]
@@ -53,6 +76,9 @@ def test_apply_then_undo_restores_every_field(name: str, tmp_path) -> None:  # t
         # undo is idempotent too
         undo(load_journal(journal.path), phone)
         assert server.phone.facts() == original
+        # nothing but collection's read-only list and the harden allowlist ever reached the phone
+        for command in server.commands:
+            assert command in allowed_commands() or _harden_allowed(command), command
 
 
 def test_china_rom_plan_uses_the_xiaomi_settings_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -139,3 +165,23 @@ def test_undo_refuses_another_phone(tmp_path) -> None:  # type: ignore[no-untype
         other = Phone(transport(server), "someone-else")
         with pytest.raises(HardenError, match="belongs to phone"):
             undo(load_journal(journal.path), other)
+
+
+def test_an_id_holding_a_failure_word_is_not_mistaken_for_a_failure(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from howsafe.harden import Step, allowlist
+    from howsafe.sources.replay_state import PackageRecord, PhoneState
+
+    rec = recording(GLOBAL)
+    state = PhoneState.from_replies({c: r.stdout for c, r in rec.replies.items()})
+    state.packages["com.example.ExceptionHandler"] = PackageRecord()  # a made-up id, for this test only
+    allow = allowlist()
+    step = Step(id="package:com.example.ExceptionHandler", kind="package", target="com.example.ExceptionHandler",
+                level="safe", title="t", reason="t", source=("t",), op="disable",
+                action=(allow.build("disable", package="com.example.ExceptionHandler"),),
+                undo=(allow.build("enable", package="com.example.ExceptionHandler"),))
+    with ReplayServer(rec, stateful=True, phone=state) as server:
+        journal = Journal.new(serial=rec.serial, device="t", profile="everyday", level="safe", folder=tmp_path)
+        phone = Phone(transport(server), rec.serial)
+        assert apply_plan([step], phone, journal).done == 1
+        undo(load_journal(journal.path), phone)
+        assert state.packages["com.example.ExceptionHandler"].enabled is True

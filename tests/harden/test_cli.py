@@ -118,3 +118,16 @@ def test_account_bound_step_waits_for_sign_out(accounts: str | None, tmp_path: P
             apply_plan([_find_device_step()], phone, journal, signed_out=True)
             assert server.writes == ["pm disable-user --user 0 com.xiaomi.finddevice"]
 
+
+
+def test_cable_pulled_during_cli_apply_says_how_to_undo(adb_env, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    with ReplayServer(recording(GLOBAL), stateful=True, cut_on_write=2, cut_applies=True) as server:
+        adb_env(server)
+        assert server.phone is not None
+        original = server.phone.facts()
+        assert main(["harden", "--adb", "--apply", "--yes"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        assert "outcome is unknown" in err and "howsafe undo" in err
+        server.replug()
+        assert main(["undo", "--adb"]) == 0
+        assert server.phone.facts() == original

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import subprocess
 from pathlib import Path
 
@@ -112,20 +111,21 @@ def test_hostile_package_ids_in_a_dump_are_left_out_of_the_plan() -> None:
 
 def test_markdown_and_html_escape_device_strings() -> None:
     snap, _ = _garnet_plan()
-    evil = '<img src=x onerror=alert(1)> # [x](http://evil) `code` *b*'
+    evil = '<img src=x onerror=alert(1)> # [x](http://evil) `code` *b* \x1b[31mred \u202egnp.exe\nFAKE: A'
     dev = snap.device.model_copy(update={"marketname": evil, "model": evil})
     hostile = snap.model_copy(update={"device": dev})
     kb = KnowledgeBase.default()
     plan = build_plan(hostile, kb, load_profile("everyday"), (), now=NOW)
     page = render_plan(plan, "html")
-    assert "<img" not in page and html.escape(evil) in page
+    assert "<img" not in page and "&lt;img src=x" in page
     md = render_plan(plan, "md")
     assert "<img" not in md and "&lt;img" in md
     # a code span stays a code span (its content is shown literally, nothing in it is live)
     assert "\\[x\\](http" in md and "`code`" in md and "\\*b\\*" in md
     assert md.count("](") == md.count("\\](")  # no live link
-    text = render_plan(plan, "text")
-    assert "\x1b" not in text
+    for fmt in ("text", "md", "html", "sh"):
+        out = render_plan(plan, fmt)
+        assert "\x1b" not in out and "\u202e" not in out and "\nFAKE: A" not in out, fmt
 
 
 def test_json_plan_steps_carry_kind_target_level_reason_source_action_undo() -> None:

@@ -60,5 +60,6 @@ def test_update_stores_valid_bundles_and_keeps_going_after_a_bad_one(tmp_path: P
     assert [name for name, _ in result.failed] == ["Broken collection"]
     assert all(u.startswith("https://") for u in served)
     assert (tmp_path / "RCS_Lab_Spyware_Indicators_of_Compromise.stix2").is_file()
-    assert not list(tmp_path.glob("*.part"))
+    assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*.part"))
+    assert (tmp_path / ".compiled.sqlite").is_file()  # compiled on update
     assert len(parse_index(INDEX)) == 2

@@ -32,7 +32,9 @@ def _dump(root: Path) -> Path:
     return root
 
 
-def test_a_symlink_to_a_file_outside_never_reaches_the_snapshot(tmp_path: Path) -> None:
+def test_a_symlink_to_a_file_outside_never_reaches_the_snapshot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     secret = tmp_path / "home" / ".config" / "secret.txt"
     secret.parent.mkdir(parents=True)
     secret.write_text(SECRET + "\n", encoding="utf-8")
@@ -40,6 +42,7 @@ def test_a_symlink_to_a_file_outside_never_reaches_the_snapshot(tmp_path: Path) 
     (dump / "settings_secure.txt").symlink_to(secret)
     out = tmp_path / "phone.json"
     assert main(["collect", str(dump), "-o", str(out), "--no-redact"]) == 0
+    assert "1 dump entry not read (source.skipped)" in capsys.readouterr().err
     text = out.read_text(encoding="utf-8")
     assert "examiner_token" not in text and "4f3b9c1d" not in text
     snap = json.loads(text)

@@ -24,7 +24,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from howsafe.errors import CorruptInputError
+from howsafe.errors import ArscError as ArscError  # re-exported (defined in errors.py)
 
 Buffer = bytes | bytearray | memoryview
 
@@ -55,10 +55,6 @@ _HDR = struct.Struct("<HHI")
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
 _REF_RE = re.compile(r"@0x([0-9a-fA-F]{8})")
-
-
-class ArscError(CorruptInputError):
-    """The resource table is damaged, hostile, or does not hold a string for the asked id."""
 
 
 def parse_reference(value: str | None) -> int | None:

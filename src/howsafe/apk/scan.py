@@ -4,8 +4,10 @@ Inputs:
 
 - an ``.apk`` (or a ``.jar`` with DEX files): one app;
 - a split-APK folder (``base.apk`` + ``split_*.apk``): one app, its parts merged;
-- an ``.apks`` / ``.xapk`` / ``.apkm`` bundle (APKs at the ZIP root; XAPK adds ``manifest.json``):
-  one app, its parts merged;
+- an ``.apks`` / ``.xapk`` / ``.apkm`` bundle: one app, its parts merged. Layouts (see
+  :mod:`howsafe.apk.bundle`): bundletool APK sets (``toc.pb``, ``splits/``, ``standalones/``), SAI and
+  APKMirror (APKs at the root with their metadata file), XAPK (``manifest.json``, which names the
+  package when the base APK is missing); an encrypted ``.apkm`` is refused with ``encrypted_bundle``;
 - any other folder: every input found in it (recursively), each its own app.
 
 Safety: files are memory-mapped read-only and never extracted; each member is inflated alone under
@@ -37,10 +39,10 @@ from howsafe.apk.signer import signer_digests
 from howsafe.apk.trackerdb import load_tracker_db
 from howsafe.apk.zipread import MAX_MEMBER_SIZE, ZipArchive
 from howsafe.kb import KnowledgeBase
+from howsafe.progress import Observer
 
 log = logging.getLogger(__name__)
 
-Observer = Callable[[str, int, int], None]
 
 #: Nested APK depth beyond which an input is refused (exodus-core stops at 10 as well).
 MAX_DEPTH = 10

@@ -16,23 +16,18 @@ from pathlib import Path
 
 from howsafe.apk.trackerdb import parse_exodus
 from howsafe.errors import KnowledgeError
+from howsafe.fsio import atomic_write
 
 EXODUS_API = "https://reports.exodus-privacy.eu.org/api/trackers"
 #: A real answer lists hundreds of trackers; far fewer means a broken or truncated answer.
 MIN_TRACKERS = 100
 MAX_ANSWER = 64 * 1024 * 1024
 
-Fetch = Callable[[str], bytes]
+from howsafe.http import Fetch  # noqa: E402 - the one fetch type
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".part")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise KnowledgeError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    atomic_write(path, data, error=KnowledgeError)
 
 
 def update_trackers(

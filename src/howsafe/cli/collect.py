@@ -31,7 +31,10 @@ def summary_line(snapshot: Snapshot) -> str:
         shown = ", ".join(items[:6]) + (f" and {len(items) - 6} more" if len(items) > 6 else "")
         lacking = f"missing: {shown}"
     head = f"{name} ({what})" if what else name
-    return f"{head}; {pkgs}; {lacking}; {'redacted' if snapshot.redacted else 'NOT redacted'}"
+    skipped = snapshot.source.skipped
+    entries = "entry" if len(skipped) == 1 else "entries"
+    unread = f"; {len(skipped)} dump {entries} not read (source.skipped)" if skipped else ""
+    return f"{head}; {pkgs}; {lacking}{unread}; {'redacted' if snapshot.redacted else 'NOT redacted'}"
 
 
 @click.command()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -175,23 +174,13 @@ def write_output(text: str, output: Path | None, *, confirm: bool = True) -> Non
             with target.open("w", encoding="utf-8") as fh:
                 fh.write(text)
             return  # a device or FIFO: no "wrote" line (it would only be noise next to /dev/stdout)
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     except OSError as exc:
         raise ReportError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # as a plain open() would (mkstemp makes 0600)
-        tmp.replace(target)
-        if confirm:
-            _confirm(output, text)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ReportError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    from howsafe.fsio import atomic_write
+
+    atomic_write(target, text)
+    if confirm:
+        _confirm(output, text)
 
 
 def _confirm(output: Path, text: str) -> None:
@@ -202,7 +191,3 @@ def _confirm(output: Path, text: str) -> None:
     click.echo(f"howsafe: wrote {clean(output)} ({size:,} bytes)", err=True)
 
 
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current

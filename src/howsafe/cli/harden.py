@@ -137,7 +137,12 @@ def harden(
         if done < total:
             _say(f"[{done + 1}/{total}] {what}")
 
-    result = apply_plan(steps, Phone(transport, phone_serial), journal, observer=progress, signed_out=signed_out)
+    try:
+        result = apply_plan(steps, Phone(transport, phone_serial), journal, observer=progress,
+                            signed_out=signed_out)
+    except KeyboardInterrupt:
+        _say(f"howsafe: interrupted; the last step may or may not have run. Undo: howsafe undo {journal.path} --adb")
+        raise
     _say(f"howsafe: applied {result.done} step(s), {result.already} already in place; verified by reading "
          f"the phone back. Undo: howsafe undo {journal.path} --adb")
     return 0

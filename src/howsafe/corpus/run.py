@@ -108,7 +108,7 @@ def scan_corpus(
             n = workers or os.cpu_count() or 1
             # loopback only, no dashboard server: a local scan opens no port beyond the machine
             cluster = dist.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                        dashboard_address=None, scheduler_kwargs={"dashboard": False},
+                                        dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
                                         silence_logs=logging.WARNING)
             client = dist.Client(cluster)
     try:

@@ -223,7 +223,8 @@ def _app_row(item: CorpusItem, trackers: TrackerSet, done: frozenset[str]) -> Ro
         report = replace(report, path=item.url)
     row = _base_row(item, sha256)
     row.update(app_row(report))
-    row["dex_count"], row["dex_bytes"] = dex_count, dex_bytes
+    if report.error is None:  # a refused file (a bomb declaring 2 GB of DEX) inflated nothing
+        row["dex_count"], row["dex_bytes"] = dex_count, dex_bytes
     return row
 
 

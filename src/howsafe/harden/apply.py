@@ -22,7 +22,9 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from howsafe.errors import HowsafeError, SourceError
+from howsafe.errors import ApplyInterrupted as ApplyInterrupted  # re-exported (defined in errors.py)
+from howsafe.errors import HardenError as HardenError  # re-exported
+from howsafe.errors import SourceError
 from howsafe.harden.commands import Allowlist, Command, UnsafeCommandError, allowlist
 from howsafe.harden.journal import Entry, Journal
 from howsafe.harden.model import Step
@@ -33,14 +35,6 @@ log = logging.getLogger(__name__)
 Observer = Callable[[str, int, int], None]
 _FAILURE_MARKERS = ("Failure", "Exception", "Error:", "Unknown package", "not installed for")
 _READ_FAILURES = ("Exception occurred", "Error:", "java.", "Failure", "/system/bin/sh:", "cmd: Can't find service")
-
-
-class HardenError(HowsafeError):
-    """A step could not be applied or undone; the run stopped there (the journal says what was done)."""
-
-
-class ApplyInterrupted(SourceError):
-    """The phone went away mid-step: the step's outcome is unknown (undo checks it)."""
 
 
 @dataclass(frozen=True)
@@ -69,8 +63,11 @@ class Phone:
         except AdbCommandError as exc:
             raise HardenError(f"the phone refused `{allowed.shell}`: {exc}") from exc
         text = (result.stdout + result.stderr).strip()
-        if allowed.writes:
-            failed = any(m in text for m in _FAILURE_MARKERS)
+        if allowed.writes:  # (the id itself may hold a marker word: com.example.ErrorReporter)
+            bare = text
+            for word in allowed.words[2:]:
+                bare = bare.replace(word, "")
+            failed = any(m in bare for m in _FAILURE_MARKERS)
         else:  # a read's output is data (ids, values): only a failure line from the shell counts
             failed = any(line.startswith(_READ_FAILURES) for line in text.splitlines())
         failed = failed or not result.ok

@@ -15,16 +15,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from howsafe.errors import InputError, KnowledgeError
+from howsafe.errors import KnowledgeError
+from howsafe.errors import UnsafeCommandError as UnsafeCommandError  # re-exported (defined in errors.py)
 
 ALLOWLIST = Path(__file__).resolve().with_name("allowlist.toml")
 _PLACEHOLDER = re.compile(r"^\{([a-z_]+)\}$")
 #: Characters a POSIX shell treats specially; none may appear in a word sent (belt and braces).
 _SHELL_SPECIAL = frozenset("\t\n\r \"#$&'()*;<>?[\\]`{|}~!\x00")
-
-
-class UnsafeCommandError(InputError):
-    """A value would have to be sent to the phone but is not allowed (possible shell injection)."""
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,8 @@ def build_plan(
     _unfixable_steps(profile, by_id, steps)
 
     kind_order = {"package": 1, "setting": 0, "account": 2, "unfixable": 3}
-    steps.sort(key=lambda s: (s.kind == "unfixable", -s.impact, LEVEL_RANK[s.level], kind_order[s.kind], s.target))
+    steps.sort(key=lambda s: (s.kind == "unfixable", -s.impact, LEVEL_RANK[s.level], kind_order[s.kind],
+                              -len(s.collects), s.target))
     held.sort(key=lambda h: (LEVEL_RANK[h.level], h.package))
     return Plan(
         device=device_title(snapshot),

@@ -57,7 +57,8 @@ def _text(plan: Plan) -> str:
         out.append(f"{head}:")
         for s in steps:
             n += 1
-            out.append(f" {n}. [{s.level}] {clean(s.title)}")
+            tag = f"[{s.level}] " if s.action else ""
+            out.append(f" {n}. {tag}{clean(s.title)}")
             out.append(f"    why: {clean(s.reason)}")
             if s.collects:
                 out.append(f"    collects: {clean(', '.join(s.collects))}")
@@ -102,7 +103,8 @@ def _markdown(plan: Plan) -> str:
             continue
         out += [f"## {head}", ""]
         for s in steps:
-            out.append(f"- **{md_escape(s.title)}** (level {md_escape(s.level)})")
+            tag = f" (level {md_escape(s.level)})" if s.action else ""
+            out.append(f"- **{md_escape(s.title)}**{tag}")
             out.append(f"  - why: {md_escape(s.reason)}")
             if s.breaks:
                 out.append(f"  - stops working: {md_escape(s.breaks)}")
@@ -124,8 +126,13 @@ def _markdown(plan: Plan) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _e(value: object) -> str:
+    """HTML text: the shared sanitiser first (control/bidi characters, line breaks), then escaping."""
+    return html.escape(clean(value))
+
+
 def _html(plan: Plan) -> str:
-    e = html.escape
+    e = _e
     parts = [
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
@@ -154,8 +161,9 @@ def _html(plan: Plan) -> str:
 
 
 def _html_step(s: Step) -> str:
-    e = html.escape
-    rows = [f"<li><span class=\"lv\">[{e(s.level)}]</span> {e(s.title)}<ul>", f"<li>why: {e(s.reason)}</li>"]
+    e = _e
+    tag = f"<span class=\"lv\">[{e(s.level)}]</span> " if s.action else ""
+    rows = [f"<li>{tag}{e(s.title)}<ul>", f"<li>why: {e(s.reason)}</li>"]
     if s.breaks:
         rows.append(f"<li>stops working: {e(s.breaks)}</li>")
     if s.requires:

@@ -84,6 +84,7 @@ class IndicatorSet:
     _path_lengths: set[int] = field(default_factory=set)
     _process_prefixes: dict[str, list[Indicator]] = field(default_factory=dict)
     compiled: list[IndexBackend] = field(default_factory=list)
+    _sorted_lengths: list[int] | None = None
 
     @property
     def skipped_patterns(self) -> int:
@@ -104,6 +105,7 @@ class IndicatorSet:
                 self._url_hosts.setdefault(normalise(IocType.DOMAIN, host), []).append(ind)
         elif ind.type is IocType.FILE_PATH:
             self._path_lengths.add(len(key.rstrip("/")))
+            self._sorted_lengths = None
         elif ind.type is IocType.PROCESS_NAME and len(key) >= PROCESS_TRUNCATION:
             self._process_prefixes.setdefault(key[:PROCESS_TRUNCATION], []).append(ind)
 
@@ -163,8 +165,9 @@ class IndicatorSet:
         """MVT's rule: a path indicator matches every path that starts with it (a folder
         indicator, with or without its trailing slash, matches everything below it)."""
         hits: list[Indicator] = []
-        lengths = self._path_lengths.union(*(b.path_lengths() for b in self.compiled))
-        for n in sorted(lengths):
+        if self._sorted_lengths is None:
+            self._sorted_lengths = sorted(self._path_lengths.union(*(b.path_lengths() for b in self.compiled)))
+        for n in self._sorted_lengths:
             if n > len(path):
                 break
             prefix = path[:n]

@@ -8,10 +8,13 @@ others still load.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import logging
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +22,11 @@ from pathlib import Path
 import platformdirs
 
 from howsafe.errors import HowsafeError, InputError
-from howsafe.iocs.model import Collection, IndicatorSet, LoadError, Unsupported
+from howsafe.iocs.compiled import CompiledIndex, Parsed, build_index, open_index
+from howsafe.iocs.model import Collection, Indicator, IndicatorSet, IocType, LoadError, Unsupported, normalise, url_host
 from howsafe.iocs.stix import MAX_BUNDLE_BYTES, read_bundle
+
+log = logging.getLogger(__name__)
 
 BUNDLE_SUFFIXES = (".stix2", ".stix", ".json")
 INDEX_NAME = "index.json"
@@ -34,7 +40,7 @@ def bundle_files(path: Path) -> list[Path]:
     """A file as given, or every bundle below a folder (sorted for reproducible reports)."""
     if path.is_dir():
         return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in BUNDLE_SUFFIXES
-                      and p.name != INDEX_NAME)
+                      and p.name != INDEX_NAME and not p.name.startswith("."))
     return [path]
 
 
@@ -57,9 +63,9 @@ def env_paths(env: Mapping[str, str] | None = None) -> list[Path]:
     return [Path(p) for p in value.split(os.pathsep) if p.strip()]
 
 
-def build_set(paths: Iterable[Path]) -> IndicatorSet:
+def build_set(paths: Iterable[Path], iset: IndicatorSet | None = None) -> IndicatorSet:
     """Load every bundle in ``paths`` into one IndicatorSet, collecting per-file errors."""
-    iset = IndicatorSet()
+    iset = iset if iset is not None else IndicatorSet()
     seen: set[Path] = set()
     for root in paths:
         if not root.exists():
@@ -101,16 +107,38 @@ def load_indicator_set(
     area says "not checked" rather than "clean")."""
     paths: list[Path] = []
     d = directory or store_dir()
+    iset = IndicatorSet()
     if include_stored and d.is_dir():
-        paths.append(d)
+        compiled = compiled_store(d)
+        if compiled is None:
+            paths.append(d)
+        else:
+            iset.compiled.append(compiled)
+            iset.errors.extend(compiled.errors)
     paths.extend(env_paths(env))
     paths.extend(extra)
-    if not paths:
+    if not paths and not iset.compiled:
         return None
-    iset = build_set(paths)
-    if not iset.collections and not iset.errors:
+    build_set(paths, iset)
+    if not iset.all_collections() and not iset.errors:
         return None
     return iset
+
+
+def compiled_store(d: Path, *, rebuild: bool = False, parsed: dict[str, Parsed] | None = None) -> CompiledIndex | None:
+    """The store's compiled index: opened when fresh, rebuilt when missing, stale or damaged.
+    None when the store holds no bundle or the index cannot be written (then bundles are read)."""
+    files = bundle_files(d)
+    if not files:
+        return None
+    index = None if rebuild else open_index(d, files)
+    if index is not None:
+        return index
+    try:
+        return build_index(d, files, read_index(d), parsed)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("cannot write the compiled indicator index in %s (%s); reading the bundles", d, exc)
+        return None
 
 
 @dataclass(frozen=True)
@@ -134,7 +162,7 @@ def add_to_store(sources: Iterable[Path], *, directory: Path | None = None) -> l
     content added twice is stored once.
     """
     d = directory or store_dir()
-    checked: list[tuple[Path, str, Collection, int, list[Unsupported]]] = []
+    checked: list[tuple[Path, str, Collection, list[Indicator], list[Unsupported]]] = []
     for src in sources:
         if not src.exists():
             raise InputError(f"{src}: no such file or folder")
@@ -147,15 +175,18 @@ def add_to_store(sources: Iterable[Path], *, directory: Path | None = None) -> l
             if not indicators:
                 detail = f" ({len(unsupported)} pattern(s) howsafe cannot evaluate)" if unsupported else ""
                 raise InputError(f"{f}: contains no indicator howsafe can use{detail}")
-            probe = IndicatorSet()  # exactly what every later audit does with it
-            for ind in indicators:
-                probe.add(ind)
-            checked.append((f, hashlib.sha256(data).hexdigest(), collection, len(indicators), unsupported))
+            for ind in indicators:  # what every later audit does with each value
+                normalise(ind.type, ind.value)
+                if ind.type is IocType.URL:
+                    url_host(ind.value)
+            checked.append((f, hashlib.sha256(data).hexdigest(), collection, indicators, unsupported))
     d.mkdir(parents=True, exist_ok=True)
     index = read_index(d)
     stored: list[Stored] = []
     by_hash = {v.get("sha256"): k for k, v in index.items() if isinstance(v, dict)}
-    for f, digest, collection, count, unsupported in checked:
+    parsed: dict[str, Parsed] = {}
+    for f, digest, collection, indicators, unsupported in checked:
+        count = len(indicators)
         dest = d / f"{_safe_name(collection.name)}-{digest[:12]}{f.suffix.lower() or '.stix2'}"
         existing = by_hash.get(digest)
         already = existing is not None and (d / existing).is_file()
@@ -171,9 +202,14 @@ def add_to_store(sources: Iterable[Path], *, directory: Path | None = None) -> l
                 tmp.unlink(missing_ok=True)
                 raise
             index[dest.name] = {"name": collection.name, "source": str(f.resolve()), "sha256": digest}
+            parsed[dest.name] = (dataclasses.replace(collection, path=str(dest)), indicators, unsupported)
             by_hash[digest] = dest.name
         stored.append(Stored(collection.name, dest.name, str(f), count, tuple(unsupported), already))
     write_index(d, index)
+    checked.clear()
+    compiled = compiled_store(d, rebuild=True, parsed=parsed)
+    if compiled is not None:
+        compiled.close()
     return stored
 
 

@@ -21,7 +21,7 @@ import yaml
 from howsafe.errors import CorruptInputError, HowsafeError, KnowledgeError
 from howsafe.iocs.model import IndicatorSet
 from howsafe.iocs.stix import read_bundle
-from howsafe.iocs.store import _safe_name, read_index, store_dir, write_index
+from howsafe.iocs.store import _safe_name, compiled_store, read_index, store_dir, write_index
 
 log = logging.getLogger(__name__)
 
@@ -113,4 +113,7 @@ def update(fetch: Fetch = http_fetch, *, directory: Path | None = None, index_ur
         index[dest.name] = {"name": entry.name, "source": entry.url, "updated": stamp}
         updated.append(entry.name)
     write_index(d, index)
+    compiled = compiled_store(d, rebuild=True)
+    if compiled is not None:
+        compiled.close()
     return UpdateResult(tuple(updated), tuple(failed))

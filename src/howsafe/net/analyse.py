@@ -9,7 +9,6 @@ too, unless *every* file is unreadable, in which case the first error is raised 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 from howsafe.errors import CorruptInputError, HowsafeError, InputError
@@ -22,10 +21,10 @@ from howsafe.net.collect import Collector, FileStats
 from howsafe.net.model import AppRef, NetworkReport
 from howsafe.net.packets import PacketEngine
 from howsafe.net.pcapio import PCAP_MAGICS, PCAPNG_MAGIC, CaptureMeta, open_records
+from howsafe.progress import Observer
 
 log = logging.getLogger(__name__)
 
-Observer = Callable[[str, int, int], None]
 
 
 def sniff(path: Path) -> str:

@@ -11,9 +11,13 @@ self-contained page with inline SVG charts and a strict Content-Security-Policy)
 
 from __future__ import annotations
 
-from howsafe.model import Report, Snapshot
+from typing import TYPE_CHECKING
+
 from howsafe.report.formats import formats_for, render_as
 from howsafe.report.interface import Formatter, RenderOptions
+
+if TYPE_CHECKING:  # not at run time: `howsafe apps` renders without the pydantic models
+    from howsafe.model import Report, Snapshot
 
 FORMATS = formats_for("report")
 

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from howsafe.model import Report
 from howsafe.report.interface import RenderOptions
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the models are only annotations here: `apps --format json` never imports pydantic
     from howsafe.compare import Comparison
+    from howsafe.model import Report
     from howsafe.report.documents import AppsDoc, NetDoc, VulnsDoc
 
 

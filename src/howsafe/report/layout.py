@@ -29,6 +29,7 @@ from howsafe.model import (
     Report,
     Severity,
     Snapshot,
+    display_name,
 )
 from howsafe.report.sanitize import clean as clean  # re-exported: the one sanitiser
 from howsafe.score.verdict import area_label
@@ -86,7 +87,7 @@ def evidence_line(ev: Evidence) -> str:
 def device_title(report: Report) -> str:
     """One line naming the device: market name or brand+model, codename, ROM, Android, patch."""
     d = report.device
-    name = d.marketname or " ".join(x for x in (d.brand, d.model) if x) or "unknown device"
+    name = d.marketname or display_name(d.brand, d.model)  # brand once: never "Redmi Redmi 9"
     parts = [name]
     if d.model and d.marketname:
         parts[0] += f" ({d.model})"

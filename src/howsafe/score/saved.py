@@ -26,14 +26,13 @@ def saved_profile(path: Path | None = None) -> str | None:
 def save_profile(
     profile_id: str, answers: dict[str, str], path: Path | None = None, country: str | None = None
 ) -> Path:
+    from howsafe.fsio import atomic_write
+
     p = path or config_path()
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_suffix(".part")
     doc: dict[str, object] = {"profile": profile_id, "answers": answers}
     if country:
         doc["country"] = country
-    tmp.write_text(json.dumps(doc, indent=2), encoding="utf-8")
-    tmp.replace(p)
+    atomic_write(p, json.dumps(doc, indent=2), make_parents=True)
     return p
 
 

@@ -157,14 +157,9 @@ class _Collector:
         """Why a result is a failure, or None when it is usable output."""
         lines = result.stdout.lstrip().splitlines()
         head = "\n".join(lines if step.scan_all else lines[: self.plan.marker_head_lines])
-        for text in (result.stderr, head):
-            for marker in self.plan.failure_markers:
-                if marker in text:
-                    line = next((ln for ln in text.splitlines() if marker in ln), marker)
-                    return line.strip()[:200]
-        if not result.ok:
-            detail = (result.stderr or result.stdout).strip().splitlines()
-            return f"exit status {result.exit_code}" + (f": {detail[0][:200]}" if detail else "")
+        reason = failure_reason(self.plan, result, head)
+        if reason is not None:
+            return reason
         if step.min_lines and len(lines) < step.min_lines:
             return "no output"
         return None
@@ -335,3 +330,20 @@ _MISSING_ITEM = {
 # States the assembler reports itself when (and only when) no other output supplied them.
 _TRACKED_ELSEWHERE = frozenset(v for k, v in _MISSING_ITEM.items() if not k.startswith("packages_")) | {
     "packages", "root_binaries"}
+
+
+def failure_reason(plan: CommandPlan, result: ShellResult, stdout: str | None = None) -> str | None:
+    """Why a shell result is a failure: the line holding one of the plan's failure markers (in
+    stderr, then in ``stdout`` or the whole output), else a non-zero exit status; None when usable.
+
+    The one place the failure markers are applied (collection and APK pulling both use it).
+    """
+    for text in (result.stderr, result.stdout if stdout is None else stdout):
+        for marker in plan.failure_markers:
+            if marker in text:
+                line = next((ln for ln in text.splitlines() if marker in ln), marker)
+                return line.strip()[:200]
+    if not result.ok:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        return f"exit status {result.exit_code}" + (f": {detail[0][:200]}" if detail else "")
+    return None

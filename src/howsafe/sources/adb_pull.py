@@ -32,7 +32,7 @@ import logging
 import os
 import re
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -40,7 +40,8 @@ from typing import Any
 
 from howsafe import __version__
 from howsafe.errors import DeviceDisconnected, InputError, NoDeviceError, SourceError, TooLargeError
-from howsafe.sources.adb import command_plan, select_device
+from howsafe.progress import Observer
+from howsafe.sources.adb import command_plan, failure_reason, select_device
 from howsafe.sources.adb_transport import (
     AdbCommandError,
     AdbFileError,
@@ -84,7 +85,6 @@ _PART_SUFFIX = ".part"
 _PROGRESS_STEP = 1024 * 1024
 _BAD_NAME = "refused: not a valid Android package name"
 
-Observer = Callable[[str, int, int], None]
 
 
 # -- results -----------------------------------------------------------------------------------
@@ -486,16 +486,7 @@ class _Session:
 
 def _failure(result: ShellResult) -> str | None:
     """Why a pm result is an error (the markers collection uses), or None when usable."""
-    plan = command_plan()
-    for text in (result.stderr, result.stdout):
-        for marker in plan.failure_markers:
-            if marker in text:
-                line = next((ln for ln in text.splitlines() if marker in ln), marker)
-                return line.strip()[:200]
-    if not result.ok:
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        return f"exit status {result.exit_code}" + (f": {detail[0][:200]}" if detail else "")
-    return None
+    return failure_reason(command_plan(), result)
 
 
 def _reusable(record: _Record | None, remote: str, stat: RemoteStat, target: Path) -> bool:

@@ -35,6 +35,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from howsafe.errors import AdbCommandError as AdbCommandError  # re-exported (defined in errors.py)
+from howsafe.errors import AdbFileError as AdbFileError  # re-exported
 from howsafe.errors import DeviceDisconnected, NoDeviceError, SourceError, TooLargeError
 
 log = logging.getLogger(__name__)
@@ -88,15 +90,6 @@ class ShellResult:
     @property
     def ok(self) -> bool:
         return self.exit_code in (0, None)
-
-
-class AdbCommandError(SourceError):
-    """The phone refused to start a command (the connection itself is fine)."""
-
-
-class AdbFileError(SourceError):
-    """The phone would not send one file (no such file, permission denied, a broken sync reply);
-    the connection to the phone itself is fine."""
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,6 @@ import datetime as dt
 import importlib
 import json
 import logging
-import os
-import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from howsafe.errors import CorruptInputError, HowsafeError, InputError, KnowledgeError, TooLargeError
+from howsafe.fsio import atomic_write
+from howsafe.http import https_fetch
 from howsafe.kb import bundled_data_dir
 from howsafe.vulns import osv
 from howsafe.vulns.db import DB_NAME, VulnDB, dumps, load_file, loads
@@ -60,18 +60,7 @@ class UpdateResult:
 
 
 def _atomic_write(dest: Path, name: str, data: bytes) -> None:
-    path = dest / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise KnowledgeError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    atomic_write(dest / name, data, error=KnowledgeError, make_parents=True)
 
 
 def _osv_entries(data: bytes, origin: str) -> list[VulnEntry]:
@@ -246,17 +235,4 @@ def update_kb(
 
 def http_fetch(url: str, *, timeout: float = 60.0, limit: int = MAX_DOWNLOAD) -> bytes:
     """Download ``url`` over HTTPS with a size bound (the default Fetch of ``howsafe kb update``)."""
-    import urllib.error
-    import urllib.request
-
-    if not url.startswith("https://"):
-        raise InputError(f"refusing non-HTTPS download {url}")
-    req = urllib.request.Request(url, headers={"User-Agent": "howsafe-kb-update"})  # noqa: S310 - https only
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - https only
-            data: bytes = resp.read(limit + 1)
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise KnowledgeError(f"download of {url} failed: {exc}") from exc
-    if len(data) > limit:
-        raise KnowledgeError(f"download of {url} exceeds {limit} bytes")
-    return data
+    return https_fetch(url, timeout=timeout, limit=limit, user_agent="howsafe-kb-update")

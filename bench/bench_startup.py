@@ -1,0 +1,146 @@
+"""Benchmark: whole-process time of `howsafe --version`, `howsafe apps` and `howsafe audit` against their floors/peers.
+
+Usage (from the repository root, the shared test data beside it)::
+
+    python bench/bench_startup.py [--runs 9] [--mvt PATH/TO/venv/bin/mvt-android] [--json out.json]
+
+Cases, each run as a separate process, alternating with its peer inside every round so that both
+see the same machine load; medians of ``--runs`` rounds, wall time and CPU time (user + sys of the
+process and its children, which a loaded shared machine disturbs far less than wall time):
+
+- ``howsafe --version`` against ``python -c pass`` (the interpreter alone). Target: <= 60 ms.
+- ``howsafe apps`` on the real APKs of the fixture set (``apks/``, one process, ``--jobs 1``) against
+  the libdeflate inflate-only time of the same DEX members (in process). Target: <= 2x + 50 ms.
+- ``howsafe audit`` of an androidqf acquisition built from a real 222-package Xiaomi listing
+  (``xiaomi-vince`` fixture: its getprop and ``pm list packages -f``) against MVT's
+  ``mvt-android check-androidqf -n`` on the same folder (MVT installed in its own venv, given by
+  ``--mvt``; it has no indicators downloaded, so both only parse and check). Target: <= 0.5x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from howsafe.apk.scan import _DEX_RE  # noqa: E402
+from howsafe.apk.zipread import ZipArchive  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+DEVICE = SHARED / "fixtures" / "devices" / "xiaomi-vince-V10.2.3.0.OEGMIXM"
+APKS = SHARED / "fixtures" / "apk" / "apks"
+
+
+def run_once(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall, cpu) seconds of one process run to completion, output discarded."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, _, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    proc.returncode = 0
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def build_androidqf(dest: Path) -> Path:
+    """An androidqf acquisition folder from the real 222-package listing of the vince fixture."""
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "getprop.txt").write_text((DEVICE / "getprop.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    packages = []
+    for line in (DEVICE / "packages-f.txt").read_text(encoding="utf-8").splitlines():
+        if not line.startswith("package:"):
+            continue
+        path, name = line[len("package:") :].rsplit("=", 1)
+        system = not path.startswith("/data/")
+        packages.append({"name": name, "files": [{"path": path}], "installer": "null", "uid": 0,
+                         "disabled": False, "system": system, "third_party": not system})
+    (dest / "packages.json").write_text(json.dumps(packages), encoding="utf-8")
+    (dest / "acquisition.json").write_text(json.dumps(
+        {"uuid": "bench", "androidqf_version": "v1.7.0", "started": "2024-05-01T10:00:00.000Z"}), encoding="utf-8")
+    return dest
+
+
+def inflate_floor(runs: int) -> float:
+    """Median in-process time to inflate every DEX member of the real APKs with libdeflate."""
+    import deflate
+
+    members = []
+    for apk in sorted(APKS.glob("*.apk")):
+        zf = ZipArchive(apk.read_bytes())
+        for name, m in zf.members.items():
+            if _DEX_RE.fullmatch(name):
+                lo = m.local_offset
+                nlen = int.from_bytes(zf.buf[lo + 26 : lo + 28], "little")
+                xlen = int.from_bytes(zf.buf[lo + 28 : lo + 30], "little")
+                start = lo + 30 + nlen + xlen
+                members.append((bytes(zf.buf[start : start + m.compressed_size]), m.size))
+    times = []
+    for _ in range(runs):
+        t = time.process_time()
+        for data, size in members:
+            deflate.deflate_decompress(data, size)
+        times.append(time.process_time() - t)
+    return statistics.median(times)
+
+
+def rounds(cases: dict[str, list[str]], runs: int) -> dict[str, dict[str, Any]]:
+    res: dict[str, dict[str, list[float]]] = {k: {"wall": [], "cpu": []} for k in cases}
+    for _ in range(runs):
+        for name, cmd in cases.items():
+            w, c = run_once(cmd)
+            res[name]["wall"].append(w)
+            res[name]["cpu"].append(c)
+    return {k: {"wall_median": statistics.median(v["wall"]), "cpu_median": statistics.median(v["cpu"]),
+                "wall": v["wall"], "cpu": v["cpu"]} for k, v in res.items()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--mvt", default=None, help="path of mvt-android (in its own venv)")
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args()
+    hs = [str(Path(sys.executable).parent / "howsafe")]
+    with tempfile.TemporaryDirectory(prefix="howsafe-bench-startup-") as tmp:
+        dump = build_androidqf(Path(tmp) / "androidqf")
+        cases = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "howsafe --version": [*hs, "--version"],
+            "howsafe apps (4 real APKs)": [*hs, "apps", str(APKS), "--jobs", "1", "--format", "json",
+                                           "-o", os.devnull],
+            "howsafe audit (androidqf, 222 packages)": [*hs, "audit", str(dump), "--format", "json",
+                                                        "-o", os.devnull],
+        }
+        if args.mvt:
+            cases["mvt-android check-androidqf"] = [args.mvt, "check-androidqf", "-n", str(dump)]
+        res = rounds(cases, args.runs)
+        floor = inflate_floor(args.runs)
+    out: dict[str, Any] = {"load_before": os.getloadavg(), "runs": args.runs, "cases": res,
+                           "libdeflate_inflate_cpu_s": floor}
+    for k, v in res.items():
+        print(f"{k:45s} wall {v['wall_median'] * 1000:7.0f} ms   cpu {v['cpu_median'] * 1000:7.0f} ms")
+    apps = res["howsafe apps (4 real APKs)"]
+    target = 2 * floor + 0.050
+    print(f"libdeflate inflate-only (in process, cpu): {floor * 1000:.0f} ms -> apps target {target * 1000:.0f} ms; "
+          f"apps cpu {apps['cpu_median'] * 1000:.0f} ms = {(apps['cpu_median'] - 0.050) / floor:.2f}x floor + 50 ms")
+    if args.mvt:
+        a, m = res["howsafe audit (androidqf, 222 packages)"], res["mvt-android check-androidqf"]
+        out["audit_over_mvt_cpu"] = a["cpu_median"] / m["cpu_median"]
+        out["audit_over_mvt_wall"] = a["wall_median"] / m["wall_median"]
+        ratio_cpu, ratio_wall = out["audit_over_mvt_cpu"], out["audit_over_mvt_wall"]
+        print(f"audit / MVT: cpu {ratio_cpu:.2f}x, wall {ratio_wall:.2f}x (target <= 0.5)")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""The compiled index of the store: built on `iocs add`, validated by content hash, rebuilt when
+stale or damaged, and giving the same answers as reading the bundles."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA
+from howsafe.cli import main
+from howsafe.iocs import build_set, load_indicator_set, match, snapshot_observables, store_dir
+from howsafe.iocs.compiled import DB_NAME, MANIFEST_NAME
+from howsafe.iocs.model import IocType
+from howsafe.sources import load_path
+from iocs.test_mvt_parity import PATTERNS, UNSUPPORTED, acquisition, bundle
+
+IOCS = DATA / "iocs"
+
+
+def _answers(iset: object, snap: object) -> set[tuple[str, str, str]]:
+    return {(h.indicator.type.value, h.indicator.value, h.observable.evidence.key)
+            for h in match(iset, snapshot_observables(snap))}  # type: ignore[arg-type]
+
+
+def test_the_compiled_index_answers_like_the_bundles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "b"
+    folder.mkdir()
+    (folder / "spy.stix2").write_text(json.dumps(bundle("SpyFamily", [*PATTERNS.values(), *UNSUPPORTED])))
+    assert main(["iocs", "add", str(folder), str(IOCS)]) == 0
+    d = store_dir()
+    assert (d / DB_NAME).is_file() and (d / MANIFEST_NAME).is_file()
+    compiled = load_indicator_set()
+    plain = build_set([folder, IOCS])
+    assert compiled is not None and compiled.compiled and not compiled._index  # nothing parsed
+    assert len(compiled) == len(plain)
+    assert {(c.name, n) for c, n in _per_collection(compiled).items()} == {
+        (c.name, n) for c, n in _per_collection(plain).items()}
+    assert len(compiled.all_unsupported()) == len(plain.unsupported) == 2
+    snap = load_path(acquisition(tmp_path / "aqf"), redact=False)
+    assert _answers(compiled, snap) == _answers(plain, snap) and len(_answers(plain, snap)) >= len(PATTERNS)
+    for t in IocType:
+        assert compiled.has(t) == plain.has(t), t
+    capsys.readouterr()
+    assert main(["iocs", "list", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert sum(c["indicators"] for c in listed["collections"]) == len(plain)
+
+
+def _per_collection(iset: object) -> dict[object, int]:
+    counts = iset.counts()  # type: ignore[attr-defined]
+    return {c: sum(n for (src, _t), n in counts.items() if src == c.path)
+            for c in iset.all_collections()}  # type: ignore[attr-defined]
+
+
+def test_a_damaged_index_is_rebuilt(caplog: pytest.LogCaptureFixture) -> None:
+    assert main(["iocs", "add", str(IOCS / "2022-06-23_rcs_lab")]) == 0
+    db = store_dir() / DB_NAME
+    data = bytearray(db.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    db.write_bytes(bytes(data))
+    iset = load_indicator_set()
+    assert iset is not None and len(iset) == 40
+    assert "damaged; rebuilding" in caplog.text
+    db.write_bytes(b"")  # truncated to nothing
+    (store_dir() / MANIFEST_NAME).write_text("{not json")
+    iset = load_indicator_set()
+    assert iset is not None and len(iset) == 40
+
+
+def test_a_stale_index_is_rebuilt_and_a_touch_is_not_staleness(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="howsafe.iocs")
+    assert main(["iocs", "add", str(IOCS / "2022-06-23_rcs_lab")]) == 0
+    d = store_dir()
+    first = (d / MANIFEST_NAME).read_text()
+    [stored] = [p for p in d.iterdir() if p.suffix == ".stix2"]
+    os.utime(stored, ns=(1, 1))  # same content, other mtime: still fresh
+    assert load_indicator_set() is not None
+    assert "stale" not in caplog.text
+    shutil.copyfile(IOCS / "cellebrite" / "cellebrite.stix2", d / "dropped-in-by-hand.stix2")
+    iset = load_indicator_set()
+    assert iset is not None and {c.name for c in iset.all_collections()} == {"RCSLab", "Cellebrite"}
+    assert "stale; rebuilding" in caplog.text
+    assert (d / MANIFEST_NAME).read_text() != first
+    (d / "dropped-in-by-hand.stix2").unlink()
+    iset = load_indicator_set()
+    assert iset is not None and [c.name for c in iset.all_collections()] == ["RCSLab"]
+
+
+def test_an_unwritable_store_falls_back_to_reading_the_bundles(tmp_path: Path) -> None:
+    assert main(["iocs", "add", str(IOCS / "cellebrite")]) == 0
+    d = store_dir()
+    (d / DB_NAME).unlink()
+    (d / MANIFEST_NAME).unlink()
+    if os.geteuid() == 0:  # root writes anyway: make the index path a folder instead
+        (d / DB_NAME).mkdir()
+    else:
+        d.chmod(0o500)
+    try:
+        iset = load_indicator_set()
+    finally:
+        d.chmod(0o700)
+    assert iset is not None and not iset.compiled and len(iset) == 1
