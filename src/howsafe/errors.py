@@ -17,6 +17,10 @@
     │   └── ApplyInterrupted        the phone went away mid-step of ``harden --apply``
     ├── KnowledgeError              bundled or cached knowledge is missing or invalid
     ├── HardenError                 a hardening step could not be applied or undone
+    ├── StoreError                  the fleet server's database is unusable (unreachable, bad URL)
+    │   └── NotMigratedError        the database schema is older than this howsafe (or empty)
+    ├── PushError                   a fleet server refused an upload or could not be reached
+    ├── MissingExtraError           an optional part is not installed (``howsafe[server]``)
     └── ReportError                 a report could not be written
 
 Every class lives here; modules that used to define one re-export it from here. Parsers may
@@ -134,3 +138,19 @@ class ApplyInterrupted(SourceError):
 
 class HardenError(HowsafeError):
     """A step could not be applied or undone; the run stopped there (the journal says what was done)."""
+
+
+class StoreError(HowsafeError):
+    """The fleet server's database is unreachable, unmigrated or otherwise unusable."""
+
+
+class NotMigratedError(StoreError):
+    """The database schema is older than this howsafe (or empty)."""
+
+
+class PushError(HowsafeError):
+    """A fleet server refused an upload or could not be reached."""
+
+
+class MissingExtraError(HowsafeError):
+    """An optional part of howsafe is not installed."""

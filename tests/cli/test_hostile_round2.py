@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,168 @@ def test_megabyte_property_value_through_the_redactor(tmp_path: Path, capsys: py
     snap = collect(dump(tmp_path, getprop__txt=GETPROP + f"[ro.note]: [{value}]\n"), tmp_path, capsys)
     props = snap["properties"]
     assert isinstance(props, dict) and props["ro.note"].endswith("<redacted>")
+
+
+# -- archives ----------------------------------------------------------------------------------
+def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("howsafe: error: ")
+    return lines[0]
+
+
+def _zip_bytes(members: dict[str, bytes]) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_a_zip_needing_version_6_5_is_an_unsupported_archive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = bytearray(_zip_bytes({"getprop.txt": GETPROP.encode()}))
+    for sig, at in ((b"PK\x03\x04", 4), (b"PK\x01\x02", 6)):  # "version needed to extract": 6.5
+        i = data.find(sig)
+        data[i + at : i + at + 2] = (65).to_bytes(2, "little")
+    path = tmp_path / "dump.zip"
+    path.write_bytes(bytes(data))
+    assert main(["collect", str(path)]) == 2
+    assert "unsupported zip archive" in one_error_line(capsys)
+
+
+def test_a_nul_inside_a_zip_member_name_is_detected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # zipfile cannot write such a name (it cuts it at the NUL too): write a placeholder, patch it
+    data = _zip_bytes({"getprop.txt#.exe": GETPROP.encode(), "packages.txt": b"package:com.x\n"})
+    path = tmp_path / "dump.zip"
+    path.write_bytes(data.replace(b"getprop.txt#.exe", b"getprop.txt\x00.exe"))
+    assert main(["collect", str(path)]) == 2
+    assert "NUL" in one_error_line(capsys)
+
+
+def test_a_zip_inside_a_zip_is_refused_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    inner = _zip_bytes({"getprop.txt": GETPROP.encode()})
+    path = tmp_path / "dump.zip"
+    path.write_bytes(_zip_bytes({"dump.zip": _zip_bytes({"bugreport.zip": inner})}))
+    assert main(["collect", str(path)]) == 2
+    assert "no known dump files" in one_error_line(capsys)
+
+
+# -- snapshots and memory caps -------------------------------------------------------------------
+def _snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    return collect(dump(tmp_path, packages__txt="package:com.x uid:10001\n"), tmp_path, capsys)
+
+
+@pytest.mark.parametrize(("where", "escaped"), [("model", "\\ud800x"), ("key", "\\udfff")])
+def test_a_snapshot_with_a_lone_surrogate_is_rejected_in_one_line(
+    where: str, escaped: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _odd_snapshot(tmp_path, capsys, where, escaped)
+    for command in (["audit"], ["collect"], ["vulns"], ["audit", "--format", "json"]):
+        assert main([*command, str(path)]) == 2
+        assert "lone UTF-16 surrogate" in one_error_line(capsys)
+
+
+def test_a_snapshot_with_nul_in_its_strings_is_read_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _odd_snapshot(tmp_path, capsys, "model", "a\\u0000b")
+    again_path = tmp_path / "again.json"
+    for command in (["audit"], ["collect", "-o", str(again_path)], ["vulns"], ["audit", "--format", "html"]):
+        assert main([*command, str(path)]) in (0, 1)
+        assert "Traceback" not in capsys.readouterr().err
+    again = json.loads(again_path.read_text(encoding="utf-8"))
+    assert again["device"]["model"] == "a\x00b"
+
+
+def _odd_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str, escaped: str) -> Path:
+    snap = _snapshot(tmp_path, capsys)
+    device = snap["device"]
+    assert isinstance(device, dict)
+    props = snap["properties"]
+    assert isinstance(props, dict)
+    if where == "model":
+        device["model"] = "@@"
+    else:
+        props["@@"] = "1"
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(snap).replace('"@@"', f'"{escaped}"'), encoding="utf-8")
+    return path
+
+
+def test_collect_of_a_million_package_snapshot_stays_far_below_its_old_peak(tmp_path: Path) -> None:
+    from memcap import baseline_mib, peak_rss_mib
+
+    path = tmp_path / "million.json"
+    head = json.dumps({"schema_version": 1, "device": {}, "packages": "@@"})
+    with path.open("w", encoding="utf-8") as fh:
+        before, after = head.split('"@@"')
+        fh.write(before + "[" + ",".join(f'{{"id": "com.a{i}"}}' for i in range(1_000_000)) + "]" + after)
+    code = f"""
+        from howsafe.cli import main
+        assert main(["collect", {str(path)!r}, "-o", {str(tmp_path / "out.json")!r}]) == 2
+    """
+    assert peak_rss_mib(code) < baseline_mib() + 150  # it peaked at 1.8 GB (2.8 GB measured here)
+
+
+def test_a_two_million_line_package_list_is_read_in_bounded_memory(tmp_path: Path) -> None:
+    from memcap import baseline_mib, peak_rss_mib
+
+    folder = tmp_path / "dump"
+    folder.mkdir()
+    (folder / "getprop.txt").write_text(GETPROP, encoding="utf-8")
+    with (folder / "packages.txt").open("w", encoding="utf-8") as fh:
+        for i in range(2_000_000):
+            fh.write(f"package:com.e{i % 40_000} uid:{i}\n")  # 40,000 ids, 50 lines each: 45 MiB
+    size_mib = (folder / "packages.txt").stat().st_size / 2**20
+    code = f"""
+        from howsafe.cli import main
+        assert main(["collect", {str(folder)!r}, "-o", {str(tmp_path / "out.json")!r}]) == 0
+    """
+    peak = peak_rss_mib(code) - baseline_mib()
+    assert peak < 6 * size_mib + 200, (peak, size_mib)  # proportional to the input; it was ~3 GB
+
+
+# -- folders nested thousands of levels deep ---------------------------------------------------------
+@pytest.fixture()
+def deep_folder(tmp_path: Path) -> Iterator[Path]:
+    """``root/d/d/d/...`` 3,000 levels deep (beyond PATH_MAX, so built through directory fds),
+    with a getprop.txt and an APK-looking file at the top; removed bottom-up afterwards."""
+    import os
+
+    root = tmp_path / "deep"
+    root.mkdir()
+    (root / "getprop.txt").write_text(GETPROP, encoding="utf-8")
+    fds = [os.open(root, os.O_RDONLY)]
+    try:
+        for _ in range(3_000):
+            os.mkdir("d", dir_fd=fds[-1])
+            fds.append(os.open("d", os.O_RDONLY, dir_fd=fds[-1]))
+        yield root
+    finally:
+        for i in range(len(fds) - 1, 0, -1):
+            os.close(fds[i])
+            os.rmdir("d", dir_fd=fds[i - 1])
+        os.close(fds[0])
+
+
+def test_a_folder_nested_3000_levels_is_collected(
+    deep_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snap = collect(deep_folder, tmp_path, capsys)
+    props = snap["properties"]
+    assert isinstance(props, dict) and props["ro.product.brand"] == "google"
+
+
+def test_apps_walks_a_folder_nested_3000_levels_with_a_depth_limit(
+    deep_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["apps", str(deep_folder)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "RecursionError" not in err
+    assert "no APK" in err.splitlines()[-1]

@@ -178,3 +178,41 @@ def test_no_advice_for_no_packages() -> None:
 def test_the_family_files_validate_with_the_new_fields() -> None:
     for path in sorted((bundled_data_dir() / "packages").glob("*.json")):
         VendorFile.model_validate_json(path.read_bytes())
+
+
+def test_the_users_own_uad_import_can_only_make_levels_stricter(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`kb import-uad` of the reference list: with it, no looked-up level is looser than UAD's."""
+    from howsafe.kb.packages import build_db, load_vendor_files
+    from howsafe.kb.uad_import import import_uad, load_imported
+
+    result = import_uad(DATA / "oem" / "uad_lists_ng.json", tmp_path / "uad_import.json")
+    imported = load_imported(result.path)
+    kb = KnowledgeBase()
+    db = build_db(load_vendor_files(kb), imported)
+    looser = []
+    for pid in db.exact:
+        info = db.lookup(pid)
+        uad = imported.get(pid)
+        assert info is not None
+        if uad is None or uad.removal_level == "unknown" or info.override_reason:
+            continue
+        if REMOVAL_RANK[info.removal] < REMOVAL_RANK[uad.removal_level]:
+            looser.append(pid)
+    assert looser == []
+    # and a bundled level stricter than UAD stays strict (com.android.phone: UAD Expert, ours never)
+    phone = db.lookup("com.android.phone")
+    assert phone is not None and phone.removal == "never"
+
+
+def test_kb_lookup_shows_the_effective_level_account_binding_and_why_never(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from howsafe.cli import main
+
+    assert main(["kb", "lookup", "--format", "json", "com.android.providers.settings", "com.xiaomi.finddevice"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    settings, finddevice = doc["packages"]
+    assert settings["removal"] == "never" and settings["removal_group"] == "never" and settings["never_reason"]
+    assert finddevice["account_bound"] is True and finddevice["removal_group"] != "safe"
+    assert main(["kb", "lookup", "com.xiaomi.finddevice"]) == 0
+    assert "sign out first" in capsys.readouterr().out

@@ -30,6 +30,7 @@ _START_ELEMENT = 0x0102
 _END_ELEMENT = 0x0103
 _NO_INDEX = 0xFFFFFFFF
 _MAX_MANIFEST = 32 * 1024 * 1024
+_POOL_SLACK = 4096
 
 _ATTR_IDS = {
     0x01010001: "label",
@@ -74,7 +75,11 @@ class _StringPool:
         if offsets_at + 4 * count > self.end:
             count = max(0, (self.end - offsets_at) // 4)  # lying count: keep what fits
         self.offsets = struct.unpack_from(f"<{count}I", buf, offsets_at)
-        self._cache: dict[int, str] = {}
+        self._cache: dict[int, str] = {}  # by offset: many indices may point at one string
+        # A pool stores each string once, so decoding never needs more characters than the pool
+        # has bytes; 20,000 indices all pointing into one 4M-character string would otherwise
+        # materialise 80 G characters. Past this budget the manifest is refused.
+        self._budget = max(0, self.end - start) + _POOL_SLACK
 
     def __len__(self) -> int:
         return len(self.offsets)
@@ -82,14 +87,18 @@ class _StringPool:
     def get(self, idx: int) -> str | None:
         if idx == _NO_INDEX or idx >= len(self.offsets):
             return None
-        if idx in self._cache:
-            return self._cache[idx]
         p = self.data + self.offsets[idx]
+        cached = self._cache.get(p)
+        if cached is not None:
+            return cached
         try:
             s = self._utf8(p) if self.utf8 else self._utf16(p)
         except (struct.error, IndexError) as exc:
             raise ApkError("bad_manifest", f"string {idx} lies outside the string pool") from exc
-        self._cache[idx] = s
+        self._budget -= len(s)
+        if self._budget < 0:
+            raise ApkError("bad_manifest", "string pool entries overlap (more text than the pool holds)")
+        self._cache[p] = s
         return s
 
     def _utf8(self, p: int) -> str:

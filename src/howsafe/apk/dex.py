@@ -66,6 +66,10 @@ def class_names(buf: bytes | bytearray | memoryview) -> list[str]:
         offsets = [string_ids[type_ids[t]] for t in class_types]
     except IndexError as exc:
         raise ApkError("invalid_dex", "a class_def names a type or string beyond its table") from exc
+    # Distinct classes have distinct descriptors, and a valid DEX stores each string once: the
+    # names together are never longer than the file. 4,000 class_defs all pointing at one 1 MiB
+    # descriptor (or into it) would otherwise materialise 4 GB; refuse past that budget.
+    budget = file_size
     # bytes/bytearray support .find; a read-only memoryview (a stored member) is copied once.
     data = buf if isinstance(buf, (bytes, bytearray)) else bytes(view)
     find = data.find
@@ -82,6 +86,9 @@ def class_names(buf: bytes | bytearray | memoryview) -> list[str]:
         end = find(b"\x00", p, file_size)
         if end < 0:
             raise ApkError("invalid_dex", f"string at {p:#x} is not terminated")
+        budget -= end - p + 1
+        if budget < 0:
+            raise ApkError("invalid_dex", "class descriptors overlap (more name bytes than the file holds)")
         append(data[p:end])
     return _descriptors_to_names(pieces)
 
@@ -115,5 +122,10 @@ def _descriptors_to_names(pieces: list[bytes | bytearray]) -> list[str]:
     for desc in pieces:
         if len(desc) < 3 or desc[0] != 0x4C or desc[-1] != 0x3B:  # 'L' ... ';'
             raise ApkError("invalid_dex", f"class descriptor {bytes(desc[:60])!r} is not a class type")
-        out.append(_mutf8(bytes(desc[1:-1])).replace("/", "."))
+        try:
+            out.append(_mutf8(bytes(desc[1:-1])).replace("/", "."))
+        except UnicodeDecodeError:
+            raise ApkError(
+                "invalid_dex", f"class descriptor {bytes(desc[:60])!r} is not valid Modified UTF-8"
+            ) from None
     return out

@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 #: Nested APK depth beyond which an input is refused (exodus-core stops at 10 as well).
 MAX_DEPTH = 10
+#: Folder levels below a path given to ``apps`` that are walked for APKs.
+MAX_WALK_DEPTH = 32
 #: Total bytes inflated for one app (all DEX of all parts, nested probes): a second bomb guard.
 MAX_TOTAL_INFLATED = 1024 * 1024 * 1024
 #: Split / bundle parts accepted for one app.
@@ -95,9 +97,15 @@ def _is_split_dir(d: Path) -> list[Path] | None:
 
 
 def expand_inputs(paths: Sequence[Path]) -> list[ScanInput]:
-    """Turn the user's paths into apps to scan (folders walked in sorted order)."""
+    """Turn the user's paths into apps to scan (folders walked in sorted order, depth first).
+
+    The walk uses its own stack, not recursion, and stops :data:`MAX_WALK_DEPTH` folders down:
+    a tree nested thousands of levels deep is walked to that depth and the rest is logged.
+    """
     out: list[ScanInput] = []
-    for path in paths:
+    stack: list[tuple[Path, int]] = [(path, 0) for path in reversed(paths)]
+    while stack:
+        path, depth = stack.pop()
         if path.is_dir():
             parts = _is_split_dir(path)
             if parts is not None:
@@ -111,7 +119,12 @@ def expand_inputs(paths: Sequence[Path]) -> list[ScanInput]:
             subdirs = [
                 c for c in children if c.is_dir() and not c.is_symlink() and not c.name.startswith(".")
             ]
-            out.extend(expand_inputs(subdirs))
+            if subdirs and depth >= MAX_WALK_DEPTH:
+                log.warning(
+                    "%s: folders more than %d levels down were not scanned", path, MAX_WALK_DEPTH
+                )
+                continue
+            stack.extend((d, depth + 1) for d in reversed(subdirs))
         else:
             out.append(ScanInput(path, "file"))
     return out

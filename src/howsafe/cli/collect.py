@@ -51,6 +51,9 @@ def summary_line(snapshot: Snapshot) -> str:
     help="With --adb: also pull the user-installed APKs (all splits) into this folder, resumable.",
 )  # fmt: skip
 @click.option("--all-apks", is_flag=True, help="With --apks: pull system apps too, not only user-installed ones.")
+@click.option("--push", "push_url", metavar="URL", help="Also upload the (redacted) snapshot to this fleet server.")
+@click.option("--token", envvar="HOWSAFE_TOKEN", help="With --push: uploader token (or HOWSAFE_TOKEN).")
+@click.option("--label", help="With --push: the device's name on the server.")
 def collect(
     dump: str | None,
     adb: bool,
@@ -59,6 +62,9 @@ def collect(
     no_redact: bool,
     apks_dir: Path | None,
     all_apks: bool,
+    push_url: str | None = None,
+    token: str | None = None,
+    label: str | None = None,
 ) -> int:
     """Read DUMP (an androidqf acquisition folder or zip, an Android bugreport zip, a folder of
     saved adb outputs, or a saved snapshot) or the phone attached with --adb, and write its
@@ -73,6 +79,10 @@ def collect(
         raise click.UsageError("--all-apks needs --apks DIR")
     if apks_dir is not None and not adb:
         raise click.UsageError("--apks needs --adb (to scan APKs you already have: howsafe apps PATH)")
+    if push_url and not token:
+        raise click.UsageError("--push needs --token (or HOWSAFE_TOKEN)")
+    if push_url and no_redact:
+        raise click.UsageError("--push always sends a redacted snapshot: drop --no-redact")
     refuse_output_over_inputs(output, dump, apks_dir)
     snapshot = load_source(dump, adb=adb, serial=serial, demo=False, redact=not no_redact)
     from howsafe.sources import snapshot_to_json
@@ -80,6 +90,11 @@ def collect(
     write_output(snapshot_to_json(snapshot), output, confirm=False)
     wrote = f"wrote {clean(output)}: " if output is not None else ""
     click.echo(f"howsafe: {wrote}{summary_line(snapshot)}", err=True)
+    if push_url and token:
+        from howsafe.cli.push import describe, push_snapshot
+
+        click.echo(f"howsafe: pushed: {describe(push_snapshot(snapshot, server=push_url, token=token, label=label))}",
+                   err=True)
     if apks_dir is not None:
         pull_apks_with_progress(apks_dir, serial=serial, third_party_only=not all_apks)
         target = output if output is not None else "SNAPSHOT"

@@ -13,9 +13,11 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from howsafe.errors import CorruptInputError, TooLargeError
 from howsafe.iocs.model import Collection, Indicator, IocType, Unsupported
+from howsafe.parse.jsonsafe import load_members
 
 MAX_BUNDLE_BYTES = 256 * 1024 * 1024
 
@@ -127,15 +129,23 @@ def read_bundle(
         raise CorruptInputError(f"{path}: not a regular file")
     if size > MAX_BUNDLE_BYTES:
         raise TooLargeError(f"{path}: {size} bytes is larger than the {MAX_BUNDLE_BYTES} byte limit")
+    too_deep = 0
     try:
-        data = json.loads(path.read_bytes())
-    except RecursionError:
-        raise CorruptInputError(f"{path}: not valid JSON (nested too deeply)") from None
+        raw = path.read_bytes()
+        data = json.loads(raw)
+    except RecursionError:  # one object nested too deeply must not cost the whole bundle
+        try:
+            data, _, too_deep = load_members(raw.decode("utf-8", "replace"), "objects")
+        except CorruptInputError as exc:
+            raise CorruptInputError(f"{path}: {exc}") from None
     except (OSError, ValueError) as exc:
         raise CorruptInputError(f"{path}: not valid JSON ({str(exc)[:200]})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("objects"), list):
         raise CorruptInputError(f"{path}: not a STIX2 bundle (no 'objects' list)")
     objects = [o for o in data["objects"] if isinstance(o, dict)]
+    # An object whose id is not a string (a list, a number) cannot be referenced: reported, left out.
+    bad_ids = [o for o in objects if not isinstance(o.get("id", ""), str)]
+    objects = [o for o in objects if isinstance(o.get("id", ""), str)]
 
     malware = {o.get("id"): _text(o.get("name", "")) for o in objects if o.get("type") == "malware"}
     indicates: dict[str, str] = {}
@@ -152,7 +162,10 @@ def read_bundle(
     collection = Collection(name=name, path=source, malware=tuple(malware.values()), description=description)
 
     indicators: list[Indicator] = []
-    unsupported: list[Unsupported] = []
+    unsupported: list[Unsupported] = [
+        Unsupported(name, _text(repr(o.get("id")))[:200], "object id is not a string", source) for o in bad_ids
+    ]
+    unsupported += [Unsupported(name, "", "object nested too deeply to read", source)] * too_deep
     for o in objects:
         if o.get("type") != "indicator":
             continue
@@ -169,6 +182,10 @@ def read_bundle(
         except PatternError as exc:
             unsupported.append(Unsupported(name, _text(pattern)[:200], str(exc), source))
             continue
+        bad_url = next((v for t, v in comparisons if t is IocType.URL and not _url_parses(v)), None)
+        if bad_url is not None:
+            unsupported.append(Unsupported(name, _text(pattern)[:200], "URL with an unparsable host", source))
+            continue
         stix_id = o.get("id")
         family = indicates.get(stix_id, default_family) if isinstance(stix_id, str) else default_family
         for ioc_type, value in comparisons:
@@ -177,6 +194,14 @@ def read_bundle(
                           stix_id=_text(stix_id) if isinstance(stix_id, str) else None, source=source)
             )
     return collection, indicators, unsupported
+
+
+def _url_parses(value: str) -> bool:
+    try:
+        urlsplit(value if "//" in value else "//" + value).hostname  # noqa: B018 - raises on "[::1"
+    except ValueError:
+        return False
+    return True
 
 
 def _text(value: object) -> str:

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
-from howsafe.kb.package_schema import PACKAGE_FAMILIES, PackageEntry, VendorFile
+from howsafe.kb.package_schema import PACKAGE_FAMILIES, REMOVAL_RANK, PackageEntry, VendorFile
 from howsafe.kb.uad_import import UAD_SOURCE_LABEL, ImportedEntry, load_imported
 from howsafe.model import DataSource
 
@@ -114,7 +114,7 @@ class PackageDB:
         imp = self.imported.get(package_id)
         if info is not None:
             if imp is not None and UAD_SOURCE_LABEL not in info.sources:
-                return _with_source(info, UAD_SOURCE_LABEL)
+                return _stricter_of(_with_source(info, UAD_SOURCE_LABEL), imp)
             return info
         if imp is not None:
             return self._from_import(package_id, imp)
@@ -183,6 +183,19 @@ def _prefix_match(package_id: str, prefix: str) -> bool:
 
 def _replace_id(info: PackageInfo, package_id: str) -> PackageInfo:
     return PackageInfo(**{**info.__dict__, "id": package_id})
+
+
+def _stricter_of(info: PackageInfo, imp: ImportedEntry) -> PackageInfo:
+    """The user's own (possibly newer) UAD copy may only make a removal level stricter.
+
+    An entry with a sourced ``override_reason`` keeps its level: that reason is about UAD's level.
+    """
+    theirs = imp.removal_level
+    if info.override_reason or theirs == "unknown" or theirs not in REMOVAL_RANK:
+        return info
+    if REMOVAL_RANK[theirs] > REMOVAL_RANK.get(info.removal, 0):
+        return PackageInfo(**{**info.__dict__, "removal": theirs})
+    return info
 
 
 def _with_source(info: PackageInfo, source: str) -> PackageInfo:

@@ -231,14 +231,21 @@ class ZipContainer:
             raise CorruptInputError(f"{location}: not a valid zip archive ({exc})") from exc
         except (OSError, EOFError, ValueError) as exc:
             raise CorruptInputError(f"{location}: cannot read the zip archive ({exc})") from exc
+        except NotImplementedError as exc:  # zipfile: "zip file version 6.5" (needs a newer reader)
+            raise CorruptInputError(
+                f"{location}: unsupported zip archive ({exc}); re-pack it with a standard zip tool"
+            ) from exc
         if len(infos) > MAX_MEMBERS:
             raise TooLargeError(f"{location}: more than {MAX_MEMBERS} members")
         self._infos: dict[str, zipfile.ZipInfo] = {}
         self.skipped: list[str] = []
         for info in infos:
-            if not info.filename or "\x00" in info.filename:
+            # zipfile cuts a name at its first NUL (``orig_filename`` keeps it whole): a name
+            # that hides its tail from one reader and not from another is refused.
+            if not info.filename or "\x00" in info.orig_filename:
                 raise CorruptInputError(
-                    f"{location}: unsafe member name {info.filename!r}; refusing the archive"
+                    f"{location}: unsafe member name {info.orig_filename!r} (empty or holding NUL); "
+                    "refusing the archive"
                 )
             if _unsafe_name(info.filename):
                 self.skipped.append(f"{info.filename}: unsafe member name (absolute or '..')")
@@ -258,14 +265,14 @@ class ZipContainer:
         what = f"{self.location}:{name}"
         if info.flag_bits & 0x1:
             raise InputError(f"{what} is encrypted; decrypt the archive first")
-        if info.file_size > limit:
-            raise TooLargeError(
-                f"{what} inflates to {human_size(info.file_size)}; the limit is {human_size(limit)}"
-            )
         if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise TooLargeError(
                 f"{what} inflates {info.file_size // max(info.compress_size, 1)}x "
                 f"({human_size(info.file_size)}): looks like a zip bomb"
+            )
+        if info.file_size > limit:
+            raise TooLargeError(
+                f"{what} inflates to {human_size(info.file_size)}; the limit is {human_size(limit)}"
             )
         cap = min(limit, self._budget[0])
         try:

@@ -72,6 +72,18 @@ def is_firmware(container: Container) -> bool:
     )
 
 
+# Byte caps per output, so that memory (not only bytes read) stays bounded: each output is held
+# as bytes and as text while parsed. A full ``dumpsys`` of a busy phone is tens of MiB; the other
+# outputs are far smaller on any real phone (a package list of 3,000 apps with paths is < 1 MiB).
+_MiB = 1024 * 1024
+OUTPUT_LIMITS: dict[str, int] = {
+    "getprop": 16 * _MiB, "settings_global": 32 * _MiB, "settings_secure": 32 * _MiB,
+    "settings_system": 32 * _MiB, "packages": 64 * _MiB, "packages_disabled": 32 * _MiB,
+    "packages_system": 32 * _MiB, "packages_third_party": 32 * _MiB, "getenforce": 1 * _MiB,
+    "ps": 64 * _MiB, "proc_version": 1 * _MiB, "root_binaries": 16 * _MiB,
+}  # fmt: skip
+
+
 def gather_outputs(container: Container) -> tuple[dict[str, str], list[str], bool]:
     """Read the known files: (outputs by canonical key, files read, package list is partial)."""
     outputs: dict[str, str] = {}
@@ -79,19 +91,20 @@ def gather_outputs(container: Container) -> tuple[dict[str, str], list[str], boo
     for key, names in FOLDER_FILES.items():
         name = find(container, *names, max_depth=0)
         if name is not None:
-            outputs[key] = decode_text(container.read(name))
+            limit = OUTPUT_LIMITS.get(key)
+            outputs[key] = decode_text(container.read(name, limit=limit) if limit else container.read(name))
             read.append(name)
     pkg_texts: list[str] = []
     for candidate in PACKAGE_FILES:
         name = find(container, candidate, max_depth=0)
         if name is not None and name not in read:
-            pkg_texts.append(decode_text(container.read(name)))
+            pkg_texts.append(decode_text(container.read(name, limit=OUTPUT_LIMITS["packages"])))
             read.append(name)
     partial = False
     if not pkg_texts:
         name = find(container, *PARTIAL_PACKAGE_FILES, max_depth=0)
         if name is not None:
-            pkg_texts.append(decode_text(container.read(name)))
+            pkg_texts.append(decode_text(container.read(name, limit=OUTPUT_LIMITS["packages"])))
             read.append(name)
             partial = True
     if pkg_texts:
