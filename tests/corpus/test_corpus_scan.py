@@ -194,3 +194,36 @@ def test_object_store_urls_read_by_workers_give_the_same_rows(corpus_dir: tuple[
         assert got["path"] == item.url
         for k in ("package", "version_code", "permissions", "signer_sha256", "trackers", "classes_scanned", "error"):
             assert got[k] == want[k], (item.url, k)
+
+
+def test_cli_on_an_existing_scheduler_prints_the_dashboard_and_resumes(
+    corpus_dir: tuple[Path, list[Path]], client: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--scheduler tcp://HOST:PORT`: the same code path on an existing cluster (here the test's own)."""
+    from howsafe.cli import main
+
+    root, _ = corpus_dir
+    src = root / "apks" / "malformed"
+    out = tmp_path / "r.parquet"
+    address = client.scheduler.address
+    assert address.startswith("tcp://127.0.0.1:")
+    assert main(["corpus", "scan", str(src), "--out", str(out), "--scheduler", address]) == 0
+    err = capsys.readouterr().err
+    assert "Dask dashboard: http" in err and "13 new row(s)" in err
+    assert main(["corpus", "scan", str(src), "--out", str(out), "--scheduler", address]) == 0
+    assert "0 new row(s)" in capsys.readouterr().err
+    assert len(_rows(out)) == 13
+
+
+def test_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from howsafe.cli import main
+
+    assert main(["corpus", "scan", str(tmp_path), "--out", str(tmp_path / "o"), "--workers", "2",
+                 "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert "not both" in capsys.readouterr().err
+    blocker = tmp_path / "file.parquet"
+    blocker.write_bytes(b"x")
+    assert main(["corpus", "scan", str(tmp_path), "--out", str(blocker)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    assert main(["corpus", "scan", str(tmp_path / "missing"), "--out", str(tmp_path / "o2"), "--workers", "1"]) == 2
+    assert "no such file" in capsys.readouterr().err

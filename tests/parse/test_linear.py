@@ -10,6 +10,7 @@ megabyte property value through the redactor, millions of package lines.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from howsafe.parse import (
     parse_settings,
     split_dumpsys,
 )
+from howsafe.parse.jsonsafe import load_members
 from howsafe.sources.bugreport import outputs_from_bugreport_text
 from howsafe.sources.redact import redact_mapping, redact_value
 
@@ -110,7 +112,24 @@ CASES: dict[str, tuple[Callable[[str], object], Callable[[int], str], int]] = {
     "redactor many @": (redact_value, lambda n: "a@" * n, 50_000),
     "redactor long domain": (redact_value, lambda n: "x@" + "a." * n + "1", 50_000),
     "redactor long key": (lambda s: redact_mapping({s: "v"}), lambda n: "k" * n, 100_000),
+    # nesting
+    "JSON element nested too deeply": (
+        lambda s: load_members(s, "objects"), lambda n: '{"objects": [' + "[" * n + "]" * n + ", 1]}", 100_000
+    ),
+    "root binaries as deeply nested JSON": (parse_root_binaries, lambda n: "[" * n + "]" * n, 100_000),
+    "snapshot JSON nested objects": (
+        lambda s: _try_snapshot(s), lambda n: '{"schema_version": 1, "device": {}, "x": ' + "[" * n + "]" * n + "}",
+        100_000,
+    ),
 }
+
+
+def _try_snapshot(text: str) -> None:
+    from howsafe.errors import HowsafeError
+    from howsafe.sources.snapshot import snapshot_from_json
+
+    with contextlib.suppress(HowsafeError):
+        snapshot_from_json(text, location="x")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
