@@ -76,10 +76,13 @@ def test_unlocked_boot_loader_is_a_top_action_for_targeted_owners() -> None:
     for prof in ("at-risk", "government"):
         actions = audit(snap, prof).verdict.top_actions
         assert any("integrity.bootloader" in a.finding_ids for a in actions[:2]), prof
-    assert audit(snap, "at-risk").verdict.score < audit(snap, "everyday").verdict.score  # type: ignore[operator]
+    # a getprop-only dump gets no overall grade; the integrity area is graded and weighs more at risk
+    integrity = {p: {a.area: a for a in audit(snap, p).verdict.areas}[Area.INTEGRITY] for p in ("at-risk", "everyday")}
+    assert integrity["at-risk"].score < integrity["everyday"].score  # type: ignore[operator]
 
 
 def test_a_phone_with_nothing_checked_is_not_called_safe() -> None:
     v = audit(device("redmi-rosemary-unknown-ksalokya3"), "government").verdict
     unknown = [a for a in v.areas if a.grade is Grade.UNKNOWN]
-    assert unknown and "lack of data" in v.explanation
+    assert unknown and "lack of evidence" in v.explanation
+    assert v.grade is Grade.UNKNOWN and v.evidence_missing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from howsafe.model import Area, Finding, Grade, Outcome, Severity
 from howsafe.score import load_profile, verdict_for
+from howsafe.score.evidence import load_rules
 
 
 def _f(fid: str, area: Area, sev: Severity, outcome: Outcome = Outcome.FAIL, conf: str = "high") -> Finding:
@@ -11,7 +12,17 @@ def _f(fid: str, area: Area, sev: Severity, outcome: Outcome = Outcome.FAIL, con
                    remediation=f"fix {fid}", confidence=conf)  # type: ignore[arg-type]
 
 
-PASSES = [_f(f"p{a.value}", a, Severity.INFO, Outcome.PASS) for a in Area]
+def _passes() -> list[Finding]:
+    """Enough passing checks in every area to be graded under the real evidence rules."""
+    out = []
+    for a in Area:
+        rule = load_rules().areas[a]
+        ids = [*rule.key_checks, *(f"p{a.value}{i}" for i in range(rule.min_judged))][: max(rule.min_judged, 1)]
+        out += [_f(i, a, Severity.INFO, Outcome.PASS) for i in ids]
+    return out
+
+
+PASSES = _passes()
 
 
 def test_one_high_problem_caps_the_grade_harder_for_riskier_profiles() -> None:
@@ -31,9 +42,15 @@ def test_low_confidence_findings_do_not_cap() -> None:
 
 
 def test_areas_without_evidence_are_unknown_not_safe() -> None:
-    v = verdict_for([_f("u", Area.UPDATES, Severity.INFO, Outcome.PASS)], load_profile("everyday"))
+    two = [_f("updates.spl_age", Area.UPDATES, Severity.INFO, Outcome.PASS),
+           _f("updates.android_eol", Area.UPDATES, Severity.INFO, Outcome.PASS)]
+    v = verdict_for(two, load_profile("everyday"))
     by_area = {a.area: a for a in v.areas}
     assert by_area[Area.UPDATES].grade is Grade.A
+    # one judged check, or two without the patch-age check, is not enough to grade the area
+    for few in (two[:1], [two[1], _f("updates.kernel_eol", Area.UPDATES, Severity.INFO, Outcome.PASS)]):
+        area = {a.area: a for a in verdict_for(few, load_profile("everyday")).areas}[Area.UPDATES]
+        assert area.grade is Grade.UNKNOWN and area.summary.startswith("not judged")
     assert by_area[Area.COMPROMISE].grade is Grade.UNKNOWN
     assert "signs of compromise" in v.explanation
     assert verdict_for([], load_profile("everyday")).grade is Grade.UNKNOWN
@@ -44,3 +61,12 @@ def test_top_actions_group_by_remediation_and_rank_by_risk() -> None:
                 _f("c", Area.UPDATES, Severity.MEDIUM)]
     actions = verdict_for(findings, load_profile("everyday")).top_actions
     assert [a.finding_ids for a in actions] == [("b",), ("c",), ("a",)]
+
+
+def test_what_to_do_first_is_sorted_by_severity() -> None:
+    # many medium findings sharing one fix remove more "risk" in sum, but the critical one comes first
+    findings = [*PASSES, *(_f(f"m{i}", Area.VENDOR, Severity.MEDIUM) for i in range(6)),
+                _f("crit", Area.APPS, Severity.CRITICAL)]
+    findings = [f.model_copy(update={"remediation": "same fix"}) if f.id.startswith("m") else f for f in findings]
+    actions = verdict_for(findings, load_profile("everyday")).top_actions
+    assert actions[0].finding_ids == ("crit",)

@@ -42,6 +42,8 @@ from howsafe.model import (
 )
 from howsafe.progress import Observer
 from howsafe.score import Profile, load_profile, verdict_for
+from howsafe.score.answers import answer_questions
+from howsafe.score.evidence import present_inputs
 from howsafe.score.jurisdiction import apply_home_country
 
 log = logging.getLogger(__name__)
@@ -148,12 +150,26 @@ class Auditor:
                 continue
             if section is not None:
                 sections.append(section)
+        verdict = _with_note(
+            verdict_for(
+                findings,
+                prof,
+                present_inputs(ctx.snapshot, capture=ctx.network is not None, apks=ctx.apps is not None),
+            ),
+            jurisdiction_note,
+        )
+        try:
+            answers = answer_questions(ctx, findings, verdict)
+        except Exception:  # answers restate findings; a bug there must not sink the audit
+            log.exception("answering the owner's questions failed")
+            answers = ()
         return Report(
             tool=f"howsafe {__version__}",
             generated_at=self.clock(),
             device=device_summary(ctx.snapshot),
             profile=prof.id,
-            verdict=_with_note(verdict_for(findings, prof), jurisdiction_note),
+            verdict=verdict,
+            answers=answers,
             findings=tuple(findings),
             missing=ctx.snapshot.missing,
             data_sources=tuple(sources),

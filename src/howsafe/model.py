@@ -180,6 +180,9 @@ class Backup(_Frozen):
 
     enabled: bool | None = None
     transport: str | None = None
+    source: str | None = Field(
+        default=None, description="What it was read from: 'dumpsys backup' or 'settings secure' (backup_enabled)"
+    )
 
 
 class Snapshot(_Frozen):
@@ -332,6 +335,20 @@ class Verdict(_Frozen):
     explanation: str = ""
     areas: tuple[AreaVerdict, ...] = ()
     top_actions: tuple[Action, ...] = ()
+    evidence_missing: tuple[str, ...] = Field(
+        default=(),
+        description="Inputs a verdict needs that the source lacked, each with how to get it; when not "
+        "empty the grade is '?' (not enough evidence) and `howsafe audit` exits 3",
+    )
+
+
+class Answer(_Frozen):
+    """One of the owner's questions answered in one line, from the findings (passes included)."""
+
+    id: str = Field(description="china, analytics, backup, patches or profile")
+    question: str
+    answer: str
+    finding_ids: tuple[str, ...] = Field(default=(), description="Findings the answer rests on")
 
 
 class DataSource(_Frozen):
@@ -396,3 +413,7 @@ class Report(_Frozen):
     missing: tuple[Missing, ...] = ()
     data_sources: tuple[DataSource, ...] = ()
     sections: tuple[Section, ...] = ()
+    answers: tuple[Answer, ...] = Field(
+        default=(), description="The owner's questions answered one line each (China hosting, vendor "
+        "analytics, backups, patches and StageFright, fit for the profile)"
+    )

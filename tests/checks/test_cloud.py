@@ -55,7 +55,9 @@ def test_google_backup_on_from_the_secure_settings() -> None:
     f = finding(audit(collect(rec), "government"), "cloud.google_backup")
     assert f.outcome is Outcome.FAIL and "cloud" in f.tags
     assert "call history" in f.summary and "SMS" in f.summary
-    assert {e.key: e.value for e in f.evidence}["backup.enabled"] == "true"
+    # the evidence names what was read: the secure settings, not `dumpsys backup`
+    assert {e.key: e.value for e in f.evidence}["secure/backup_enabled"] == "1"
+    assert {e.source for e in f.evidence} == {"settings secure"}
 
 
 def test_google_backup_off_passes() -> None:

@@ -87,7 +87,8 @@ def test_properties_with_huge_or_unicode_numbers_audit_without_a_traceback(
     prop: str, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = dump(tmp_path, getprop__txt=GETPROP + f"[{prop}]: [{value}]\n")
-    assert main(["audit", str(folder), "--format", "json"]) in (0, 1)
+    # 3: a getprop-only dump is not enough evidence for a verdict (docs/evidence-rules.md)
+    assert main(["audit", str(folder), "--format", "json"]) in (0, 1, 3)
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err
     report = json.loads(captured.out)

@@ -111,8 +111,9 @@ def test_stagefright_named_on_lollipop_without_the_fixes() -> None:
     assert (
         f["updates.stagefright"].outcome is Outcome.FAIL and f["updates.stagefright"].confidence == "medium"
     )
-    assert f["updates.open_cves"].outcome is Outcome.NOT_AVAILABLE
-    assert f["updates.spl_age"].outcome is Outcome.NOT_AVAILABLE
+    # a pre-bulletin build: unpatched since before 2015-08-01, its open CVEs are counted
+    assert f["updates.open_cves:critical"].outcome is Outcome.FAIL
+    assert f["updates.spl_age"].outcome is Outcome.FAIL
 
 
 def test_stagefright_fixed_by_october_2015_patch_level() -> None:
@@ -154,3 +155,41 @@ def test_older_vendor_patch_level_is_reported() -> None:
     assert age.outcome is Outcome.PASS
     assert "older level (2018-09-05)" in age.summary
     assert any(e.key == "ro.vendor.build.security_patch" and e.value == "2018-09-05" for e in age.evidence)
+
+
+def test_pre_bulletin_build_is_unpatched_since_2015_08_and_names_stagefright(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The real Meizu MX5 getprop (Android 5.1) with its patch-level line removed: what an Android 5
+    # build from before the monthly bulletins reports. Its ro.build.date.utc (2020-09-22) is later
+    # than the fixes, so StageFright is "probably" open (medium confidence), never "fixed".
+    lines = (DEVICES / "meizu-mx5-1600774225" / "getprop.txt").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "getprop.txt").write_text(
+        "\n".join(ln for ln in lines if "ro.build.version.security_patch" not in ln) + "\n", encoding="utf-8"
+    )
+    r = audit(load_path(tmp_path), dt.date(2026, 1, 1))
+    f = by_id(r)
+    spl = f["updates.spl_age"]
+    assert spl.outcome is Outcome.FAIL and spl.severity is Severity.CRITICAL
+    assert "unpatched since before 2015-08-01" in spl.summary and "StageFright" in spl.summary
+    assert "2020-09-22" in spl.summary
+    sf = f["updates.stagefright"]
+    assert sf.outcome is Outcome.FAIL and sf.confidence == "medium"
+    assert "ro.build.date.utc" in {e.key for e in sf.evidence}
+    crit = f["updates.open_cves:critical"]
+    assert "StageFright open" in crit.summary and "predates the monthly bulletins" in crit.summary
+    (sec,) = [s for s in r.sections if s.id == "updates.open_cves"]
+    assert {"CVE-2015-1538", "CVE-2015-3824"} <= {row[0] for row in sec.tables[0].rows}
+    assert not r.verdict.evidence_missing or all("patch level" not in m for m in r.verdict.evidence_missing)
+
+
+def test_pre_bulletin_build_dated_before_the_first_bulletin_is_certainly_open() -> None:
+    s = Snapshot(
+        source=SourceInfo(kind=SourceKind.FOLDER, location="x"),
+        device=Device(android_release="5.0.2", sdk=21),
+        properties={"ro.build.date.utc": "1420070400"},  # 2015-01-01
+    )
+    f = by_id(audit(s, dt.date(2016, 1, 1)))
+    sf = f["updates.stagefright"]
+    assert sf.outcome is Outcome.FAIL and sf.confidence == "high"
+    assert "built on 2015-01-01" in sf.summary and "StageFright is open" in sf.summary
+    # a bulletin published after the audit date is not counted
+    assert "2019" not in f["updates.open_cves:critical"].summary

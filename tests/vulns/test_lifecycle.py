@@ -109,3 +109,42 @@ def test_malformed_product_data_is_rejected() -> None:
         parse_product_markdown("---\ntitle: x\n---\n")
     with pytest.raises(ValueError):
         parse_api_json(b'{"not": "a list"}')
+
+
+def test_android_8_1_support_ended_with_the_2021_10_bulletin() -> None:
+    from howsafe.kb import KnowledgeBase, bundled_data_dir
+    from howsafe.vulns.lifecycle import load_lifecycle
+
+    doc = load_lifecycle(KnowledgeBase(bundled_data_dir(), None))
+    st = android_eol(doc, "8.1", dt.date(2021, 6, 1))
+    assert st is not None and st.ended is False  # still in the 2021-06 bulletin
+    st = android_eol(doc, "8.1", dt.date(2022, 1, 1))
+    assert st is not None and st.ended is True and st.eol == dt.date(2021, 10, 1)
+    assert "source.android.com" in st.source
+
+
+def test_end_of_support_dates_agree_with_the_last_bulletin_that_lists_the_release() -> None:
+    # Where the bulletin data is complete (up to 2023-03), no bulletin lists a release after its end
+    # of support (that is how the 8.1 date was found wrong), and the end follows the last bulletin
+    # that lists it within a quarter (a month may simply have had no flaw for that release).
+    from howsafe.kb import KnowledgeBase, bundled_data_dir
+    from howsafe.vulns.db import load_db
+    from howsafe.vulns.lifecycle import load_lifecycle
+
+    kb = KnowledgeBase(bundled_data_dir(), None)
+    db, doc = load_db(kb), load_lifecycle(kb)
+    last: dict[str, dt.date] = {}
+    for e in db.entries:
+        if e.bulletin[:4].isdigit() and e.versions:
+            day = dt.date.fromisoformat(e.bulletin)
+            for v in e.versions:
+                if v[:1].isdigit() and "-" not in v:
+                    last[v] = max(last.get(v, day), day)
+    checked = 0
+    for release in ("7.0", "7.1.1", "8.0", "8.1", "9", "10"):
+        st = android_eol(doc, release, dt.date(2026, 1, 1))
+        assert st is not None and st.eol is not None, release
+        gap = (st.eol.year * 12 + st.eol.month) - (last[release].year * 12 + last[release].month)
+        assert 0 <= gap <= 3, f"Android {release}: end of support {st.eol}, last bulletin listing it {last[release]}"
+        checked += 1
+    assert checked == 6

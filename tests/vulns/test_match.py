@@ -184,8 +184,23 @@ def test_real_device_xiaomi_mi_max_2(db: VulnDB) -> None:
 
 
 def test_no_spl_means_nothing_can_be_claimed(db: VulnDB) -> None:
+    # Android 6.0+ without a patch level: nothing can be claimed
     snap = Snapshot(
-        source=SourceInfo(kind=SourceKind.FOLDER, location="x"), device=Device(android_release="5.1", sdk=22)
+        source=SourceInfo(kind=SourceKind.FOLDER, location="x"), device=Device(android_release="9", sdk=28)
     )
     a = assess(db, snap, dt.date(2020, 1, 1))
     assert a.open == () and a.days_behind is None
+
+
+def test_pre_bulletin_build_counts_everything_since_2015_08(db: VulnDB) -> None:
+    # Android 5.1 without a patch level predates the bulletins: every row since 2015-08 for 5.1 is
+    # open, StageFright first among them; the count stops at the audit date.
+    snap = Snapshot(
+        source=SourceInfo(kind=SourceKind.FOLDER, location="x"), device=Device(android_release="5.1", sdk=22)
+    )
+    a = assess(db, snap, dt.date(2015, 9, 30))
+    assert a.device.pre_bulletin and a.device.level == dt.date(2015, 7, 31)
+    ids = {v.entry.cve for v in a.affected}
+    assert {"CVE-2015-1538", "CVE-2015-3824", "CVE-2015-3864"} <= ids
+    assert all(v.entry.bulletin in ("2015-08-01", "2015-09-01") for v in a.open)
+    assert "StageFright open" in one_line(a) and "unpatched since before 2015-08-01" in one_line(a)

@@ -213,6 +213,14 @@ def _has_permission_data(ctx: AuditContext) -> bool:
     return any(p.granted_permissions is not None for p in ctx.snapshot.packages or ())
 
 
+def _pre_bulletin(snapshot: Snapshot) -> bool:
+    from howsafe.vulns.match import is_pre_bulletin
+    from howsafe.vulns.versions import normalise_release
+
+    d = snapshot.device
+    return is_pre_bulletin(normalise_release(d.android_release, d.sdk), d.security_patch)
+
+
 def _has_flows(ctx: AuditContext) -> bool:
     return ctx.network is not None and any(f.flows for f in ctx.network.files)
 
@@ -222,6 +230,11 @@ REQUIREMENTS: dict[str, tuple[Callable[[AuditContext], bool], str]] = {
     "permissions": (_has_permission_data, "no granted-permission data (dumpsys package)"),
     "security_patch": (
         lambda c: c.snapshot.device.security_patch is not None,
+        "the phone reports no security patch level (ro.build.version.security_patch)",
+    ),
+    # a reported level, or a pre-bulletin build (Android <= 5.1.1 without one: unpatched since 2015-08)
+    "patch_level": (
+        lambda c: c.snapshot.device.security_patch is not None or _pre_bulletin(c.snapshot),
         "the phone reports no security patch level (ro.build.version.security_patch)",
     ),
     "apps": (lambda c: c.apps is not None, "no APKs were scanned (give --apks DIR or scan with `howsafe apps`)"),

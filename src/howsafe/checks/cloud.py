@@ -157,16 +157,15 @@ class GoogleBackup(BaseCheck):
             raise KnowledgeError("cloud/services.toml has no google_backup entry")
         b = snap.backup
         if b.enabled is not None:
-            ev = [
-                Evidence(
-                    kind="dumpsys",
-                    key="backup.enabled",
-                    value=str(b.enabled).lower(),
-                    source="dumpsys backup",
-                )
-            ]
-            if b.transport:
-                ev.append(Evidence(kind="dumpsys", key="backup.transport", value=b.transport, source="dumpsys backup"))
+            if b.source == "settings secure":  # read from the secure settings, not from dumpsys
+                ev = [setting_evidence("secure", "backup_enabled", str(int(b.enabled)))]
+                if b.transport:
+                    ev.append(setting_evidence("secure", "backup_transport", b.transport))
+            else:
+                src = b.source or "dumpsys backup"
+                ev = [Evidence(kind="dumpsys", key="backup.enabled", value=str(b.enabled).lower(), source=src)]
+                if b.transport:
+                    ev.append(Evidence(kind="dumpsys", key="backup.transport", value=b.transport, source=src))
             if not b.enabled:
                 return [d.finding(Outcome.PASS, evidence=ev, summary="Device backup is off.")]
             if b.transport and "localtransport" in b.transport.lower():

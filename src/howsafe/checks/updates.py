@@ -18,8 +18,8 @@ from howsafe.checks.registry import register
 from howsafe.model import Chart, Evidence, Finding, Outcome, Section, Severity, Table
 from howsafe.vulns import db as vdb
 from howsafe.vulns import lifecycle as lc
-from howsafe.vulns.match import data_line, one_line
-from howsafe.vulns.model import UNRATED, Assessment, MatchStatus, OpenVuln
+from howsafe.vulns.match import build_date_of, data_line, one_line
+from howsafe.vulns.model import FIRST_BULLETIN, PRE_BULLETIN_LEVEL, UNRATED, Assessment, MatchStatus, OpenVuln
 from howsafe.vulns.versions import normalise_release
 
 STAGEFRIGHT_FIXED = dt.date(2015, 10, 1)
@@ -49,13 +49,23 @@ class SplAge(BaseCheck):
     """How many monthly bulletins the phone's patch level is behind, and how many days old it is."""
 
     id = "updates.spl_age"
-    requires = ("security_patch",)
+    requires = ("patch_level",)
+
+    def _pre_bulletin(self, ctx: AuditContext) -> Finding:
+        summary, ev = _pre_bulletin_summary(ctx)
+        return self.defn.finding(
+            Outcome.FAIL, summary=summary, evidence=ev, severity=Severity.CRITICAL,
+            title="No security patch level: this build predates the monthly security bulletins",
+            tags=["exploit"],
+        )
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
         d = self.defn
         spl = ctx.snapshot.device.security_patch
-        assert spl is not None  # required
         from howsafe.vulns.match import bulletins_behind
+
+        if spl is None:  # required: a pre-bulletin build (Android <= 5.1.1 without a patch level)
+            return [self._pre_bulletin(ctx)]
 
         days = max(0, (ctx.today - spl).days)
         behind = bulletins_behind(spl, ctx.today)
@@ -82,6 +92,33 @@ class SplAge(BaseCheck):
         age = f"{days // 365} year{'s' if days >= 730 else ''}" if days >= 365 else f"{days // 30} months"
         title = f"Security patches are {age} behind"
         return [d.finding(Outcome.FAIL, summary=summary, evidence=ev, severity=sev, title=title)]
+
+
+def _pre_bulletin_summary(ctx: AuditContext) -> tuple[str, list[Evidence]]:
+    """What a pre-bulletin build means, with its build date as the bound."""
+    from howsafe.vulns.match import bulletins_behind
+
+    a = ctx.facts.vulns
+    dev = a.device
+    behind = bulletins_behind(PRE_BULLETIN_LEVEL, ctx.today)
+    ev = [_release_evidence(ctx), _spl_evidence(ctx)]
+    raw_date = ctx.snapshot.properties.get("ro.build.date.utc")
+    built = ""
+    if dev.build_date is not None:
+        ev.append(Evidence(kind="property", key="ro.build.date.utc", value=raw_date, source=_prop_source(ctx)))
+        built = f" It was built on {dev.build_date.isoformat()} (ro.build.date.utc)"
+        built += (
+            ", before the first monthly bulletin: no fix published since can be in it."
+            if dev.build_date < FIRST_BULLETIN
+            else ": nothing on the phone shows which later fixes, if any, were applied."
+        )
+    summary = (
+        f"Android {dev.release} reports no security patch level: the build predates the monthly Android "
+        "Security Bulletins (ro.build.version.security_patch arrived with the 2015-10 patches), so it is "
+        f"treated as unpatched since before 2015-08-01: {behind} monthly bulletins behind, StageFright "
+        f"included.{built}"
+    )
+    return summary, ev
 
 
 @register
@@ -230,10 +267,8 @@ def _components(vulns: Sequence[OpenVuln]) -> str:
 
 def open_cve_section(ctx: AuditContext) -> Section | None:
     """The open-CVE table and a chart of counts by severity (None when nothing to show)."""
-    if ctx.snapshot.device.security_patch is None:
-        return None
     a = ctx.facts.vulns
-    if not a.open:
+    if a.device.level is None or not a.open:
         return None
     rows = tuple(
         (
@@ -290,9 +325,9 @@ class OpenCves(BaseCheck):
     """One finding per severity group of open CVEs, plus one for the 'possibly affected' ones."""
 
     id = "updates.open_cves"
-    requires = ("security_patch",)
+    requires = ("patch_level",)
     requires_why: ClassVar[dict[str, str]] = {
-        "security_patch": "the phone reports no security patch level, so fixed CVEs cannot be told from open ones"
+        "patch_level": "the phone reports no security patch level, so fixed CVEs cannot be told from open ones"
     }
     sections = (open_cve_section,)
     data_sources = (vdb.data_source, lc.data_source)
@@ -300,10 +335,9 @@ class OpenCves(BaseCheck):
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
         d = self.defn
         dev = ctx.snapshot.device
-        assert dev.security_patch is not None  # required
         db = vdb.load_db(ctx.kb)
         month = db.covers_until.strftime("%Y-%m")
-        if dev.security_patch >= db.covers_until:
+        if dev.security_patch is not None and dev.security_patch >= db.covers_until:
             return [
                 d.not_available(
                     f"the vulnerability data covers bulletins up to {month} and this phone's patch level "
@@ -373,7 +407,7 @@ class OpenCves(BaseCheck):
                 )
             )
         if not out:
-            spl_text = dev.security_patch.isoformat()
+            spl_text = dev.security_patch.isoformat() if dev.security_patch else "(none reported)"
             summary = f"No CVE published after patch level {spl_text} applies.{eol_note}{stale}"
             if eol_note:
                 return [d.finding(Outcome.NOT_AVAILABLE, summary=summary, evidence=[_spl_evidence(ctx)])]
@@ -417,9 +451,21 @@ class StageFright(BaseCheck):
             for e in entries
         ]
         if spl is None:
+            built = build_date_of(ctx.snapshot)
+            if built is not None:
+                ev.append(Evidence(kind="property", key="ro.build.date.utc",
+                                   value=ctx.snapshot.properties.get("ro.build.date.utc"), source=_prop_source(ctx)))
+            if built is not None and built < FIRST_BULLETIN:
+                summary = (
+                    f"StageFright is open: Android {release} built on {built.isoformat()} (ro.build.date.utc), "
+                    f"before the 2015-08 bulletin that brought the first StageFright fixes ({', '.join(cves)}); "
+                    "with no security patch level nothing can have added them since."
+                )
+                return [d.finding(Outcome.FAIL, summary=summary, evidence=ev, tags=["exploit"])]
+            when = f" built on {built.isoformat()}" if built else ""
             summary = (
-                f"Android {release} without a security patch level: nothing shows the 2015 StageFright "
-                f"fixes ({', '.join(cves)}) were applied."
+                f"StageFright is probably open: Android {release}{when} reports no security patch level, so "
+                f"nothing shows the 2015 StageFright fixes ({', '.join(cves)}) were applied."
             )
             return [
                 d.finding(Outcome.FAIL, summary=summary, evidence=ev, confidence="medium", tags=["exploit"])

@@ -58,7 +58,8 @@ def audit(
     """Audit SOURCE (a snapshot JSON, an androidqf dump, a bugreport zip or a folder of adb
     outputs), the phone attached with --adb, or the bundled --demo device.
 
-    Exit code 0: nothing at or above the profile's threshold; 1: findings; 2: input error.
+    Exit code 0: nothing at or above the profile's threshold; 1: findings; 2: input error;
+    3: not enough evidence for a verdict (no security patch level or no package list).
     """
     refuse_output_over_inputs(output, source, *captures, *apk_paths, *ioc_paths)
     snapshot = load_source(source, adb=adb, serial=serial, demo=demo, redact=not no_redact)
@@ -93,6 +94,8 @@ def audit(
 
     color = output is None and sys.stdout.isatty()
     write_output(render(report, fmt, snapshot=snapshot, color=color, width=text_width()), output)
+    if report.verdict.evidence_missing:  # no verdict without a patch level and a package list
+        return ExitCode.NOT_ENOUGH_EVIDENCE
     return ExitCode.FINDINGS if profile.exceeded_by(report.findings) else ExitCode.OK
 
 

@@ -33,7 +33,8 @@ def vulns(
     """List the known vulnerabilities still open on SOURCE (snapshot JSON or dump), --adb or --demo.
 
     Exit code 0: none open; 1: open vulnerabilities found, or the bundled data is older than the
-    phone's patch level (it cannot vouch for the phone: run `howsafe kb update`); 2: input error.
+    phone's patch level (it cannot vouch for the phone: run `howsafe kb update`); 2: input error;
+    3: the source has no security patch level, so open and fixed CVEs cannot be told apart.
     """
     refuse_output_over_inputs(output, source)
     snapshot = load_source(source, adb=adb, serial=serial, demo=demo, redact=True)
@@ -42,5 +43,7 @@ def vulns(
     name = " ".join(x for x in (d.display_name(), f"Android {d.android_release}" if d.android_release else "") if x)
     write_output(render_as("vulns", fmt, VulnsDoc(device=name, assessment=a), RenderOptions(width=text_width())),
                  output)
+    if a.device.level is None:
+        return ExitCode.NOT_ENOUGH_EVIDENCE
     stale = a.device.spl is not None and a.device.spl >= a.covers_until
     return ExitCode.FINDINGS if a.open or stale else ExitCode.OK

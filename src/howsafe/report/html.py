@@ -28,11 +28,13 @@ from howsafe.report.layout import (
     app_title,
     area_name,
     build_layout,
+    chart_value,
     comparison_rows,
     data_source_line,
     device_facts,
     device_title,
     grade_slug,
+    headline_after_badge,
     missing_lines,
     safe_url,
     severity_label,
@@ -106,6 +108,7 @@ def render_html(report: Report, *, snapshot: Snapshot | None = None) -> str:
         clean=clean,
         area_name=area_name,
         grade_slug=grade_slug,
+        headline_after_badge=headline_after_badge,
         severity_label=severity_label,
         safe_url=safe_url,
         Grade=Grade,
@@ -129,13 +132,11 @@ def _area_chart(report: Report) -> SvgChart:
 
 def _chart(chart: Chart) -> SvgChart:
     peak = max((abs(v) for _, v in chart.items), default=0.0) or 1.0
-    unit = f" {clean(chart.unit)}" if chart.unit else ""
     bars = []
     for i, (label, value) in enumerate(chart.items):
         full = clean(label)
         short = full if len(full) <= _LABEL_CHARS else full[: _LABEL_CHARS - 1] + "…"
-        shown = str(int(value)) if float(value).is_integer() else f"{value:.1f}"
-        bars.append(Bar(short, full, shown + unit, _TOP + i * _ROW_H,
+        bars.append(Bar(short, full, chart_value(value, chart.unit), _TOP + i * _ROW_H,
                         round(abs(value) / peak * _BAR_W, 1), "bar"))
     return _svg(clean(chart.title), bars)
 

@@ -47,6 +47,24 @@ def grade_text(grade: Grade) -> str:
     return grade.value
 
 
+def headline_after_badge(headline: str, grade: Grade) -> str:
+    """The headline without its leading "C: ", for formats that draw the grade as a badge beside it
+    (the badge and the headline must not both say the grade)."""
+    return headline.removeprefix(f"{grade.value}: ")
+
+
+def chart_value(value: float, unit: str) -> str:
+    """A chart value with its unit, readable: byte counts in kB/MB/GB (1000-based), never raw."""
+    if unit == "bytes":
+        n = float(value)
+        for name in ("B", "kB", "MB", "GB"):
+            if abs(n) < 1000 or name == "GB":
+                return f"{n:.0f} {name}" if name == "B" else f"{n:.1f} {name}"
+            n /= 1000
+    shown = str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+    return f"{shown} {clean(unit)}" if unit else shown
+
+
 def grade_slug(grade: Grade) -> str:
     """A CSS-safe name for a grade ("?" is not a valid class name)."""
     return "unknown" if grade is Grade.UNKNOWN else grade.value

@@ -17,6 +17,7 @@ from howsafe.report.layout import (
     KB_UPDATE_HINT,
     area_name,
     build_layout,
+    chart_value,
     comparison_rows,
     data_source_line,
     device_facts,
@@ -55,6 +56,13 @@ def render_markdown(report: Report, *, snapshot: Snapshot | None = None) -> str:
         w("")
         w("> Partial snapshot: the source lacked some state (see *Not checked*).")
     w("")
+
+    if report.answers:
+        w("## Your questions")
+        w("")
+        for ans in report.answers:
+            w(f"- **{md_escape(ans.question)}** {md_escape(ans.answer)}")
+        w("")
 
     w("## Grades by area")
     w("")
@@ -156,12 +164,10 @@ def _section(section: Section) -> list[str]:
 
 def _chart(chart: Chart) -> list[str]:
     peak = max((abs(v) for _, v in chart.items), default=0.0) or 1.0
-    unit = f" {md_escape(chart.unit)}" if chart.unit else ""
     out = [f"**{md_escape(chart.title)}**", "", "| Item | | Value |", "| --- | --- | ---: |"]
     for label, value in chart.items:
         bar = "█" * round(abs(value) / peak * _BAR) or "▏"
-        shown = str(int(value)) if float(value).is_integer() else f"{value:.1f}"
-        out.append(f"| {md_cell(label)} | {bar} | {shown}{unit} |")
+        out.append(f"| {md_cell(label)} | {bar} | {md_cell(chart_value(value, chart.unit))} |")
     return [*out, ""]
 
 

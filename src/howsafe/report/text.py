@@ -29,11 +29,13 @@ from howsafe.report.layout import (
     app_title,
     area_name,
     build_layout,
+    chart_value,
     comparison_rows,
     data_source_line,
     device_facts,
     device_title,
     evidence_line,
+    headline_after_badge,
     missing_lines,
     severity_label,
     truncated,
@@ -100,7 +102,7 @@ def _blocks(report: Report, snapshot: Snapshot | None) -> list[RenderableType]:
     head = Text.assemble(
         (f" {v.grade.value} ", f"reverse {_GRADE_STYLE[v.grade]}"),
         "  ",
-        (clean(v.headline), "bold"),
+        (clean(headline_after_badge(v.headline, v.grade)), "bold"),
     )
     body: list[RenderableType] = [head]
     if v.explanation:
@@ -111,6 +113,13 @@ def _blocks(report: Report, snapshot: Snapshot | None) -> list[RenderableType]:
         body.append(Text("Partial snapshot: the source lacked some state (see 'Not checked').",
                          style="yellow"))
     blocks.append(Panel(Group(*body), title=Text("Verdict", style="bold"), title_align="left", expand=True))
+
+    # 1b. The owner's questions, one line each.
+    if report.answers:
+        blocks.append(_heading("Your questions"))
+        for ans in report.answers:
+            blocks.append(Padding(Text.assemble((clean(ans.question), "bold"), " ", clean(ans.answer)),
+                                  (0, 0, 0, 2)))
 
     # 2. Area grades.
     grades = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
@@ -243,7 +252,7 @@ def _chart(chart: Chart) -> RenderableType:
     for label, value in chart.items:
         n = round(abs(value) / peak * BAR_WIDTH)
         t.add_row(Text(clean(label)), Text("█" * n or "▏", style="cyan"),
-                  Text(f"{_num(value)}{' ' + clean(chart.unit) if chart.unit else ''}"))
+                  Text(chart_value(value, chart.unit)))
     return t
 
 
@@ -259,9 +268,6 @@ def _table(table: ReportTable) -> RenderableType:
         t.caption = f"… {hidden} more rows (see --format html or json)"
     return t
 
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
 # ------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from howsafe.model import Action, Area, AreaVerdict, Finding, Grade, Outcome, Verdict
+from howsafe.score.evidence import load_rules
 from howsafe.score.profile import Profile
 
 _AREA_LABEL = {
@@ -26,6 +27,8 @@ _AREA_LABEL = {
     Area.NETWORK: "network traffic",
     Area.COMPROMISE: "signs of compromise",
 }
+
+NOT_ENOUGH_EVIDENCE = "not enough evidence for a verdict (no grade: this is not a pass)"
 
 _DEFAULT_GRADE_TEXT = {
     "A": "in good shape",
@@ -69,7 +72,13 @@ def _area_score(penalties: list[float]) -> float:
     return max(0.0, 100.0 - total)
 
 
-def verdict_for(findings: Sequence[Finding], profile: Profile) -> Verdict:
+def verdict_for(
+    findings: Sequence[Finding], profile: Profile, inputs: frozenset[str] | None = None
+) -> Verdict:
+    """The verdict for ``profile``. ``inputs`` names the evidence the audit had (see
+    howsafe.score.evidence); when given, the minimum-evidence rules for the overall verdict and the
+    areas' required inputs apply. Areas always need enough judged checks to be graded."""
+    rules = load_rules()
     by_area: dict[Area, list[Finding]] = defaultdict(list)
     for f in findings:
         by_area[f.area].append(f)
@@ -83,6 +92,14 @@ def verdict_for(findings: Sequence[Finding], profile: Profile) -> Verdict:
             areas.append(
                 AreaVerdict(area=area, grade=Grade.UNKNOWN, score=None, summary="not checked: no data",
                             failed=0, checked=0)
+            )
+            continue
+        gap = rules.area_gap(area, fs, inputs)
+        if gap is not None:
+            found = f"; {len(failed)} problem{'s' if len(failed) != 1 else ''} found" if failed else ""
+            areas.append(
+                AreaVerdict(area=area, grade=Grade.UNKNOWN, score=None, summary=gap + found,
+                            failed=len(failed), checked=len(checked))
             )
             continue
         score = round(_area_score([finding_penalty(f, profile) for f in failed]), 1)
@@ -105,6 +122,9 @@ def verdict_for(findings: Sequence[Finding], profile: Profile) -> Verdict:
         heavy = [a for a in scored if profile.area_weights.get(a.area, 1.0) >= 1.0]
         if heavy:
             overall = min(overall, min(a.score or 0.0 for a in heavy) + 25.0)
+    missing = rules.missing_overall(inputs) if inputs is not None else []
+    if missing:
+        overall = None
     cap_reason: Finding | None = None
     if overall is not None:
         for f in findings:
@@ -114,10 +134,14 @@ def verdict_for(findings: Sequence[Finding], profile: Profile) -> Verdict:
         overall = round(overall, 1)
     grade = grade_for(overall)
     phrase = profile.grade_text.get(grade.value, _DEFAULT_GRADE_TEXT[grade.value])
+    if missing:
+        phrase = NOT_ENOUGH_EVIDENCE
     headline = f"{grade.value}: {phrase} ({profile.name})"
     weak = sorted((a for a in scored if a.grade in (Grade.D, Grade.E, Grade.F)), key=lambda a: a.score or 0)
     unknown = [a for a in areas if a.grade is Grade.UNKNOWN]
     parts: list[str] = []
+    if missing:
+        parts.append(" ".join(f"Missing {m.what}: {m.how}." for m in missing))
     if weak:
         parts.append("Weakest: " + "; ".join(f"{area_label(a.area)} ({a.summary})" for a in weak[:3]) + ".")
     if cap_reason is not None:
@@ -126,7 +150,7 @@ def verdict_for(findings: Sequence[Finding], profile: Profile) -> Verdict:
             f"{cap_reason.title}."
         )
     if unknown:
-        parts.append("Not judged for lack of data: " + ", ".join(area_label(a.area) for a in unknown) + ".")
+        parts.append("Not judged for lack of evidence: " + ", ".join(area_label(a.area) for a in unknown) + ".")
     return Verdict(
         profile=profile.id,
         grade=grade,
@@ -135,24 +159,26 @@ def verdict_for(findings: Sequence[Finding], profile: Profile) -> Verdict:
         explanation=" ".join(parts),
         areas=tuple(areas),
         top_actions=tuple(top_actions(findings, profile)),
+        evidence_missing=tuple(f"{m.what}: {m.how}" for m in missing),
     )
 
 
 def top_actions(findings: Sequence[Finding], profile: Profile, limit: int = 5) -> list[Action]:
-    """Group failed findings by remediation and order them by how much risk fixing them removes."""
+    """Group failed findings by remediation; order them by the worst severity they fix, then by how
+    much risk fixing them removes for this profile."""
     groups: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         if f.outcome is Outcome.FAIL and f.remediation:
             groups[f.remediation].append(f)
-    actions: list[Action] = []
+    actions: list[tuple[int, Action]] = []
     for remediation, fs in groups.items():
         impact = sum(finding_penalty(f, profile) * profile.area_weights.get(f.area, 1.0) for f in fs)
         # A single title reads better than an id list; many findings share one fix (trackers, CVEs).
         lead = max(fs, key=lambda f: finding_penalty(f, profile))
         title = lead.title if len(fs) == 1 else f"{lead.title} (+{len(fs) - 1} related)"
-        actions.append(
-            Action(title=title, finding_ids=tuple(f.id for f in fs), remediation=remediation,
-                   impact=round(math.log1p(impact), 3))
-        )
-    actions.sort(key=lambda a: -a.impact)
-    return actions[:limit]
+        worst = max(f.severity.rank - (1 if f.confidence == "low" else 0) for f in fs)
+        actions.append((worst, Action(title=title, finding_ids=tuple(f.id for f in fs), remediation=remediation,
+                                      impact=round(math.log1p(impact), 3))))
+    # most severe first (a low-confidence finding counts one step lower), then most risk removed
+    actions.sort(key=lambda wa: (-wa[0], -wa[1].impact))
+    return [a for _, a in actions[:limit]]

@@ -253,12 +253,13 @@ def snapshot_from_outputs(outputs: Mapping[str, str], *, source: SourceInfo, red
     bk_text = service("backup")
     if bk_text is not None:
         state = parse_backup(bk_text)
-        backup = Backup(enabled=state.enabled, transport=state.transport)
+        backup = Backup(enabled=state.enabled, transport=state.transport, source="dumpsys backup")
     elif "backup_enabled" in secure or "backup_transport" in secure:
         flag = secure.get("backup_enabled")
         backup = Backup(
             enabled=None if flag is None else flag.strip() == "1",
             transport=secure.get("backup_transport") or None,
+            source="settings secure",
         )
     else:
         backup = Backup()

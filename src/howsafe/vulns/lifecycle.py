@@ -23,6 +23,7 @@ from howsafe.model import DataSource, Snapshot
 from howsafe.vulns.eol_source import Row, parse_kernel_lifetimes, parse_product
 
 LIFECYCLE_NAME = "lifecycle/lifecycle.json"
+CORRECTIONS_NAME = "lifecycle/corrections.json"
 DEVICE_PRODUCTS = (
     "pixel",
     "google-nexus",
@@ -117,9 +118,36 @@ def load_lifecycle(kb: KnowledgeBase) -> dict[str, Any]:
             raise KnowledgeError(f"lifecycle data {path} is damaged: {exc}") from exc
         if not isinstance(doc, dict) or "android" not in doc:
             raise KnowledgeError(f"lifecycle data {path} has no Android releases")
-        return doc
+        return apply_corrections(doc, load_corrections(kb))
 
     return kb.memo("vulns.lifecycle", _load)
+
+
+def load_corrections(kb: KnowledgeBase) -> dict[str, Any]:
+    """Dates the bulletins contradict (``lifecycle/corrections.json``, always the bundled copy)."""
+    path = kb.find(CORRECTIONS_NAME)
+    if path is None:
+        return {}
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KnowledgeError(f"lifecycle corrections {path} are damaged: {exc}") from exc
+    return doc if isinstance(doc, dict) else {}
+
+
+def apply_corrections(doc: dict[str, Any], corrections: Mapping[str, Any]) -> dict[str, Any]:
+    """Replace an Android row's end of support where the source still has the known-wrong value;
+    the row then names the correction's source."""
+    fixes = corrections.get("android", {})
+    if not fixes:
+        return doc
+    rows = []
+    for row in doc.get("android", []):
+        fix = fixes.get(str(row.get("cycle")))
+        if isinstance(fix, dict) and str(row.get("eol")) == str(fix.get("was")):
+            row = {**row, "eol": fix["eol"], "eol_source": fix.get("source", "")}
+        rows.append(row)
+    return {**doc, "android": rows}
 
 
 def _status(subject: str, eol: object, today: dt.date, source: str) -> EolStatus:
@@ -150,7 +178,11 @@ def android_eol(doc: Mapping[str, Any], release: str, today: dt.date) -> EolStat
     rows = {str(r.get("cycle")): r for r in doc.get("android", [])}
     for cand in _cycle_of(release):
         if cand in rows:
-            return _status(f"Android {release}", rows[cand].get("eol"), today, "endoflife.date/android")
+            row = rows[cand]
+            source = "endoflife.date/android"
+            if row.get("eol_source"):
+                source = f"corrected from endoflife.date/android: {row['eol_source']}"
+            return _status(f"Android {release}", row.get("eol"), today, source)
     return None
 
 

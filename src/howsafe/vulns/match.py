@@ -87,11 +87,36 @@ def soc_vendor_of(snapshot: Snapshot) -> tuple[str | None, str | None]:
     return None, None
 
 
+def build_date_of(snapshot: Snapshot) -> dt.date | None:
+    """The build's date from ``ro.build.date.utc`` (seconds since 1970), None when absent or odd."""
+    raw = (snapshot.properties.get("ro.build.date.utc") or "").strip()
+    if not raw.isdigit() or len(raw) > 12:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(raw), dt.UTC).date()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def is_pre_bulletin(release: str | None, spl: dt.date | None) -> bool:
+    """Android <= 5.1.1 without a patch level: the property arrived with the 2015-10 patches."""
+    if spl is not None or release is None or release == "12L":
+        return False
+    try:
+        major = int(release.split(".")[0])
+    except ValueError:
+        return False
+    return major < 6
+
+
 def facts_of(snapshot: Snapshot) -> DeviceFacts:
     d = snapshot.device
     vendor, evidence = soc_vendor_of(snapshot)
+    release = normalise_release(d.android_release, d.sdk)
     return DeviceFacts(
-        release=normalise_release(d.android_release, d.sdk),
+        pre_bulletin=is_pre_bulletin(release, d.security_patch),
+        build_date=build_date_of(snapshot),
+        release=release,
         sdk=d.sdk,
         spl=d.security_patch,
         brand=d.brand,
@@ -117,7 +142,7 @@ def is_google(facts: DeviceFacts) -> bool:
 
 def applies(entry: VulnEntry, facts: DeviceFacts) -> tuple[MatchStatus, str] | None:
     """Whether ``entry`` concerns this device (ignoring the SPL), and why; None when it does not."""
-    if facts.spl is not None and entry.spl <= level_for(entry, facts):
+    if facts.level is not None and entry.spl <= level_for(entry, facts):
         return None
     if entry.pixel_only and not is_google(facts):
         return None
@@ -149,10 +174,10 @@ VENDOR_SIDE = frozenset({ComponentKind.VENDOR, ComponentKind.KERNEL})
 
 def level_for(entry: VulnEntry, facts: DeviceFacts) -> dt.date:
     """The patch level an entry is compared with: the vendor level for vendor-side rows."""
-    assert facts.spl is not None
+    assert facts.level is not None
     if entry.kind in VENDOR_SIDE or entry.pixel_only:
-        return facts.vendor_level or facts.spl
-    return facts.spl
+        return facts.vendor_level or facts.level
+    return facts.level
 
 
 def months_between(earlier: dt.date, later: dt.date) -> int:
@@ -222,15 +247,16 @@ def count_by_severity(vulns: Iterable[OpenVuln]) -> dict[str, int]:
 def assess(db: VulnDB, snapshot: Snapshot, today: dt.date) -> Assessment:
     """Open vulnerabilities of ``snapshot`` and how far behind it is, as of ``today``."""
     facts = facts_of(snapshot)
-    found = open_vulns(db, facts, today) if facts.spl is not None else []
+    level = facts.level
+    found = open_vulns(db, facts, today) if level is not None else []
     return Assessment(
         device=facts,
         open=tuple(found),
         covers_until=db.covers_until,
-        bulletins_behind=bulletins_behind(facts.spl, today) if facts.spl else 0,
-        days_behind=max(0, (today - facts.spl).days) if facts.spl else None,
+        bulletins_behind=bulletins_behind(level, today) if level else 0,
+        days_behind=max(0, (today - level).days) if level else None,
         counts=count_by_severity(v for v in found if v.status is MatchStatus.AFFECTED),
-        coverage=db.coverage(facts.oldest_level if facts.spl is not None else None, today),
+        coverage=db.coverage(facts.oldest_level if level is not None else None, today),
     )
 
 
@@ -255,13 +281,22 @@ def one_line(a: Assessment) -> str:
             f"the vulnerability data (up to {a.covers_until:%Y-%m}) is older than this patch level: "
             "run `howsafe kb update` to check this phone"
         )
-    elif a.device.spl is None:
+    elif a.device.level is None:
         text = "open vulnerabilities cannot be told without a security patch level"
     else:
         text = "no known vulnerability in the database is open on this device"
     if a.possible:
         text += f" (plus {len(a.possible)} possibly affecting it, depending on its parts)"
-    if a.days_behind is not None:
+    named = sorted({v.entry.name for v in a.affected if v.entry.name})
+    if named:
+        text += f"; {' and '.join(named)} open"
+    if a.device.pre_bulletin:
+        built = f" (built {a.device.build_date.isoformat()})" if a.device.build_date else ""
+        text += (
+            f"; this build{built} predates the monthly bulletins and reports no patch level, so it is "
+            "treated as unpatched since before 2015-08-01"
+        )
+    elif a.days_behind is not None:
         text += f", {a.days_behind} days behind"
     return text
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 
 UNRATED = "unrated"
+FIRST_BULLETIN = dt.date(2015, 8, 1)
+PRE_BULLETIN_LEVEL = FIRST_BULLETIN - dt.timedelta(days=1)
 
 
 class ComponentKind(StrEnum):
@@ -106,20 +108,32 @@ class DeviceFacts:
     soc_vendor: str | None = None  # canonical SoC vendor name when known
     soc_evidence: str | None = None  # e.g. "ro.hardware=qcom"
     vendor_spl: dt.date | None = None  # ro.vendor.build.security_patch, when the phone reports one
+    # Android <= 5.1.1 without a patch level predates the monthly bulletins: it is treated as
+    # unpatched since before the first bulletin (2015-08-01); ro.build.date.utc bounds it further.
+    pre_bulletin: bool = False
+    build_date: dt.date | None = None
+
+    @property
+    def level(self) -> dt.date | None:
+        """The patch level matching uses: the reported one, or for a pre-bulletin build the day
+        before the first bulletin (nothing published since can be assumed fixed)."""
+        if self.spl is not None:
+            return self.spl
+        return PRE_BULLETIN_LEVEL if self.pre_bulletin else None
 
     @property
     def vendor_level(self) -> dt.date | None:
         """The level vendor, kernel and SoC fixes are counted against: the vendor partition's own
         level when it is older than the platform one (those fixes ship in the vendor image)."""
-        if self.spl is None:
+        if self.level is None:
             return None
-        if self.vendor_spl is not None and self.vendor_spl < self.spl:
+        if self.vendor_spl is not None and self.vendor_spl < self.level:
             return self.vendor_spl
-        return self.spl
+        return self.level
 
     @property
     def oldest_level(self) -> dt.date | None:
-        levels = [d for d in (self.spl, self.vendor_level) if d is not None]
+        levels = [d for d in (self.level, self.vendor_level) if d is not None]
         return min(levels) if levels else None
 
 
