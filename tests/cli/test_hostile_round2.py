@@ -226,8 +226,11 @@ def test_a_snapshot_with_nul_in_its_strings_is_read_without_a_traceback(
 ) -> None:
     path = _odd_snapshot(tmp_path, capsys, "model", "a\\u0000b")
     again_path = tmp_path / "again.json"
+    # The snapshot has neither a patch level nor a package list: audit and vulns read it and say there is not
+    # enough evidence (exit 3) instead of a pass; collect rewrites it.
+    expected = {"audit": {3}, "collect": {0}, "vulns": {3}}
     for command in (["audit"], ["collect", "-o", str(again_path)], ["vulns"], ["audit", "--format", "html"]):
-        assert main([*command, str(path)]) in (0, 1)
+        assert main([*command, str(path)]) in expected[command[0]]
         assert "Traceback" not in capsys.readouterr().err
     again = json.loads(again_path.read_text(encoding="utf-8"))
     assert again["device"]["model"] == "a\x00b"
