@@ -193,3 +193,13 @@ def test_pre_bulletin_build_dated_before_the_first_bulletin_is_certainly_open() 
     assert "built on 2015-01-01" in sf.summary and "StageFright is open" in sf.summary
     # a bulletin published after the audit date is not counted
     assert "2019" not in f["updates.open_cves:critical"].summary
+
+
+def test_device_end_of_support_cites_only_the_product_list_it_was_read_from() -> None:
+    # A Galaxy A02 (real fixture) is judged from endoflife.date's samsung-mobile list: its finding must cite
+    # that list, never the Pixel one, and the harden plan copies these references as its sources.
+    report = audit(load_path(DEVICES / "samsung-a02-A022FXXU2BUK2"), dt.date(2026, 12, 1))
+    eol = by_id(report)["updates.device_eol"]
+    assert eol.outcome is Outcome.FAIL
+    assert "https://endoflife.date/samsung-mobile" in eol.references
+    assert not any("pixel" in r for r in eol.references)

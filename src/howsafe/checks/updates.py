@@ -171,6 +171,9 @@ class DeviceEol(BaseCheck):
                     "this model in the bundled data"
                 )
             ]
+        # Cite the one product page the date was read from, not every vendor's page: a Samsung finding
+        # must not name the Pixel list as its source.
+        refs = (f"https://{st.source}",) if st.source.startswith("endoflife.date/") else ()
         when = f" on {st.eol.isoformat()}" if st.eol else ""
         if st.ended:
             return [
@@ -178,6 +181,7 @@ class DeviceEol(BaseCheck):
                     Outcome.FAIL,
                     evidence=ev,
                     summary=f"{st.subject}: security updates ended{when} (source: {st.source}).",
+                    references=refs,
                 )
             ]
         until = f" until {st.eol.isoformat()}" if st.eol else ""
@@ -186,6 +190,7 @@ class DeviceEol(BaseCheck):
                 Outcome.PASS,
                 evidence=ev,
                 summary=f"{st.subject}: security updates announced{until} (source: {st.source}).",
+                references=refs,
             )
         ]
 
