@@ -45,11 +45,15 @@ def main() -> None:
     t3 = time.perf_counter()
     found = sa.detect_trackers_in_list(classes)
     t_match = time.perf_counter() - t3
-    print(json.dumps({
-        "ids": sorted(t.id for t in found),
-        "classes": len(classes),
-        "timing": {"import": t_import, "apk_parse": t_parse, "classes": t_classes, "match": t_match},
-    }))
+    print(
+        json.dumps(
+            {
+                "ids": sorted(t.id for t in found),
+                "classes": len(classes),
+                "timing": {"import": t_import, "apk_parse": t_parse, "classes": t_classes, "match": t_match},
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -67,8 +67,7 @@ def main() -> int:
         "",
         "| step | howsafe | adbutils " + adbutils.__version__ + " | peer / howsafe |",
         "|---|---|---|---|",
-        f"| one shell command (mean of {n}) | {ours_ms:.2f} ms | {peer_ms:.2f} ms | "
-        f"{peer_ms / ours_ms:.0f}× |",
+        f"| one shell command (mean of {n}) | {ours_ms:.2f} ms | {peer_ms:.2f} ms | {peer_ms / ours_ms:.0f}× |",
         "| import the client (with the howsafe.sources package) | "
         f"{import_ms('howsafe.sources.adb_transport'):.0f} ms | "
         f"{import_ms('adbutils'):.0f} ms | - |",

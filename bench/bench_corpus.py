@@ -100,8 +100,14 @@ def bench_workers(corpus: Path, n: int, runs: int, kb: KnowledgeBase, work: Path
     import distributed
 
     t0 = time.perf_counter()
-    cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False})
+    cluster = distributed.LocalCluster(
+        n_workers=n,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        scheduler_kwargs={"dashboard": False},
+    )
     client = distributed.Client(cluster)
     startup = time.perf_counter() - t0
     times: list[float] = []
@@ -125,10 +131,21 @@ def bench_workers(corpus: Path, n: int, runs: int, kb: KnowledgeBase, work: Path
     med = statistics.median(times)
     cpu = statistics.median(cpus)
     dex = sum(r["dex_bytes"] or 0 for r in rows)
-    return {"workers": n, "startup_s": startup, "times_s": times, "median_s": med, "rows": len(rows),
-            "apks_per_s": len(rows) / med, "dex_mb": dex / 1e6, "dex_mb_per_s": dex / 1e6 / med,
-            "cpu_s": cpus, "cpu_median_s": cpu, "apks_per_cpu_s": len(rows) / cpu,
-            "dex_mb_per_cpu_s": dex / 1e6 / cpu, "errors": sum(1 for r in rows if r["error"])}
+    return {
+        "workers": n,
+        "startup_s": startup,
+        "times_s": times,
+        "median_s": med,
+        "rows": len(rows),
+        "apks_per_s": len(rows) / med,
+        "dex_mb": dex / 1e6,
+        "dex_mb_per_s": dex / 1e6 / med,
+        "cpu_s": cpus,
+        "cpu_median_s": cpu,
+        "apks_per_cpu_s": len(rows) / cpu,
+        "dex_mb_per_cpu_s": dex / 1e6 / cpu,
+        "errors": sum(1 for r in rows if r["error"]),
+    }
 
 
 def _worker_cpu() -> float:
@@ -146,8 +163,13 @@ def _self_cpu() -> float:
 def bench_exodus(py: str, fixtures: Path, sources: list[Path]) -> dict[str, dict[str, Any]]:
     runner = REPO / "bench" / "corpus_exodus_run.py"
     targets = [s for s in sources if s.name != BOMB]
-    proc = subprocess.run([py, str(runner), str(fixtures / "exodus_trackers.json"), *map(str, targets)],
-                          capture_output=True, text=True, timeout=3600, check=False)
+    proc = subprocess.run(
+        [py, str(runner), str(fixtures / "exodus_trackers.json"), *map(str, targets)],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
     out: dict[str, dict[str, Any]] = {}
     for line in proc.stdout.splitlines():
         rec = json.loads(line)
@@ -182,17 +204,23 @@ def main() -> None:
         per = [bench_workers(corpus, n, args.runs, kb, work) for n in (1, 2)]
         results["workers"] = per
         for p in per:
-            print(f"{p['workers']} worker(s): median {p['median_s']:.2f} s of {[round(t, 2) for t in p['times_s']]}"
-                  f" -> {p['apks_per_s']:.1f} APKs/s, {p['dex_mb_per_s']:.1f} MB DEX/s "
-                  f"({p['rows']} rows, {p['errors']} error rows, {p['dex_mb']:.0f} MB DEX); "
-                  f"CPU {p['cpu_median_s']:.1f} s = {p['apks_per_cpu_s']:.1f} APKs per CPU-s, "
-                  f"{p['dex_mb_per_cpu_s']:.0f} MB DEX per CPU-s; "
-                  f"cluster start {p['startup_s']:.1f} s", flush=True)
+            print(
+                f"{p['workers']} worker(s): median {p['median_s']:.2f} s of {[round(t, 2) for t in p['times_s']]}"
+                f" -> {p['apks_per_s']:.1f} APKs/s, {p['dex_mb_per_s']:.1f} MB DEX/s "
+                f"({p['rows']} rows, {p['errors']} error rows, {p['dex_mb']:.0f} MB DEX); "
+                f"CPU {p['cpu_median_s']:.1f} s = {p['apks_per_cpu_s']:.1f} APKs per CPU-s, "
+                f"{p['dex_mb_per_cpu_s']:.0f} MB DEX per CPU-s; "
+                f"cluster start {p['startup_s']:.1f} s",
+                flush=True,
+            )
         eff = per[1]["apks_per_s"] / (2 * per[0]["apks_per_s"])
         results["scaling_efficiency"] = eff
         results["load_after"] = os.getloadavg()
-        print(f"scaling efficiency 1 -> 2 workers: {eff:.2f} (load average before {results['load_before'][0]:.1f}, "
-              f"after {results['load_after'][0]:.1f} on {os.cpu_count()} CPUs)", flush=True)
+        print(
+            f"scaling efficiency 1 -> 2 workers: {eff:.2f} (load average before {results['load_before'][0]:.1f}, "
+            f"after {results['load_after'][0]:.1f} on {os.cpu_count()} CPUs)",
+            flush=True,
+        )
 
         if args.exodus_python and made:
             sources = sorted(set(made.values()))
@@ -212,16 +240,27 @@ def main() -> None:
                 counts[str(src)] = counts.get(str(src), 0) + 1
             projected = sum(ex[k]["seconds"] * c for k, c in counts.items() if k in ex and "seconds" in ex[k])
             covered = sum(c for k, c in counts.items() if k in ex and "seconds" in ex[k])
-            results["exodus"] = {"distinct_files": len(timed), "exodus_s": ex_total, "howsafe_s": hs_total,
-                                 "ratio": ex_total / hs_total, "projected_corpus_s": projected,
-                                 "projected_items": covered,
-                                 "skipped": [k for k, v in ex.items() if "skipped" in v] + [BOMB],
-                                 "errors": {k: v["error"] for k, v in ex.items() if "error" in v}}
+            results["exodus"] = {
+                "distinct_files": len(timed),
+                "exodus_s": ex_total,
+                "howsafe_s": hs_total,
+                "ratio": ex_total / hs_total,
+                "projected_corpus_s": projected,
+                "projected_items": covered,
+                "skipped": [k for k, v in ex.items() if "skipped" in v] + [BOMB],
+                "errors": {k: v["error"] for k, v in ex.items() if "error" in v},
+            }
             one = per[0]
-            print(f"exodus-core over the {len(timed)} distinct files (one process): {ex_total:.2f} s; "
-                  f"howsafe single-process: {hs_total:.2f} s -> {ex_total / hs_total:.1f}x", flush=True)
-            print(f"exodus-core projected over {covered} corpus inputs: {projected:.1f} s = "
-                  f"{covered / projected:.2f} APKs/s vs howsafe 1 worker {one['apks_per_s']:.1f} APKs/s", flush=True)
+            print(
+                f"exodus-core over the {len(timed)} distinct files (one process): {ex_total:.2f} s; "
+                f"howsafe single-process: {hs_total:.2f} s -> {ex_total / hs_total:.1f}x",
+                flush=True,
+            )
+            print(
+                f"exodus-core projected over {covered} corpus inputs: {projected:.1f} s = "
+                f"{covered / projected:.2f} APKs/s vs howsafe 1 worker {one['apks_per_s']:.1f} APKs/s",
+                flush=True,
+            )
         if args.json:
             args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     finally:

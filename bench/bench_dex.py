@@ -136,35 +136,48 @@ def main() -> None:
     base_wall, base_rss = howsafe_process(fx / "malformed" / "not-a-zip.apk")
     results["baseline_process"] = {"wall_s": base_wall, "rss_mib": base_rss}
     print(f"# howsafe DEX scan benchmark (inflater in use: {INFLATER_NAME}, best of {args.runs})\n")
-    print(f"Baseline `howsafe apps` process (interpreter + imports, one unreadable file): "
-          f"{base_wall:.2f} s, {base_rss:.0f} MiB peak RSS.\n")
-    hdr = ("| APK | DEX MB (largest) | classes | " + " | ".join(f"{k} ms" for k in infl)
-           + " | howsafe ms | x libdeflate | AC match ms | regex match ms | howsafe proc s / MiB (+over base)"
-           + " | exodus-core s / MiB | speed-up |")
+    print(
+        f"Baseline `howsafe apps` process (interpreter + imports, one unreadable file): "
+        f"{base_wall:.2f} s, {base_rss:.0f} MiB peak RSS.\n"
+    )
+    hdr = (
+        "| APK | DEX MB (largest) | classes | "
+        + " | ".join(f"{k} ms" for k in infl)
+        + " | howsafe ms | x libdeflate | AC match ms | regex match ms | howsafe proc s / MiB (+over base)"
+        + " | exodus-core s / MiB | speed-up |"
+    )
     print(hdr)
     print("|" + "|".join("---" for _ in range(hdr.count("|") - 1)) + "|")
     tot = {"inflate": 0.0, "howsafe": 0.0, "exodus": 0.0, "howsafe_proc": 0.0}
     for apk in sorted((fx / "apks").glob("*.apk")):
         members = dex_members(apk)
         size = sum(n for _, n in members)
-        t_inf = {k: best(lambda f=f, ms=members: [f(d, n) for d, n in ms], args.runs)
-                 for k, f in infl.items()}
+        t_inf = {k: best(lambda f=f, ms=members: [f(d, n) for d, n in ms], args.runs) for k, f in infl.items()}
         kb_scan = KnowledgeBase()
         scan_paths([apk], kb=kb_scan)  # warm: tracker DB and automaton built once per KB
         t_scan = best(lambda apk=apk, k=kb_scan: scan_paths([apk], kb=k), args.runs)
         zf = ZipArchive(apk.read_bytes())
         names = [c for n in zf.members if _DEX_RE.fullmatch(n) for c in class_names(zf.read(n))]
         pkg = truth[f"apks/{apk.name}"]["package"]
-        t_match = {k: best(lambda m=m, ns=names, pk=pkg: m.match(ns, pk), max(1, args.runs // 2))
-                   for k, m in matchers.items()}
+        t_match = {
+            k: best(lambda m=m, ns=names, pk=pkg: m.match(ns, pk), max(1, args.runs // 2)) for k, m in matchers.items()
+        }
         hp_wall, hp_rss = howsafe_process(apk)
         ex = exodus(db_file, apk)
         floor = t_inf.get("libdeflate", t_inf["zlib"])
         row = {
-            "apk": apk.name, "dex_bytes": size, "classes": len(names),
-            "inflate_s": t_inf, "howsafe_s": t_scan, "ratio_to_libdeflate": t_scan / floor,
-            "match_s": t_match, "howsafe_process_s": hp_wall, "howsafe_process_rss_mib": hp_rss,
-            "exodus_process_s": ex["wall"], "exodus_rss_mib": ex["rss"], "exodus_timing": ex.get("timing"),
+            "apk": apk.name,
+            "dex_bytes": size,
+            "classes": len(names),
+            "inflate_s": t_inf,
+            "howsafe_s": t_scan,
+            "ratio_to_libdeflate": t_scan / floor,
+            "match_s": t_match,
+            "howsafe_process_s": hp_wall,
+            "howsafe_process_rss_mib": hp_rss,
+            "exodus_process_s": ex["wall"],
+            "exodus_rss_mib": ex["rss"],
+            "exodus_timing": ex.get("timing"),
         }
         results["apks"].append(row)
         tot["inflate"] += floor
@@ -201,12 +214,12 @@ def main() -> None:
         diffs = truth[key].get("exodus_core", {}).get("differences") or {}
         why = "; ".join(f"{tid}: {reason}" for tid, reason in diffs.items())
         truth_ok = ours == sorted(truth[key]["tracker_ids"])
-        results["agreement"].append(
-            {"input": key, "howsafe": ours, "exodus": ex["ids"], "truth_ok": truth_ok}
-        )
+        results["agreement"].append({"input": key, "howsafe": ours, "exodus": ex["ids"], "truth_ok": truth_ok})
         print(f"| {key} | {ours} | {ex['ids']} | {'yes' if same else 'no'} | {why or '-'} |")
-    print(f"\nhowsafe agrees with exodus-core on {agree}/{len(keys)} inputs; "
-          f"howsafe matches truth.json on {sum(r['truth_ok'] for r in results['agreement'])}/{len(keys)}.")
+    print(
+        f"\nhowsafe agrees with exodus-core on {agree}/{len(keys)} inputs; "
+        f"howsafe matches truth.json on {sum(r['truth_ok'] for r in results['agreement'])}/{len(keys)}."
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
 

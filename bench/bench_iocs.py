@@ -36,22 +36,47 @@ def make_bundle(n: int, path: Path, seed: int = 7) -> list[str]:
     rnd = random.Random(seed)
     mal = f"malware--{uuid.UUID(int=rnd.getrandbits(128), version=4)}"
     objects: list[dict[str, object]] = [
-        {"type": "malware", "spec_version": "2.1", "id": mal, "created": "2026-01-01T00:00:00Z",
-         "modified": "2026-01-01T00:00:00Z", "name": "BenchFamily", "is_family": False}
+        {
+            "type": "malware",
+            "spec_version": "2.1",
+            "id": mal,
+            "created": "2026-01-01T00:00:00Z",
+            "modified": "2026-01-01T00:00:00Z",
+            "name": "BenchFamily",
+            "is_family": False,
+        }
     ]
     domains = []
     for i in range(n):
         d = f"{rnd.getrandbits(40):x}-{i}.{rnd.choice(['com', 'net', 'info', 'xyz', 'top'])}"
         domains.append(d)
         iid = f"indicator--{uuid.UUID(int=rnd.getrandbits(128), version=4)}"
-        objects.append({"type": "indicator", "spec_version": "2.1", "id": iid,
-                        "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z",
-                        "indicator_types": ["malicious-activity"], "pattern": f"[domain-name:value='{d}']",
-                        "pattern_type": "stix", "pattern_version": "2.1", "valid_from": "2026-01-01T00:00:00Z"})
-        objects.append({"type": "relationship", "spec_version": "2.1",
-                        "id": f"relationship--{uuid.UUID(int=rnd.getrandbits(128), version=4)}",
-                        "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z",
-                        "relationship_type": "indicates", "source_ref": iid, "target_ref": mal})
+        objects.append(
+            {
+                "type": "indicator",
+                "spec_version": "2.1",
+                "id": iid,
+                "created": "2026-01-01T00:00:00Z",
+                "modified": "2026-01-01T00:00:00Z",
+                "indicator_types": ["malicious-activity"],
+                "pattern": f"[domain-name:value='{d}']",
+                "pattern_type": "stix",
+                "pattern_version": "2.1",
+                "valid_from": "2026-01-01T00:00:00Z",
+            }
+        )
+        objects.append(
+            {
+                "type": "relationship",
+                "spec_version": "2.1",
+                "id": f"relationship--{uuid.UUID(int=rnd.getrandbits(128), version=4)}",
+                "created": "2026-01-01T00:00:00Z",
+                "modified": "2026-01-01T00:00:00Z",
+                "relationship_type": "indicates",
+                "source_ref": iid,
+                "target_ref": mal,
+            }
+        )
     path.write_text(json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}))
     return domains
 
@@ -76,8 +101,9 @@ print(json.dumps({"ready": t2 - t1, "process": t2 - t0, "hits": hits, "n": len(i
 
 
 def _ready(mode: str, where: Path, hosts_file: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", _READY, mode, str(where), str(hosts_file)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", _READY, mode, str(where), str(hosts_file)], check=True, capture_output=True, text=True
+    ).stdout
     result: dict[str, float] = json.loads(out)
     return result
 
@@ -127,8 +153,12 @@ def timed(fn):  # type: ignore[no-untyped-def]
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--indicators", type=int, default=300_000)
-    ap.add_argument("--stix2-indicators", type=int, default=20_000,
-                    help="bundle size for the stix2-library comparison (it is much slower)")
+    ap.add_argument(
+        "--stix2-indicators",
+        type=int,
+        default=20_000,
+        help="bundle size for the stix2-library comparison (it is much slower)",
+    )
     ap.add_argument("--hosts", type=int, default=100_000)
     ap.add_argument("--naive-hosts", type=int, default=200)
     ap.add_argument("--runs", type=int, default=3, help="fresh processes per variant (median quoted)")
@@ -146,22 +176,26 @@ def main() -> None:
             parsed, t_lib = timed(lambda: stix2.parse(small.read_text(), allow_custom=True))
             lib_n = sum(1 for o in parsed.objects if o.type == "indicator")
             assert lib_n == a.stix2_indicators
-            rows.append(f"| read {a.stix2_indicators:,} indicators | {t_ours_small * 1000:.0f} ms | "
-                        f"stix2 {stix2.__version__}: {t_lib * 1000:.0f} ms | {t_lib / t_ours_small:.1f}× |")
+            rows.append(
+                f"| read {a.stix2_indicators:,} indicators | {t_ours_small * 1000:.0f} ms | "
+                f"stix2 {stix2.__version__}: {t_lib * 1000:.0f} ms | {t_lib / t_ours_small:.1f}× |"
+            )
         except ImportError:
-            rows.append(f"| read {a.stix2_indicators:,} indicators | {t_ours_small * 1000:.0f} ms | "
-                        "stix2 not installed | - |")
+            rows.append(
+                f"| read {a.stix2_indicators:,} indicators | {t_ours_small * 1000:.0f} ms | stix2 not installed | - |"
+            )
 
         big = Path(tmp) / "big.stix2"
         domains = make_bundle(a.indicators, big)
         iset, t_load = timed(lambda: build_set([big]))
         assert len(iset) == a.indicators
-        rows.append(f"| read + index {a.indicators:,} indicators ({big.stat().st_size / 1e6:.0f} MB) | "
-                    f"{t_load * 1000:.0f} ms | - | - |")
+        rows.append(
+            f"| read + index {a.indicators:,} indicators ({big.stat().st_size / 1e6:.0f} MB) | "
+            f"{t_load * 1000:.0f} ms | - | - |"
+        )
 
         rnd = random.Random(3)
-        hosts = [f"cdn{i}." + rnd.choice(domains) if i % 10 == 0 else f"host{i}.example.org"
-                 for i in range(a.hosts)]
+        hosts = [f"cdn{i}." + rnd.choice(domains) if i % 10 == 0 else f"host{i}.example.org" for i in range(a.hosts)]
         hits, t_match = timed(lambda: sum(1 for h in hosts if iset.lookup_domain(h)))
         per_host_ours = t_match / a.hosts
         values = [i.value for by in iset._index[IocType.DOMAIN].values() for i in by]
@@ -173,18 +207,22 @@ def main() -> None:
         naive_hits, t_naive = timed(naive)
         assert naive_hits == sum(1 for h in sample if iset.lookup_domain(h))
         per_host_naive = t_naive / len(sample)
-        rows.append(f"| match {a.hosts:,} hosts ({hits:,} hits) | {t_match * 1000:.0f} ms "
-                    f"({per_host_ours * 1e6:.2f} µs/host) | naive loop: {per_host_naive * 1e3:.1f} ms/host "
-                    f"(measured on {len(sample)} hosts) | {per_host_naive / per_host_ours:,.0f}× |")
+        rows.append(
+            f"| match {a.hosts:,} hosts ({hits:,} hits) | {t_match * 1000:.0f} ms "
+            f"({per_host_ours * 1e6:.2f} µs/host) | naive loop: {per_host_naive * 1e3:.1f} ms/host "
+            f"(measured on {len(sample)} hosts) | {per_host_naive / per_host_ours:,.0f}× |"
+        )
         rows.extend(compiled_rows(big, domains, Path(tmp), a.runs))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    text = "\n".join([
-        "| step | howsafe | peer | peer / howsafe |",
-        "|---|---|---|---|",
-        *rows,
-        "",
-        f"Peak RSS of the whole benchmark process: {rss:.0f} MB.",
-    ])
+    text = "\n".join(
+        [
+            "| step | howsafe | peer | peer / howsafe |",
+            "|---|---|---|---|",
+            *rows,
+            "",
+            f"Peak RSS of the whole benchmark process: {rss:.0f} MB.",
+        ]
+    )
     print(text)
     if a.out:
         a.out.write_text(

@@ -57,10 +57,13 @@ def fleet_bodies(n: int, seed: int = 12) -> list[tuple[str, bytes]]:
     for i in range(n):
         base = bases[i % len(bases)]
         patch = dt.date(rng.randint(2016, 2026), 6, 5)
-        props = dict(base.properties) | {"ro.build.version.security_patch": patch.isoformat(),
-                                         "ro.fleet.asset_tag": f"asset-{i}"}
-        snap = base.model_copy(update={"properties": props,
-                                       "device": base.device.model_copy(update={"security_patch": patch})})
+        props = dict(base.properties) | {
+            "ro.build.version.security_patch": patch.isoformat(),
+            "ro.fleet.asset_tag": f"asset-{i}",
+        }
+        snap = base.model_copy(
+            update={"properties": props, "device": base.device.model_copy(update={"security_patch": patch})}
+        )
         out.append((f"fleet-{i:05d} {base.device.model or ''}", snapshot_to_json(snap).encode()))
     return out
 
@@ -77,8 +80,11 @@ def start_server(db_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "howsafe", "serve", "--db", db_url, "--port", str(port)],
-                            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "howsafe", "serve", "--db", db_url, "--port", str(port)],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -98,8 +104,13 @@ def measure_pages(url: str, token: str, device_ids: list[int], requests: int) ->
     data = urllib.parse.urlencode({"token": token, "csrf": csrf}).encode()
     opener.open(urllib.request.Request(url + "/login", data=data, method="POST")).read()
     rng = random.Random(7)
-    timings: dict[str, list[float]] = {"overview": [], "device": [], "api_fleet": [], "devices_list": [],
-                                       "overview_cold": []}
+    timings: dict[str, list[float]] = {
+        "overview": [],
+        "device": [],
+        "api_fleet": [],
+        "devices_list": [],
+        "overview_cold": [],
+    }
     for _ in range(3):  # warm-up
         opener.open(url + "/").read()
     for i in range(requests):
@@ -125,8 +136,9 @@ def measure_pages(url: str, token: str, device_ids: list[int], requests: int) ->
     for i in range(max(3, requests // 20)):
         props = dict(snap.properties) | {"ro.fleet.cold": str(i)}
         body = snapshot_to_json(snap.model_copy(update={"properties": props})).encode()
-        req = urllib.request.Request(url + "/api/v1/snapshots?label=cold", data=body, method="POST",
-                                     headers={"Authorization": f"Bearer {token}"})
+        req = urllib.request.Request(
+            url + "/api/v1/snapshots?label=cold", data=body, method="POST", headers={"Authorization": f"Bearer {token}"}
+        )
         urllib.request.urlopen(req).read()
         t = time.perf_counter()
         opener.open(url + "/").read()
@@ -155,8 +167,9 @@ def memo_auditor_class() -> type:
     return MemoAuditor
 
 
-def run_backend(name: str, db_url: str, bodies: list[tuple[str, bytes]], requests: int, tmp: Path,
-                args_sample: int) -> dict:
+def run_backend(
+    name: str, db_url: str, bodies: list[tuple[str, bytes]], requests: int, tmp: Path, args_sample: int
+) -> dict:
     MemoAuditor = memo_auditor_class()
     from sqlalchemy import select
     from sqlalchemy.orm import Session
@@ -195,8 +208,15 @@ def run_backend(name: str, db_url: str, bodies: list[tuple[str, bytes]], request
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    return {"backend": name, "devices": len(ids), "ingest_s": ingest_s, "ingest_rate": sample / ingest_s,
-            "sample": sample, "fill_rate": (len(bodies) - sample) / fill_s if fill_s else 0.0, "timings": timings}
+    return {
+        "backend": name,
+        "devices": len(ids),
+        "ingest_s": ingest_s,
+        "ingest_rate": sample / ingest_s,
+        "sample": sample,
+        "fill_rate": (len(bodies) - sample) / fill_s if fill_s else 0.0,
+        "timings": timings,
+    }
 
 
 def render(results: list[dict], args: argparse.Namespace) -> str:
@@ -242,10 +262,14 @@ def render(results: list[dict], args: argparse.Namespace) -> str:
             f"| {ms(statistics.median(t['overview']))} | {ms(pct(t['overview'], 95))} "
             f"| {ms(statistics.median(t['device']))} | {ms(pct(t['device'], 95))} "
             f"| {ms(pct(t['devices_list'], 95))} | {ms(pct(t['api_fleet'], 95))} "
-            f"| {ms(statistics.median(t['overview_cold']))} |")
-    lines += ["", "Target: overview p95 ≤ 200 ms at 10,000 devices. The fleet summary behind the overview is",
-              "cached per org until the store changes (any new audit row, from an upload or a re-audit, in any",
-              "process); the last column is the first overview after an upload, which recomputes it."]
+            f"| {ms(statistics.median(t['overview_cold']))} |"
+        )
+    lines += [
+        "",
+        "Target: overview p95 ≤ 200 ms at 10,000 devices. The fleet summary behind the overview is",
+        "cached per org until the store changes (any new audit row, from an upload or a re-audit, in any",
+        "process); the last column is the first overview after an upload, which recomputes it.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -254,8 +278,12 @@ def main() -> None:
     ap.add_argument("--devices", type=int, default=10_000)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--backends", default="sqlite,postgresql")
-    ap.add_argument("--ingest-sample", type=int, default=400,
-                    help="snapshots ingested with a full audit each, to measure the ingest rate")
+    ap.add_argument(
+        "--ingest-sample",
+        type=int,
+        default=400,
+        help="snapshots ingested with a full audit each, to measure the ingest rate",
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     bodies = fleet_bodies(args.devices)

@@ -61,11 +61,22 @@ def build_androidqf(dest: Path) -> Path:
             continue
         path, name = line[len("package:") :].rsplit("=", 1)
         system = not path.startswith("/data/")
-        packages.append({"name": name, "files": [{"path": path}], "installer": "null", "uid": 0,
-                         "disabled": False, "system": system, "third_party": not system})
+        packages.append(
+            {
+                "name": name,
+                "files": [{"path": path}],
+                "installer": "null",
+                "uid": 0,
+                "disabled": False,
+                "system": system,
+                "third_party": not system,
+            }
+        )
     (dest / "packages.json").write_text(json.dumps(packages), encoding="utf-8")
-    (dest / "acquisition.json").write_text(json.dumps(
-        {"uuid": "bench", "androidqf_version": "v1.7.0", "started": "2024-05-01T10:00:00.000Z"}), encoding="utf-8")
+    (dest / "acquisition.json").write_text(
+        json.dumps({"uuid": "bench", "androidqf_version": "v1.7.0", "started": "2024-05-01T10:00:00.000Z"}),
+        encoding="utf-8",
+    )
     return dest
 
 
@@ -99,8 +110,15 @@ def rounds(cases: dict[str, list[str]], runs: int) -> dict[str, dict[str, Any]]:
             w, c = run_once(cmd)
             res[name]["wall"].append(w)
             res[name]["cpu"].append(c)
-    return {k: {"wall_median": statistics.median(v["wall"]), "cpu_median": statistics.median(v["cpu"]),
-                "wall": v["wall"], "cpu": v["cpu"]} for k, v in res.items()}
+    return {
+        k: {
+            "wall_median": statistics.median(v["wall"]),
+            "cpu_median": statistics.median(v["cpu"]),
+            "wall": v["wall"],
+            "cpu": v["cpu"],
+        }
+        for k, v in res.items()
+    }
 
 
 def main() -> None:
@@ -115,23 +133,27 @@ def main() -> None:
         cases = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "howsafe --version": [*hs, "--version"],
-            "howsafe apps (4 real APKs)": [*hs, "apps", str(APKS), "--jobs", "1", "--format", "json",
-                                           "-o", os.devnull],
-            "howsafe audit (androidqf, 222 packages)": [*hs, "audit", str(dump), "--format", "json",
-                                                        "-o", os.devnull],
+            "howsafe apps (4 real APKs)": [*hs, "apps", str(APKS), "--jobs", "1", "--format", "json", "-o", os.devnull],
+            "howsafe audit (androidqf, 222 packages)": [*hs, "audit", str(dump), "--format", "json", "-o", os.devnull],
         }
         if args.mvt:
             cases["mvt-android check-androidqf"] = [args.mvt, "check-androidqf", "-n", str(dump)]
         res = rounds(cases, args.runs)
         floor = inflate_floor(args.runs)
-    out: dict[str, Any] = {"load_before": os.getloadavg(), "runs": args.runs, "cases": res,
-                           "libdeflate_inflate_cpu_s": floor}
+    out: dict[str, Any] = {
+        "load_before": os.getloadavg(),
+        "runs": args.runs,
+        "cases": res,
+        "libdeflate_inflate_cpu_s": floor,
+    }
     for k, v in res.items():
         print(f"{k:45s} wall {v['wall_median'] * 1000:7.0f} ms   cpu {v['cpu_median'] * 1000:7.0f} ms")
     apps = res["howsafe apps (4 real APKs)"]
     target = 2 * floor + 0.050
-    print(f"libdeflate inflate-only (in process, cpu): {floor * 1000:.0f} ms -> apps target {target * 1000:.0f} ms; "
-          f"apps cpu {apps['cpu_median'] * 1000:.0f} ms = {(apps['cpu_median'] - 0.050) / floor:.2f}x floor + 50 ms")
+    print(
+        f"libdeflate inflate-only (in process, cpu): {floor * 1000:.0f} ms -> apps target {target * 1000:.0f} ms; "
+        f"apps cpu {apps['cpu_median'] * 1000:.0f} ms = {(apps['cpu_median'] - 0.050) / floor:.2f}x floor + 50 ms"
+    )
     if args.mvt:
         a, m = res["howsafe audit (androidqf, 222 packages)"], res["mvt-android check-androidqf"]
         out["audit_over_mvt_cpu"] = a["cpu_median"] / m["cpu_median"]

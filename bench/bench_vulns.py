@@ -72,9 +72,7 @@ def main() -> int:
         rows.append(("match (DB loaded)", label, med, p95, f"{len(a.open)} open CVEs"))
 
         def step(snap=snap) -> None:  # type: ignore[no-untyped-def]
-            au = Auditor(
-                KnowledgeBase(), checks, clock=lambda: dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC)
-            )
+            au = Auditor(KnowledgeBase(), checks, clock=lambda: dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC))
             ctx = au.context(snap)
             au.findings(ctx)
             open_cve_section(ctx)

@@ -158,8 +158,9 @@ def main() -> int:
     ap.add_argument("--iocs", action="append", type=Path, default=[], help="STIX2 bundle (repeatable)")
     ap.add_argument("--mvt", default="mvt-android", help="the mvt-android executable (its own venv)")
     ap.add_argument("--example", type=Path, help="write the test acquisition and bundle here and use them")
-    ap.add_argument("--seed", action="store_true",
-                    help="also compare a bundle of indicators drawn from the acquisition itself")
+    ap.add_argument(
+        "--seed", action="store_true", help="also compare a bundle of indicators drawn from the acquisition itself"
+    )
     a = ap.parse_args()
     if a.example:
         folder, bundles = write_example(a.example)

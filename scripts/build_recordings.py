@@ -47,8 +47,7 @@ def write(folder: Path, manifest: dict[str, object], files: dict[str, str]) -> N
         old.unlink()
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8", newline="\n")
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n",
-                                          encoding="utf-8")
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def settings_from_adb_session(p: dict[str, str]) -> str:
@@ -68,15 +67,22 @@ def build_garnet(devices: Path, out: Path) -> None:
     paths: dict[str, str] = {}
     for line in (src / "packages-f.txt").read_text(encoding="utf-8").splitlines():
         if line.startswith("package:") and "=" in line:
-            path, _, pkg = line[len("package:"):].rpartition("=")
+            path, _, pkg = line[len("package:") :].rpartition("=")
             paths.setdefault(pkg, path)  # pm prints one line per package: its base APK
-    ids = [ln[len("package:"):] for ln in (src / "packages.txt").read_text(encoding="utf-8").splitlines()
-           if ln.startswith("package:")]
+    ids = [
+        ln[len("package:") :]
+        for ln in (src / "packages.txt").read_text(encoding="utf-8").splitlines()
+        if ln.startswith("package:")
+    ]
     # UIDs are rendered: `android` runs as system (1000, AOSP Process.SYSTEM_UID); every other
     # package gets an app uid from 10000 (FIRST_APPLICATION_UID) in list order. Not real values.
     uids = {pkg: (1000 if pkg == "android" else 10000 + i) for i, pkg in enumerate(ids)}
-    full = "".join(f"package:{paths[pkg]}={pkg}  installer=null uid:{uids[pkg]}\n"
-                   if pkg in paths else f"package:{pkg}  installer=null uid:{uids[pkg]}\n" for pkg in ids)
+    full = "".join(
+        f"package:{paths[pkg]}={pkg}  installer=null uid:{uids[pkg]}\n"
+        if pkg in paths
+        else f"package:{pkg}  installer=null uid:{uids[pkg]}\n"
+        for pkg in ids
+    )
     third = [pkg for pkg in ids if "/data-app/" in paths.get(pkg, "")]
     system = [pkg for pkg in ids if pkg not in third]
     files = {
@@ -105,22 +111,22 @@ def build_garnet(devices: Path, out: Path) -> None:
         "provenance": {
             "device_folder": GARNET,
             "facts": f"Redmi Note 13 Pro 5G ({p.get('ro.product.model')}), HyperOS "
-                     f"{p.get('ro.mi.os.version.incremental')}, Android "
-                     f"{p.get('ro.build.version.release')}, SPL {p.get('ro.build.version.security_patch')}, "
-                     f"{len(ids)} preinstalled packages",
+            f"{p.get('ro.mi.os.version.incremental')}, Android "
+            f"{p.get('ro.build.version.release')}, SPL {p.get('ro.build.version.security_patch')}, "
+            f"{len(ids)} preinstalled packages",
             "getprop.txt": "copied: the folder's getprop.txt (merged from the firmware's build.prop files; "
-                           "no runtime ro.boot.* / ro.serialno values)",
+            "no runtime ro.boot.* / ro.serialno values)",
             "pm list packages -f -i -U -u": "rendered: ids and APK paths from packages.txt / packages-f.txt; "
-                                            "installer=null (preinstalled); uid values rendered, not real",
+            "installer=null (preinstalled); uid values rendered, not real",
             "pm list packages -s / -3": "rendered: -3 = packages whose APK sits in a data-app folder "
-                                        "(MIUI installs those as removable user apps), -s = the rest",
+            "(MIUI installs those as removable user apps), -s = the rest",
             "pm list packages -d": "rendered empty: factory state assumed (no package disabled)",
             "pm list packages": "copied: the folder's packages.txt (factory state: every package installed)",
             "settings list global": "rendered: only adb_enabled=1 and development_settings_enabled=1, "
-                                    "which any phone answering over adb has",
+            "which any phone answering over adb has",
             "not recorded": "settings secure/system, dumpsys, getenforce, ps, /proc/version, root probe: "
-                            "no public data; the replay server refuses them and the snapshot marks "
-                            "them missing",
+            "no public data; the replay server refuses them and the snapshot marks "
+            "them missing",
             "serial": "synthetic (a firmware dump has no serial)",
         },
         "commands": commands,
@@ -142,14 +148,13 @@ def build_sheng(devices: Path, out: Path) -> None:
         "provenance": {
             "device_folder": SHENG,
             "facts": f"Xiaomi Pad 6S Pro 12.4 ({p.get('ro.product.model')}), HyperOS "
-                     f"{p.get('ro.mi.os.version.incremental')}, Android {p.get('ro.build.version.release')}, "
-                     f"SPL {p.get('ro.build.version.security_patch')}; a live `adb shell getprop` capture",
-            "getprop.txt": "copied byte for byte (its serial values are the fixture's format-preserving "
-                           "pseudo values)",
+            f"{p.get('ro.mi.os.version.incremental')}, Android {p.get('ro.build.version.release')}, "
+            f"SPL {p.get('ro.build.version.security_patch')}; a live `adb shell getprop` capture",
+            "getprop.txt": "copied byte for byte (its serial values are the fixture's format-preserving pseudo values)",
             "settings list global": "rendered: only adb_enabled=1 and development_settings_enabled=1 "
-                                    "(the capture shows init.svc.adbd=running and sys.usb.config=adb)",
+            "(the capture shows init.svc.adbd=running and sys.usb.config=adb)",
             "not recorded": "pm lists, settings secure/system, dumpsys, getenforce, ps, /proc/version, "
-                            "root probe: no public data for this phone",
+            "root probe: no public data for this phone",
             "serial": "the capture's (pseudo) ro.serialno, as adb reports a USB phone's serial",
         },
         "commands": {

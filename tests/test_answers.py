@@ -75,8 +75,9 @@ def test_stagefright_and_answers_appear_in_every_human_format(fmt: str, tmp_path
     assert out.count("Is it fit for my profile?") == 1
 
 
-def test_pre_bulletin_dump_with_packages_is_graded_and_not_a_pass(tmp_path: Path,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_pre_bulletin_dump_with_packages_is_graded_and_not_a_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = _pre_bulletin_dump(tmp_path)
     assert main(["audit", str(folder)]) == 1
     out = capsys.readouterr().out

@@ -59,7 +59,12 @@ def test_usage_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]
 
 
 def test_console_script_runs_as_a_process() -> None:
-    proc = subprocess.run([sys.executable, "-m", "howsafe", "audit", "--demo", "--format", "json"],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "howsafe", "audit", "--demo", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 1, proc.stderr
     assert json.loads(proc.stdout)["device"]["marketname"] == "Redmi Note 13 Pro 5G"

@@ -24,10 +24,22 @@ NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 def _col(label: str, spl: str | None, updates_grade: str, eol: str) -> DeviceColumn:
     age = (NOW.date() - dt.date.fromisoformat(spl)).days if spl else None
     return DeviceColumn(
-        label=label, source="folder", android="14", security_patch=spl, patch_age_days=age,
-        end_of_life=eol, end_of_life_state=eol,  # type: ignore[arg-type]
-        grade="C", score=60.0, headline="C", areas={"updates": updates_grade}, failed={},
-        vendor_flows=None, trackers=None, tracker_names=[], top_actions=[],
+        label=label,
+        source="folder",
+        android="14",
+        security_patch=spl,
+        patch_age_days=age,
+        end_of_life=eol,
+        end_of_life_state=eol,  # type: ignore[arg-type]
+        grade="C",
+        score=60.0,
+        headline="C",
+        areas={"updates": updates_grade},
+        failed={},
+        vendor_flows=None,
+        trackers=None,
+        tracker_names=[],
+        top_actions=[],
     )
 
 

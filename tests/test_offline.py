@@ -44,12 +44,22 @@ def test_full_audit_makes_no_network_connection(
     no_network: list[Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "report.html"
-    rc = main([
-        "audit", "--demo", "--format", "html", "-o", str(out),
-        "--capture", str(FIXTURES / "captures" / "pcapdroid.pcapng"),
-        "--apks", str(FIXTURES / "apk" / "trackers" / "many-trackers.apk"),
-        "--iocs", str(DATA / "iocs" / "2022-06-23_rcs_lab" / "rcs.stix2"),
-    ])
+    rc = main(
+        [
+            "audit",
+            "--demo",
+            "--format",
+            "html",
+            "-o",
+            str(out),
+            "--capture",
+            str(FIXTURES / "captures" / "pcapdroid.pcapng"),
+            "--apks",
+            str(FIXTURES / "apk" / "trackers" / "many-trackers.apk"),
+            "--iocs",
+            str(DATA / "iocs" / "2022-06-23_rcs_lab" / "rcs.stix2"),
+        ]
+    )
     assert rc == 1, capsys.readouterr().err  # the demo phone's patch level alone is a high finding
     assert no_network == []
     # every optional input was really read (else the guard above would prove nothing about it)

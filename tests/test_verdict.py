@@ -8,8 +8,16 @@ from howsafe.score.evidence import load_rules
 
 
 def _f(fid: str, area: Area, sev: Severity, outcome: Outcome = Outcome.FAIL, conf: str = "high") -> Finding:
-    return Finding(id=fid, check=fid, area=area, title=f"title {fid}", severity=sev, outcome=outcome,
-                   remediation=f"fix {fid}", confidence=conf)  # type: ignore[arg-type]
+    return Finding(
+        id=fid,
+        check=fid,
+        area=area,
+        title=f"title {fid}",
+        severity=sev,
+        outcome=outcome,
+        remediation=f"fix {fid}",
+        confidence=conf,
+    )  # type: ignore[arg-type]
 
 
 def _passes() -> list[Finding]:
@@ -42,8 +50,10 @@ def test_low_confidence_findings_do_not_cap() -> None:
 
 
 def test_areas_without_evidence_are_unknown_not_safe() -> None:
-    two = [_f("updates.spl_age", Area.UPDATES, Severity.INFO, Outcome.PASS),
-           _f("updates.android_eol", Area.UPDATES, Severity.INFO, Outcome.PASS)]
+    two = [
+        _f("updates.spl_age", Area.UPDATES, Severity.INFO, Outcome.PASS),
+        _f("updates.android_eol", Area.UPDATES, Severity.INFO, Outcome.PASS),
+    ]
     v = verdict_for(two, load_profile("everyday"))
     by_area = {a.area: a for a in v.areas}
     assert by_area[Area.UPDATES].grade is Grade.A
@@ -57,16 +67,23 @@ def test_areas_without_evidence_are_unknown_not_safe() -> None:
 
 
 def test_top_actions_group_by_remediation_and_rank_by_risk() -> None:
-    findings = [*PASSES, _f("a", Area.APPS, Severity.LOW), _f("b", Area.UPDATES, Severity.CRITICAL),
-                _f("c", Area.UPDATES, Severity.MEDIUM)]
+    findings = [
+        *PASSES,
+        _f("a", Area.APPS, Severity.LOW),
+        _f("b", Area.UPDATES, Severity.CRITICAL),
+        _f("c", Area.UPDATES, Severity.MEDIUM),
+    ]
     actions = verdict_for(findings, load_profile("everyday")).top_actions
     assert [a.finding_ids for a in actions] == [("b",), ("c",), ("a",)]
 
 
 def test_what_to_do_first_is_sorted_by_severity() -> None:
     # many medium findings sharing one fix remove more "risk" in sum, but the critical one comes first
-    findings = [*PASSES, *(_f(f"m{i}", Area.VENDOR, Severity.MEDIUM) for i in range(6)),
-                _f("crit", Area.APPS, Severity.CRITICAL)]
+    findings = [
+        *PASSES,
+        *(_f(f"m{i}", Area.VENDOR, Severity.MEDIUM) for i in range(6)),
+        _f("crit", Area.APPS, Severity.CRITICAL),
+    ]
     findings = [f.model_copy(update={"remediation": "same fix"}) if f.id.startswith("m") else f for f in findings]
     actions = verdict_for(findings, load_profile("everyday")).top_actions
     assert actions[0].finding_ids == ("crit",)

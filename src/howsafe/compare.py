@@ -78,8 +78,11 @@ class Comparison:
 def device_label(snap: Snapshot) -> str:
     """The phone's name (brand once, as :func:`howsafe.model.display_name`) and its ROM."""
     d = snap.device
-    name = display_name(d.brand, d.marketname or d.model) if (d.marketname or d.model) else (
-        d.device or display_name(d.brand, None))
+    name = (
+        display_name(d.brand, d.marketname or d.model)
+        if (d.marketname or d.model)
+        else (d.device or display_name(d.brand, None))
+    )
     rom = " ".join(x for x in (d.rom, d.rom_version) if x)
     return f"{name} ({rom})" if rom else name
 

@@ -94,10 +94,25 @@ class ReportError(HowsafeError):
 #: Error codes an APK report may carry (the fixture truth's error kinds plus a few of our own).
 APK_ERROR_CODES = frozenset(
     {
-        "empty_file", "not_a_zip", "bad_zip", "bad_entry_name", "not_an_apk", "zip_bomb", "too_large",
-        "too_many_entries", "encrypted_entry", "unsupported_compression", "duplicate_entry",
-        "unsafe_entry_name", "nesting_too_deep", "bad_dex_magic", "truncated_dex", "invalid_dex",
-        "bad_manifest", "unreadable", "encrypted_bundle",
+        "empty_file",
+        "not_a_zip",
+        "bad_zip",
+        "bad_entry_name",
+        "not_an_apk",
+        "zip_bomb",
+        "too_large",
+        "too_many_entries",
+        "encrypted_entry",
+        "unsupported_compression",
+        "duplicate_entry",
+        "unsafe_entry_name",
+        "nesting_too_deep",
+        "bad_dex_magic",
+        "truncated_dex",
+        "invalid_dex",
+        "bad_manifest",
+        "unreadable",
+        "encrypted_bundle",
     }
 )
 

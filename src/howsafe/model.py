@@ -414,6 +414,7 @@ class Report(_Frozen):
     data_sources: tuple[DataSource, ...] = ()
     sections: tuple[Section, ...] = ()
     answers: tuple[Answer, ...] = Field(
-        default=(), description="The owner's questions answered one line each (China hosting, vendor "
-        "analytics, backups, patches and StageFright, fit for the profile)"
+        default=(),
+        description="The owner's questions answered one line each (China hosting, vendor "
+        "analytics, backups, patches and StageFright, fit for the profile)",
     )

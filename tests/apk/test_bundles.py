@@ -64,29 +64,38 @@ def test_toc_package_name() -> None:
 
 
 def test_bundletool_apk_set_scans_the_split_set_once(tmp_path: Path) -> None:
-    apks = _zip(tmp_path / "app.apks", {
-        "toc.pb": _toc(PACKAGE),
-        "splits/base-master.apk": _split("base.apk"),
-        "splits/base-arm64_v8a.apk": _split("split_config.arm64_v8a.apk"),
-        "splits/feature_ads-master.apk": _split("split_feature_ads.apk"),
-        "standalones/standalone-arm64_v8a.apk": _split("base.apk"),
-    })
+    apks = _zip(
+        tmp_path / "app.apks",
+        {
+            "toc.pb": _toc(PACKAGE),
+            "splits/base-master.apk": _split("base.apk"),
+            "splits/base-arm64_v8a.apk": _split("split_config.arm64_v8a.apk"),
+            "splits/feature_ads-master.apk": _split("split_feature_ads.apk"),
+            "standalones/standalone-arm64_v8a.apk": _split("base.apk"),
+        },
+    )
     rep, ref = _one(apks), _reference()
     assert rep.kind == "bundle_apks"
     assert (rep.package, rep.version_name, rep.permissions) == (ref.package, ref.version_name, ref.permissions)
     assert _ids(rep) == _ids(ref) and rep.classes_scanned == ref.classes_scanned
     assert [p.name for p in rep.parts] == [
-        "splits/base-arm64_v8a.apk", "splits/base-master.apk", "splits/feature_ads-master.apk"]
+        "splits/base-arm64_v8a.apk",
+        "splits/base-master.apk",
+        "splits/feature_ads-master.apk",
+    ]
     assert any("standalone" in w for w in rep.warnings)
 
 
 def test_bundletool_standalones_only_scans_one_variant(tmp_path: Path) -> None:
     base = _split("base.apk")
-    apks = _zip(tmp_path / "legacy.apks", {
-        "toc.pb": _toc(PACKAGE),
-        "standalones/standalone-armeabi_v7a_hdpi.apk": base,
-        "standalones/standalone-x86_hdpi.apk": base,
-    })
+    apks = _zip(
+        tmp_path / "legacy.apks",
+        {
+            "toc.pb": _toc(PACKAGE),
+            "standalones/standalone-armeabi_v7a_hdpi.apk": base,
+            "standalones/standalone-x86_hdpi.apk": base,
+        },
+    )
     rep = _one(apks)
     assert rep.package == PACKAGE
     assert rep.classes_scanned == scan_paths([SPLIT_DIR / "base.apk"], kb=bundled_kb())[0].classes_scanned
@@ -95,12 +104,15 @@ def test_bundletool_standalones_only_scans_one_variant(tmp_path: Path) -> None:
 
 def test_apkmirror_apkm_unencrypted(tmp_path: Path) -> None:
     info = {"pname": PACKAGE, "versioncode": "310", "release_version": "3.1.0", "app_name": "SkyFerry"}
-    apkm = _zip(tmp_path / "app.apkm", {
-        "info.json": json.dumps(info).encode(),
-        "base.apk": _split("base.apk"),
-        "split_config.arm64_v8a.apk": _split("split_config.arm64_v8a.apk"),
-        "split_feature_ads.apk": _split("split_feature_ads.apk"),
-    })
+    apkm = _zip(
+        tmp_path / "app.apkm",
+        {
+            "info.json": json.dumps(info).encode(),
+            "base.apk": _split("base.apk"),
+            "split_config.arm64_v8a.apk": _split("split_config.arm64_v8a.apk"),
+            "split_feature_ads.apk": _split("split_feature_ads.apk"),
+        },
+    )
     rep, ref = _one(apkm), _reference()
     assert rep.kind == "bundle_apkm"
     assert (rep.package, rep.version_code, _ids(rep)) == (ref.package, ref.version_code, _ids(ref))
@@ -134,10 +146,13 @@ def test_xapk_without_base_takes_the_package_from_manifest_json(tmp_path: Path) 
 
 
 def test_hostile_bundle_metadata_is_a_warning(tmp_path: Path) -> None:
-    bad = _zip(tmp_path / "bad.xapk", {
-        "manifest.json": b"[" * 100_000,
-        "config.arm64_v8a.apk": _split("split_config.arm64_v8a.apk"),
-    })
+    bad = _zip(
+        tmp_path / "bad.xapk",
+        {
+            "manifest.json": b"[" * 100_000,
+            "config.arm64_v8a.apk": _split("split_config.arm64_v8a.apk"),
+        },
+    )
     rep = _one(bad)
     assert rep.kind == "bundle_apks"
     assert any("manifest.json is not valid JSON" in w for w in rep.warnings)
@@ -158,7 +173,8 @@ def test_fallbacks_without_the_fast_libraries_give_identical_results() -> None:
         "print(json.dumps([r.to_json() for r in reps], sort_keys=True))\n"
     )
     paths = [APK_SET / "trackers/many-trackers.apk", APK_SET / "trackers/multidex.apk", SPLIT_DIR]
-    out = subprocess.run([sys.executable, "-c", code, *map(str, paths)], capture_output=True, text=True,
-                         check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *map(str, paths)], capture_output=True, text=True, check=True, timeout=120
+    )
     fast = [r.to_json() for r in scan_paths(paths, kb=bundled_kb())]
     assert json.loads(out.stdout) == json.loads(json.dumps(fast, sort_keys=True))

@@ -23,8 +23,17 @@ EXODUS_FILE = DATA / "trackers" / "exodus_trackers.json"
 
 
 def test_apps_json_names_and_ids(capsys: pytest.CaptureFixture[str]) -> None:
-    rc = main(["apps", str(APK_SET / "trackers/many-trackers.apk"), str(APK_SET / "malformed/not-a-zip.apk"),
-               "--format", "json", "--jobs", "1"])
+    rc = main(
+        [
+            "apps",
+            str(APK_SET / "trackers/many-trackers.apk"),
+            str(APK_SET / "malformed/not-a-zip.apk"),
+            "--format",
+            "json",
+            "--jobs",
+            "1",
+        ]
+    )
     assert rc == 1  # trackers found
     doc = json.loads(capsys.readouterr().out)
     ok, bad = doc["apps"]
@@ -61,9 +70,16 @@ def test_apps_all_unreadable_exits_2(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_html_escapes_attacker_text() -> None:
     evil = "<script>alert(1)</script>"
-    hit = TrackerHit(name="AppsFlyer", exodus_id=12, categories=("Analytics",), company="AppsFlyer",
-                     origin="exodus", signatures=("com.appsflyer",), classes=(f"com.appsflyer.{evil}",),
-                     class_count=1)
+    hit = TrackerHit(
+        name="AppsFlyer",
+        exodus_id=12,
+        categories=("Analytics",),
+        company="AppsFlyer",
+        origin="exodus",
+        signatures=("com.appsflyer",),
+        classes=(f"com.appsflyer.{evil}",),
+        class_count=1,
+    )
     app = AppReport(path="x.apk", package="a.b", label=evil, trackers=(hit,), permissions=(evil,))
     page = render_as("apps", "html", AppsDoc(apps=[app], db=load_tracker_db(KnowledgeBase()), tool="howsafe test"))
     assert "<script>" not in page and "&lt;script&gt;" in page

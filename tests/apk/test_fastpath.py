@@ -19,8 +19,14 @@ def _modules_after(args: list[str]) -> tuple[str, set[str]]:
         f"    rc = main({args!r})\n"
         "print(json.dumps({'rc': rc, 'out': buf.getvalue(), 'mods': sorted(sys.modules)}))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
-                          env={**os.environ, "COLUMNS": "100"})
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "100"},
+    )
     doc = json.loads(proc.stdout.splitlines()[-1])
     return doc["out"], set(doc["mods"])
 
@@ -35,6 +41,16 @@ def test_apps_uses_the_fast_libraries_and_skips_what_it_does_not_need() -> None:
     out, mods = _modules_after(["apps", str(APK_SET / "trackers/multidex.apk"), "--format", "json"])
     assert json.loads(out)["apps"][0]["package"] == "io.trailhead.fitness"
     assert {"deflate", "ahocorasick"} <= mods  # plain dependencies now: the fast path by default
-    unwanted = {"pydantic", "rich", "howsafe.model", "howsafe.engine", "howsafe.net", "dask", "distributed",
-                "pyarrow", "duckdb", "concurrent.futures.process"}
+    unwanted = {
+        "pydantic",
+        "rich",
+        "howsafe.model",
+        "howsafe.engine",
+        "howsafe.net",
+        "dask",
+        "distributed",
+        "pyarrow",
+        "duckdb",
+        "concurrent.futures.process",
+    }
     assert not unwanted & mods, unwanted & mods

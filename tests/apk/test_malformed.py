@@ -33,8 +33,12 @@ def test_expected_outcome(key: str) -> None:
 
 
 def test_scan_goes_on_after_bad_files() -> None:
-    paths = [APK_SET / "malformed/empty.apk", APK_SET / "trackers/single-jpush.apk",
-             APK_SET / "malformed/zipbomb-deflate-2g.apk", APK_SET / "trackers/multidex.apk"]
+    paths = [
+        APK_SET / "malformed/empty.apk",
+        APK_SET / "trackers/single-jpush.apk",
+        APK_SET / "malformed/zipbomb-deflate-2g.apk",
+        APK_SET / "trackers/multidex.apk",
+    ]
     reps = scan_paths(paths, kb=bundled_kb())
     assert [r.error for r in reps] == ["empty_file", None, "zip_bomb", None]
     assert [h.exodus_id for h in reps[1].trackers] == [343]
@@ -59,10 +63,19 @@ print(json.dumps({"errors": [r.error for r in reps], "rss_mb": hwm / 1024}))
 
 def test_bombs_refused_by_cap_not_by_memory(tmp_path: Path) -> None:
     """In a process limited to 1.5 GiB of address space, the 2.2 GB bomb is refused by the cap."""
-    files = [APK_SET / "malformed/zipbomb-deflate-2g.apk", APK_SET / "malformed/dex-huge-string-ids.apk",
-             APK_SET / "malformed/nested-12-deep.apk"]
-    proc = subprocess.run([sys.executable, "-c", _MEASURE, *map(str, files)], capture_output=True, text=True,
-                          timeout=60, cwd=tmp_path, check=True)
+    files = [
+        APK_SET / "malformed/zipbomb-deflate-2g.apk",
+        APK_SET / "malformed/dex-huge-string-ids.apk",
+        APK_SET / "malformed/nested-12-deep.apk",
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=True,
+    )
     out = json.loads(proc.stdout)
     assert out["errors"] == ["zip_bomb", "invalid_dex", "nesting_too_deep"]
     assert out["rss_mb"] < 256

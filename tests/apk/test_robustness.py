@@ -28,11 +28,16 @@ def test_obfuscated_attribute_names_resolved_by_resource_id() -> None:
     for name in ("versionCode", "versionName", "minSdkVersion", "name"):
         enc = name.encode("utf-16-le")
         assert enc in tricked or name.encode() in tricked
-        tricked = tricked.replace(enc, b"x\x00" * len(name)).replace(b"\x00" + name.encode() + b"\x00",
-                                                                    b"\x00" + b"x" * len(name) + b"\x00")
+        tricked = tricked.replace(enc, b"x\x00" * len(name)).replace(
+            b"\x00" + name.encode() + b"\x00", b"\x00" + b"x" * len(name) + b"\x00"
+        )
     real, fooled = parse_manifest(MANIFEST), parse_manifest(tricked)
     assert (fooled.version_code, fooled.version_name, fooled.min_sdk, fooled.permissions) == (
-        real.version_code, real.version_name, real.min_sdk, real.permissions)
+        real.version_code,
+        real.version_name,
+        real.min_sdk,
+        real.permissions,
+    )
     assert real.version_name == "5.0.4-notes"
 
 

@@ -106,8 +106,9 @@ def test_signer_digest_is_the_certificate_in_the_v1_signature(key: str) -> None:
     """The digest users match against cert indicators: SHA-256 of the DER certificate, checked here
     with an independent PKCS#7 reader (cryptography) on the JAR signature block."""
     with zipfile.ZipFile(fixture_path(key)) as zf:
-        blocks = [n for n in zf.namelist()
-                  if n.startswith("META-INF/") and n.rsplit(".", 1)[-1] in ("RSA", "DSA", "EC")]
+        blocks = [
+            n for n in zf.namelist() if n.startswith("META-INF/") and n.rsplit(".", 1)[-1] in ("RSA", "DSA", "EC")
+        ]
         certs = [c for n in blocks for c in pkcs7.load_der_pkcs7_certificates(zf.read(n))]
     assert certs, key
     expected = sorted({hashlib.sha256(c.public_bytes(Encoding.DER)).hexdigest() for c in certs})

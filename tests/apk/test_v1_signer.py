@@ -28,9 +28,16 @@ def _cert(cn: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
     now = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now)
-            .not_valid_after(now + dt.timedelta(days=3650)).sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
     return cert, key
 
 
@@ -40,9 +47,13 @@ def _fp(cert: x509.Certificate) -> str:
 
 def _block(signer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey], decoy: x509.Certificate) -> bytes:
     """A detached PKCS#7 over the .SF whose certificate bag lists the decoy FIRST."""
-    der = (pkcs7.PKCS7SignatureBuilder().set_data(SF).add_signer(signer[0], signer[1], hashes.SHA256())
-           .add_certificate(decoy)
-           .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary]))
+    der = (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(SF)
+        .add_signer(signer[0], signer[1], hashes.SHA256())
+        .add_certificate(decoy)
+        .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
+    )
     _, c, _e = _tlv(der, 0)
     _, _oc, oe = _tlv(der, c)
     _, c, _e = _tlv(der, oe)

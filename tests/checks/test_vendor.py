@@ -138,12 +138,20 @@ def test_settings_check_not_available_without_a_settings_dump() -> None:
 @pytest.mark.parametrize(
     ("settings", "expected"),
     [
-        ({"secure": {"upload_log_pref": "1"}, "global": {"personalized_ad_enabled": "3"}},
-         {"vendor.settings:miui-user-experience-program": Outcome.FAIL,
-          "vendor.settings:miui-personalized-ads": Outcome.FAIL}),
-        ({"secure": {"upload_log_pref": "0"}, "global": {"personalized_ad_enabled": "2"}},
-         {"vendor.settings:miui-user-experience-program": Outcome.PASS,
-          "vendor.settings:miui-personalized-ads": Outcome.PASS}),
+        (
+            {"secure": {"upload_log_pref": "1"}, "global": {"personalized_ad_enabled": "3"}},
+            {
+                "vendor.settings:miui-user-experience-program": Outcome.FAIL,
+                "vendor.settings:miui-personalized-ads": Outcome.FAIL,
+            },
+        ),
+        (
+            {"secure": {"upload_log_pref": "0"}, "global": {"personalized_ad_enabled": "2"}},
+            {
+                "vendor.settings:miui-user-experience-program": Outcome.PASS,
+                "vendor.settings:miui-personalized-ads": Outcome.PASS,
+            },
+        ),
     ],
 )
 def test_miui_switches_fail_when_on_and_pass_when_off(settings, expected) -> None:  # type: ignore[no-untyped-def]

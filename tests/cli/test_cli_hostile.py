@@ -83,9 +83,7 @@ def test_output_equal_to_the_input_snapshot_is_refused(
     assert snapshot_file.read_bytes() == before
 
 
-def test_compare_refuses_to_overwrite_its_second_input(
-    snapshot_file: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_compare_refuses_to_overwrite_its_second_input(snapshot_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = snapshot_file.read_bytes()
     assert main(["compare", str(DEVICE), str(snapshot_file), "-o", str(snapshot_file)]) == 2
     one_error_line(capsys)
@@ -238,7 +236,11 @@ def test_audit_with_a_damaged_database_still_reports_without_a_traceback(tmp_pat
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
     proc = subprocess.run(
         [sys.executable, "-m", "howsafe", "audit", "--demo", "--format", "json"],
-        capture_output=True, text=True, env=env, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr
@@ -299,8 +301,13 @@ def test_an_unreadable_dump_folder_says_permission_denied(tmp_path: Path) -> Non
         assert setpriv, "util-linux setpriv is needed to drop root's file-access capabilities"
         prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
     try:
-        proc = subprocess.run([*prefix, sys.executable, "-m", "howsafe", "audit", str(dump)],
-                              capture_output=True, text=True, timeout=120, check=False)
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "howsafe", "audit", str(dump)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     finally:
         dump.chmod(0o755)
     assert proc.returncode == 2, proc.stderr

@@ -44,14 +44,22 @@ def _hostile(snap: Snapshot) -> Snapshot:
     props = dict(snap.properties)
     for key in ("ro.product.model", "ro.product.marketname", "ro.build.fingerprint", "ro.product.brand"):
         props[key] = ALL
-    pkgs = (*(snap.packages or ()), *(
-        Package(id=f"com.evil.app{i}{p}", label=f"Free VPN {p}", system=False, enabled=True, installer=p)
-        for i, p in enumerate(PAYLOADS)
-    ))
-    device = snap.device.model_copy(update={
-        "brand": OSC, "model": ALL, "marketname": f"{ANSI} {RLO} {MD}", "rom_version": HTML + FORGED,
-        "build_fingerprint": ALL,
-    })
+    pkgs = (
+        *(snap.packages or ()),
+        *(
+            Package(id=f"com.evil.app{i}{p}", label=f"Free VPN {p}", system=False, enabled=True, installer=p)
+            for i, p in enumerate(PAYLOADS)
+        ),
+    )
+    device = snap.device.model_copy(
+        update={
+            "brand": OSC,
+            "model": ALL,
+            "marketname": f"{ANSI} {RLO} {MD}",
+            "rom_version": HTML + FORGED,
+            "build_fingerprint": ALL,
+        }
+    )
     return snap.model_copy(update={"properties": props, "device": device, "packages": pkgs})
 
 
@@ -121,9 +129,7 @@ def test_every_command_and_format_is_covered(inputs: dict[str, Path]) -> None:
 
 
 @pytest.mark.timeout(600)
-def test_no_hostile_string_reaches_any_output_raw(
-    inputs: dict[str, Path], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_no_hostile_string_reaches_any_output_raw(inputs: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     for cmd, fmt, args in _commands(inputs):
         code = main(args)
         out, err = capsys.readouterr()

@@ -113,7 +113,8 @@ def test_bugreport_with_an_impossible_date_line(tmp_path: Path, capsys: pytest.C
 
 def test_bugreport_with_odd_settings_user_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = (
-        "== dumpstate: 2024-01-01 00:00:00\n------ SYSTEM PROPERTIES (getprop) ------\n" + GETPROP
+        "== dumpstate: 2024-01-01 00:00:00\n------ SYSTEM PROPERTIES (getprop) ------\n"
+        + GETPROP
         + "DUMP OF SERVICE settings:\n"
         + f"GLOBAL SETTINGS (user {HUGE})\n  _id:1 name:adb_enabled pkg:android value:1\n"
         + "SECURE SETTINGS (user ٠)\n  _id:2 name:x pkg:y value:1\n"

@@ -32,9 +32,17 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[s
     from howsafe.apk.model import AppReport, TrackerHit
 
     hit = TrackerHit(HOSTILE, None, (HOSTILE,), HOSTILE, "howsafe", ("x.y",), ("x.y.Z",), 1)
-    bad = {"sha256": "f" * 64, "key": "f" * 64, "path": HOSTILE, "record": "app", "size": 1, "mtime": 0.0,
-           **app_row(AppReport(path=HOSTILE, package=HOSTILE, signer_sha256=(HOSTILE,), permissions=(HOSTILE,),
-                               trackers=(hit,)))}
+    bad = {
+        "sha256": "f" * 64,
+        "key": "f" * 64,
+        "path": HOSTILE,
+        "record": "app",
+        "size": 1,
+        "mtime": 0.0,
+        **app_row(
+            AppReport(path=HOSTILE, package=HOSTILE, signer_sha256=(HOSTILE,), permissions=(HOSTILE,), trackers=(hit,))
+        ),
+    }
     writer.add([bad])
     writer.close()
     return out, [*rows, bad]
@@ -45,8 +53,9 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-def test_json_figures_match_the_rows(results: tuple[Path, list[dict[str, Any]]],
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_figures_match_the_rows(
+    results: tuple[Path, list[dict[str, Any]]], capsys: pytest.CaptureFixture[str]
+) -> None:
     out, rows = results
     code, text = _run(capsys, str(out), "--format", "json", "--top", "1000")
     assert code == 0
@@ -66,8 +75,9 @@ def test_json_figures_match_the_rows(results: tuple[Path, list[dict[str, Any]]],
     assert {"Analytics", "Advertisement"} <= cats
 
 
-def test_text_and_html_escape_hostile_strings(results: tuple[Path, list[dict[str, Any]]],
-                                               capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_text_and_html_escape_hostile_strings(
+    results: tuple[Path, list[dict[str, Any]]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     out, _ = results
     code, text = _run(capsys, str(out))
     assert code == 0 and "Tracker prevalence" in text and "Adjust" in text

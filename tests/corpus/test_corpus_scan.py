@@ -38,8 +38,14 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Pat
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False})
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        scheduler_kwargs={"dashboard": False},
+    )
     c = distributed.Client(cluster)
     try:
         yield c
@@ -64,12 +70,12 @@ def _rows(out: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def test_rows_equal_single_process_apps(corpus_dir: tuple[Path, list[Path]], client: Any,
-                                        expected: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+def test_rows_equal_single_process_apps(
+    corpus_dir: tuple[Path, list[Path]], client: Any, expected: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
     root, paths = corpus_dir
     out = tmp_path / "results.parquet"
-    summary = scan_corpus(str(root / "apks"), str(out), client=client, batch_size=4, part_rows=16,
-                          kb=bundled_kb())
+    summary = scan_corpus(str(root / "apks"), str(out), client=client, batch_size=4, part_rows=16, kb=bundled_kb())
     rows = _rows(out)
     assert summary.listed == len(paths) == len(rows) == summary.rows_written
     assert summary.parts_written == len(existing_parts(str(out))) > 1
@@ -142,8 +148,22 @@ def test_kill_mid_run_then_rerun_gives_the_complete_set_once(
 ) -> None:
     root, paths = corpus_dir
     out = tmp_path / "results.parquet"
-    cmd = [sys.executable, "-m", "howsafe", "corpus", "scan", str(root / "apks"), "--out", str(out),
-           "--workers", "2", "--batch", "1", "--part-rows", "3"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "howsafe",
+        "corpus",
+        "scan",
+        str(root / "apks"),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+        "--batch",
+        "1",
+        "--part-rows",
+        "3",
+    ]
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 90
@@ -169,8 +189,9 @@ def test_kill_mid_run_then_rerun_gives_the_complete_set_once(
     assert not list(out.glob(".tmp-*"))
 
 
-def test_object_store_urls_read_by_workers_give_the_same_rows(corpus_dir: tuple[Path, list[Path]],
-                                                              expected: dict[str, dict[str, Any]]) -> None:
+def test_object_store_urls_read_by_workers_give_the_same_rows(
+    corpus_dir: tuple[Path, list[Path]], expected: dict[str, dict[str, Any]]
+) -> None:
     """fsspec URLs: an in-memory object store holding a few of the files, listed and scanned through fsspec."""
     import fsspec
 
@@ -218,8 +239,22 @@ def test_cli_on_an_existing_scheduler_prints_the_dashboard_and_resumes(
 def test_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from howsafe.cli import main
 
-    assert main(["corpus", "scan", str(tmp_path), "--out", str(tmp_path / "o"), "--workers", "2",
-                 "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert (
+        main(
+            [
+                "corpus",
+                "scan",
+                str(tmp_path),
+                "--out",
+                str(tmp_path / "o"),
+                "--workers",
+                "2",
+                "--scheduler",
+                "tcp://127.0.0.1:1",
+            ]
+        )
+        == 2
+    )
     assert "not both" in capsys.readouterr().err
     blocker = tmp_path / "file.parquet"
     blocker.write_bytes(b"x")

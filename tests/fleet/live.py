@@ -34,7 +34,9 @@ class LiveServer:
         log = open(self.log_dir / f"serve-{self.port}-{time.monotonic_ns()}.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "howsafe", "serve", "--db", self.db_url, "--port", str(self.port), *self.extra],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         log.close()
         deadline = time.monotonic() + timeout

@@ -51,13 +51,28 @@ def postgres_cluster() -> Iterator[str]:
     env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
     log = base / "server.log"
     try:
-        subprocess.run(_as_user([str(bindir / "initdb"), "-D", str(data), "-U", "howsafe", "--auth=trust",
-                                 "-E", "UTF8", "--no-sync"], user),
-                       check=True, capture_output=True, env=env, cwd=base, timeout=120)
+        subprocess.run(
+            _as_user(
+                [str(bindir / "initdb"), "-D", str(data), "-U", "howsafe", "--auth=trust", "-E", "UTF8", "--no-sync"],
+                user,
+            ),
+            check=True,
+            capture_output=True,
+            env=env,
+            cwd=base,
+            timeout=120,
+        )
         opts = f"-k {sock} -c listen_addresses='' -p 5432 -c fsync=off -c full_page_writes=off"
-        subprocess.run(_as_user([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
-                                 "-o", opts, "start"], user),
-                       check=True, capture_output=True, env=env, cwd=base, timeout=120)
+        subprocess.run(
+            _as_user(
+                [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o", opts, "start"], user
+            ),
+            check=True,
+            capture_output=True,
+            env=env,
+            cwd=base,
+            timeout=120,
+        )
         try:
             import psycopg
 
@@ -65,8 +80,13 @@ def postgres_cluster() -> Iterator[str]:
                 conn.execute("CREATE DATABASE howsafe_test")
             yield f"postgresql://howsafe@/howsafe_test?host={sock}"
         finally:
-            subprocess.run(_as_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], user),
-                           capture_output=True, env=env, cwd=base, timeout=120)
+            subprocess.run(
+                _as_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], user),
+                capture_output=True,
+                env=env,
+                cwd=base,
+                timeout=120,
+            )
     except subprocess.CalledProcessError as exc:
         server_log = log.read_text(errors="replace") if log.exists() else ""
         raise RuntimeError(f"PostgreSQL failed: {exc.stderr!r} {exc.stdout!r} {server_log}") from exc

@@ -37,15 +37,18 @@ def test_upload_audits_every_profile_and_is_idempotent(app_client: TestClient, o
     assert first["created"] is True
     assert set(first["grades"]) == set(available_profiles())
     # the same snapshot again, even re-serialised with other whitespace, is the same record
-    again = app_client.post("/api/v1/snapshots", content=json.dumps(json.loads(body)).encode(),
-                            headers=org.auth("admin"))
+    again = app_client.post(
+        "/api/v1/snapshots", content=json.dumps(json.loads(body)).encode(), headers=org.auth("admin")
+    )
     assert again.status_code == 200
     assert again.json() | {"created": True} == first
     with Session(engine) as session:
-        n_snap = session.scalar(select(func.count()).select_from(SnapshotRow)
-                                .where(SnapshotRow.sha256 == first["sha256"]))
-        n_audit = session.scalar(select(func.count()).select_from(AuditRow)
-                                 .where(AuditRow.snapshot_id == first["snapshot_id"]))
+        n_snap = session.scalar(
+            select(func.count()).select_from(SnapshotRow).where(SnapshotRow.sha256 == first["sha256"])
+        )
+        n_audit = session.scalar(
+            select(func.count()).select_from(AuditRow).where(AuditRow.snapshot_id == first["snapshot_id"])
+        )
     assert n_snap == 1
     assert n_audit == len(available_profiles())
 
@@ -58,7 +61,11 @@ def test_device_list_detail_and_reports(app_client: TestClient, org: Org) -> Non
     by_id = {d["id"]: d for d in listing["devices"]}
     xiaomi = by_id[x["device_id"]]
     assert (xiaomi["brand"], xiaomi["model"], xiaomi["android"], xiaomi["security_patch"]) == (
-        "xiaomi", "Redmi 5 Plus", "8.1.0", "2019-06-01")
+        "xiaomi",
+        "Redmi 5 Plus",
+        "8.1.0",
+        "2019-06-01",
+    )
     assert xiaomi["grades"] == x["grades"]
     assert by_id[p["device_id"]]["security_patch"] == "2021-01-05"
     # filters
@@ -67,23 +74,29 @@ def test_device_list_detail_and_reports(app_client: TestClient, org: Org) -> Non
     found = app_client.get("/api/v1/devices", params={"q": "redmi"}, headers=org.auth("viewer")).json()
     assert [d["id"] for d in found["devices"]] == [x["device_id"]]
     grade = x["grades"]["at-risk"]
-    graded = app_client.get("/api/v1/devices", params={"profile": "at-risk", "grade": grade},
-                            headers=org.auth("viewer")).json()
+    graded = app_client.get(
+        "/api/v1/devices", params={"profile": "at-risk", "grade": grade}, headers=org.auth("viewer")
+    ).json()
     assert x["device_id"] in [d["id"] for d in graded["devices"]]
 
     detail = app_client.get(f"/api/v1/devices/{x['device_id']}", headers=org.auth("viewer")).json()
     assert [h["snapshot_id"] for h in detail["history"]] == [x["snapshot_id"]]
     ids = {f["id"] for f in detail["findings"]}
     assert "updates.spl_age" in ids  # a 2019 patch level is years behind
-    rep = app_client.get(f"/api/v1/devices/{x['device_id']}/report", params={"profile": "private"},
-                         headers=org.auth("viewer"))
+    rep = app_client.get(
+        f"/api/v1/devices/{x['device_id']}/report", params={"profile": "private"}, headers=org.auth("viewer")
+    )
     assert rep.headers["content-type"].startswith("application/json")
     assert rep.json()["profile"] == "private"
     assert rep.json()["verdict"]["grade"] == x["grades"]["private"]
-    for fmt, ctype, marker in (("html", "text/html", "<html"), ("md", "text/markdown", "#"),
-                               ("text", "text/plain", "Redmi 5 Plus")):
-        r = app_client.get(f"/api/v1/devices/{x['device_id']}/report", params={"format": fmt},
-                           headers=org.auth("viewer"))
+    for fmt, ctype, marker in (
+        ("html", "text/html", "<html"),
+        ("md", "text/markdown", "#"),
+        ("text", "text/plain", "Redmi 5 Plus"),
+    ):
+        r = app_client.get(
+            f"/api/v1/devices/{x['device_id']}/report", params={"format": fmt}, headers=org.auth("viewer")
+        )
         assert r.status_code == 200
         assert r.headers["content-type"].startswith(ctype)
         assert marker in r.text
@@ -96,8 +109,9 @@ def test_device_list_detail_and_reports(app_client: TestClient, org: Org) -> Non
     assert "com.facebook.appmanager" in vendor or "com.miui.analytics" in vendor
 
 
-def test_history_shows_patch_level_and_fixed_findings(app_client: TestClient, org: Org,
-                                                      fleet_auditor: FleetAuditor) -> None:
+def test_history_shows_patch_level_and_fixed_findings(
+    app_client: TestClient, org: Org, fleet_auditor: FleetAuditor
+) -> None:
     old = load_path(XIAOMI, redact=True)
     first = upload(app_client, org, snapshot_to_json(old).encode(), label="reporter phone 7")
     today = dt.datetime.now(dt.UTC).date()
@@ -120,8 +134,13 @@ def test_roles_are_enforced(app_client: TestClient, org: Org) -> None:
     r = app_client.post("/api/v1/snapshots", content=body, headers=org.auth("viewer"))
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "forbidden"
-    for method, path in (("GET", "/api/v1/tokens"), ("POST", "/api/v1/tokens"), ("GET", "/api/v1/reaudit"),
-                         ("POST", "/api/v1/reaudit"), ("DELETE", f"/api/v1/tokens/{org.token_ids['viewer']}")):
+    for method, path in (
+        ("GET", "/api/v1/tokens"),
+        ("POST", "/api/v1/tokens"),
+        ("GET", "/api/v1/reaudit"),
+        ("POST", "/api/v1/reaudit"),
+        ("DELETE", f"/api/v1/tokens/{org.token_ids['viewer']}"),
+    ):
         r = app_client.request(method, path, headers=org.auth("uploader"), json={"role": "viewer"})
         assert r.status_code == 403, (method, path)
     r = app_client.post("/api/v1/tokens", headers=org.auth("admin"), json={"role": "viewer", "name": "laptop"})
@@ -168,9 +187,7 @@ def _isolation_cases(device_id: int, token_id: int) -> dict[tuple[str, str], tup
     }
 
 
-def test_an_org_never_sees_another_orgs_devices_on_any_route(
-    app_client: TestClient, org: Org, other_org: Org
-) -> None:
+def test_an_org_never_sees_another_orgs_devices_on_any_route(app_client: TestClient, org: Org, other_org: Org) -> None:
     mine = upload(app_client, org, snapshot_bytes(XIAOMI), label="secret-device-label")
     cases = _isolation_cases(mine["device_id"], org.token_ids["viewer"])
     spec = app_client.get("/api/v1/openapi.json").json()
@@ -196,8 +213,13 @@ def test_an_org_never_sees_another_orgs_devices_on_any_route(
 
 
 def test_invalid_and_hostile_uploads(app_client: TestClient, org: Org) -> None:
-    for body in (b"not json", b"[]", b'{"schema_version": 1}', b'{"schema_version": 999, "device": {}}',
-                 b"\xff\xfe" * 10):
+    for body in (
+        b"not json",
+        b"[]",
+        b'{"schema_version": 1}',
+        b'{"schema_version": 999, "device": {}}',
+        b"\xff\xfe" * 10,
+    ):
         r = app_client.post("/api/v1/snapshots", content=body, headers=org.auth("uploader"))
         assert r.status_code == 422, body
         assert r.json()["error"]["code"] == "invalid_snapshot"
@@ -214,16 +236,18 @@ def test_invalid_and_hostile_uploads(app_client: TestClient, org: Org) -> None:
     detail = app_client.get(f"/api/v1/devices/{res['device_id']}", headers=org.auth("viewer"))
     assert detail.status_code == 200
     assert detail.json()["device"]["label"].startswith(HOSTILE[0])
-    html = app_client.get(f"/api/v1/devices/{res['device_id']}/report", params={"format": "html"},
-                          headers=org.auth("viewer")).text
+    html = app_client.get(
+        f"/api/v1/devices/{res['device_id']}/report", params={"format": "html"}, headers=org.auth("viewer")
+    ).text
     for payload in HOSTILE[:3]:
         assert payload not in html
 
 
 def test_upload_size_and_rate_limits(engine: Engine, fleet_auditor: FleetAuditor, org: Org) -> None:
     body = snapshot_bytes(PIXEL)
-    app = create_app(ServerSettings(engine=engine, fleet=fleet_auditor, max_upload_bytes=len(body) - 1,
-                                    uploads_per_minute=2))
+    app = create_app(
+        ServerSettings(engine=engine, fleet=fleet_auditor, max_upload_bytes=len(body) - 1, uploads_per_minute=2)
+    )
     with TestClient(app, base_url="http://127.0.0.1") as client:
         r = client.post("/api/v1/snapshots", content=body, headers=org.auth("uploader"))
         assert r.status_code == 413
@@ -231,7 +255,7 @@ def test_upload_size_and_rate_limits(engine: Engine, fleet_auditor: FleetAuditor
 
         def chunks():  # no Content-Length: the limit holds on the streamed body too
             yield body[: len(body) // 2]
-            yield body[len(body) // 2:]
+            yield body[len(body) // 2 :]
 
         r = client.post("/api/v1/snapshots", content=chunks(), headers=org.auth("uploader"))
         assert r.status_code == 413
@@ -247,9 +271,13 @@ def test_unknown_device_and_bad_parameters(app_client: TestClient, org: Org) -> 
     for path in ("/api/v1/devices/999999999", "/api/v1/devices/2147483647/report"):
         r = app_client.get(path, headers=org.auth("viewer"))
         assert r.status_code == 404
-    for path, params in (("/api/v1/devices/0", {}), ("/api/v1/devices/99999999999", {}),
-                         ("/api/v1/devices", {"limit": "0"}), ("/api/v1/devices", {"profile": "nope"}),
-                         ("/api/v1/devices", {"q": "a\x00b"})):
+    for path, params in (
+        ("/api/v1/devices/0", {}),
+        ("/api/v1/devices/99999999999", {}),
+        ("/api/v1/devices", {"limit": "0"}),
+        ("/api/v1/devices", {"profile": "nope"}),
+        ("/api/v1/devices", {"q": "a\x00b"}),
+    ):
         r = app_client.get(path, params=params, headers=org.auth("viewer"))
         assert r.status_code == 422, (path, params)
         assert r.json()["error"]["code"] == "invalid_request"

@@ -23,8 +23,15 @@ from report.report_helpers import HOSTILE, hostile_snapshot
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 ARTIFACTS = REPO / "test-artifacts" / "fleet"
 
 
@@ -41,8 +48,12 @@ def browser() -> Iterator[Browser]:
 
 
 def _push(url: str, token: str, body: bytes, label: str) -> None:
-    req = urllib.request.Request(f"{url}/api/v1/snapshots?{urllib.parse.urlencode({'label': label})}", data=body,
-                                 method="POST", headers={"Authorization": f"Bearer {token}"})
+    req = urllib.request.Request(
+        f"{url}/api/v1/snapshots?{urllib.parse.urlencode({'label': label})}",
+        data=body,
+        method="POST",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     with urllib.request.urlopen(req, timeout=60) as r:
         assert r.status in (200, 201)
 
@@ -61,8 +72,12 @@ def test_login_fleet_device_compare_logout(browser: Browser, db_url: str, engine
     try:
         xiaomi = load_path(DEVICES / "xiaomi-vince-V10.2.3.0.OEGMIXM", redact=True)
         _push(server.url, uploader, snapshot_to_json(xiaomi).encode(), "Xiaomi of the desk editor")
-        _push(server.url, uploader, snapshot_to_json(load_path(DEVICES / "google-redfin-7005429")).encode(),
-              "Pixel of the photographer")
+        _push(
+            server.url,
+            uploader,
+            snapshot_to_json(load_path(DEVICES / "google-redfin-7005429")).encode(),
+            "Pixel of the photographer",
+        )
         _push(server.url, uploader, snapshot_to_json(hostile_snapshot(xiaomi)).encode(), HOSTILE[1])
 
         context = browser.new_context(viewport={"width": 1280, "height": 900})

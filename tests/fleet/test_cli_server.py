@@ -73,8 +73,23 @@ def test_push_and_collect_push_to_a_live_server(
     assert "already stored" in capsys.readouterr().out
     # collect --push writes the snapshot and uploads it
     out_file = tmp_path / "phone.json"
-    assert main(["collect", str(DEVICES / "samsung-a02-A022FXXU2BUK2"), "-o", str(out_file), "--push", live.url,
-                 "--token", org.tokens["uploader"], "--label", "helpdesk phone 3"]) == 0
+    assert (
+        main(
+            [
+                "collect",
+                str(DEVICES / "samsung-a02-A022FXXU2BUK2"),
+                "-o",
+                str(out_file),
+                "--push",
+                live.url,
+                "--token",
+                org.tokens["uploader"],
+                "--label",
+                "helpdesk phone 3",
+            ]
+        )
+        == 0
+    )
     assert "pushed: device" in capsys.readouterr().err
     assert out_file.exists()
     req = urllib.request.Request(live.url + "/api/v1/devices", headers=org.auth("viewer"))
@@ -92,14 +107,19 @@ def _variant(i: int) -> bytes:
     snap = load_path(XIAOMI, redact=True)
     patch = dt.date(2020, 1 + i % 12, 5)
     props = dict(snap.properties) | {"ro.build.version.security_patch": patch.isoformat(), "ro.test.kill": str(i)}
-    snap = snap.model_copy(update={"properties": props,
-                                   "device": snap.device.model_copy(update={"security_patch": patch})})
+    snap = snap.model_copy(
+        update={"properties": props, "device": snap.device.model_copy(update={"security_patch": patch})}
+    )
     return snapshot_to_json(snap).encode()
 
 
 def _post(url: str, body: bytes, token: str, results: list[object]) -> None:
-    req = urllib.request.Request(url + "/api/v1/snapshots?label=kill-test", data=body, method="POST",
-                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url + "/api/v1/snapshots?label=kill-test",
+        data=body,
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
             results.append(r.status)
@@ -130,9 +150,12 @@ def test_killing_the_server_mid_upload_leaves_the_database_consistent(
     try:
         # 1. killed while the body is still arriving
         with socket.create_connection(("127.0.0.1", server.port)) as s:
-            s.sendall(b"POST /api/v1/snapshots HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      + f"Authorization: Bearer {org.tokens['uploader']}\r\n".encode()
-                      + f"Content-Length: {len(bodies[0])}\r\n\r\n".encode() + bodies[0][: len(bodies[0]) // 2])
+            s.sendall(
+                b"POST /api/v1/snapshots HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + f"Authorization: Bearer {org.tokens['uploader']}\r\n".encode()
+                + f"Content-Length: {len(bodies[0])}\r\n\r\n".encode()
+                + bodies[0][: len(bodies[0]) // 2]
+            )
             time.sleep(0.3)
             server.kill()
         assert _assert_consistent(engine, org_id) == 0
@@ -140,8 +163,10 @@ def test_killing_the_server_mid_upload_leaves_the_database_consistent(
         for i, delay in enumerate((0.03, 0.12, 0.3)):
             server = LiveServer(db_url, tmp_path).start()
             results: list[object] = []
-            workers = [threading.Thread(target=_post, args=(server.url, b, org.tokens["uploader"], results))
-                       for b in bodies[i: i + 2]]
+            workers = [
+                threading.Thread(target=_post, args=(server.url, b, org.tokens["uploader"], results))
+                for b in bodies[i : i + 2]
+            ]
             for w in workers:
                 w.start()
             time.sleep(delay)
@@ -194,8 +219,11 @@ def test_reaudit_from_the_cli_the_api_and_killed_midway(
     assert not (set(before) & after)
     _assert_consistent(engine, org_id)
     # killed while re-auditing: every snapshot keeps a complete set of audits
-    proc = subprocess.Popen([sys.executable, "-m", "howsafe", "server", "reaudit", "--all", "--db", db_url],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "howsafe", "server", "reaudit", "--all", "--db", db_url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(4.0)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)

@@ -48,8 +48,9 @@ def login(client: TestClient, token: str) -> None:
 
 
 def upload(client: TestClient, org: Org, body: bytes, label: str | None = None) -> dict:
-    r = client.post("/api/v1/snapshots", content=body, headers=org.auth("uploader"),
-                    params={"label": label} if label else {})
+    r = client.post(
+        "/api/v1/snapshots", content=body, headers=org.auth("uploader"), params={"label": label} if label else {}
+    )
     assert r.status_code in (200, 201), r.text
     return r.json()
 
@@ -107,9 +108,7 @@ def test_overview_device_compare_and_search(browser: TestClient, org: Org) -> No
         assert r.headers["x-frame-options"] == "DENY"
 
 
-def test_another_orgs_devices_are_invisible_in_the_dashboard(
-    browser: TestClient, org: Org, other_org: Org
-) -> None:
+def test_another_orgs_devices_are_invisible_in_the_dashboard(browser: TestClient, org: Org, other_org: Org) -> None:
     mine = upload(browser, org, snapshot_bytes(XIAOMI), label="org-one-phone")
     login(browser, other_org.tokens["admin"])
     assert browser.get(f"/devices/{mine['device_id']}").status_code == 404
@@ -125,9 +124,16 @@ def test_hostile_device_strings_are_escaped(browser: TestClient, org: Org) -> No
     res = upload(browser, org, snapshot_to_json(evil).encode(), label=HOSTILE[1])
     upload(browser, org, snapshot_bytes(PIXEL))
     login(browser, org.tokens["viewer"])
-    pages = [browser.get(p).text for p in (
-        "/", "/devices", f"/devices/{res['device_id']}", f"/compare?id={res['device_id']}&id={res['device_id'] + 1}",
-        f"/devices/{res['device_id']}/report")]
+    pages = [
+        browser.get(p).text
+        for p in (
+            "/",
+            "/devices",
+            f"/devices/{res['device_id']}",
+            f"/compare?id={res['device_id']}&id={res['device_id'] + 1}",
+            f"/devices/{res['device_id']}/report",
+        )
+    ]
     for html in pages:
         for payload in HOSTILE[:3]:
             assert payload not in html

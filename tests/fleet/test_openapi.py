@@ -30,8 +30,11 @@ def test_every_operation_conforms_to_the_openapi_schema(app_client: TestClient, 
 
     checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
     # a device to read, so that detail and report responses are exercised too
-    r = app_client.post("/api/v1/snapshots", content=snapshot_bytes(DEVICES / "xiaomi-vince-V10.2.3.0.OEGMIXM"),
-                        headers=org.auth("uploader"))
+    r = app_client.post(
+        "/api/v1/snapshots",
+        content=snapshot_bytes(DEVICES / "xiaomi-vince-V10.2.3.0.OEGMIXM"),
+        headers=org.auth("uploader"),
+    )
     assert r.status_code in (200, 201)
     device_id = r.json()["device_id"]
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app_client.app)
@@ -42,8 +45,13 @@ def test_every_operation_conforms_to_the_openapi_schema(app_client: TestClient, 
         label = f"{op.method.upper()} {op.path}"
         tried.append(label)
 
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=op.as_strategy())
         def run(case: Any) -> None:
             if case.path_parameters and "token_id" in case.path_parameters:

@@ -32,7 +32,10 @@ DUMPSYS = (
 )
 BUGREPORT = (
     "== dumpstate: 2024-05-01 10:00:00\nKernel: Linux version 5.10.1 (b@h)\n"
-    "------ SYSTEM PROPERTIES (getprop) ------\n" + GETPROP + "------ DUMPSYS (dumpsys) ------\n" + DUMPSYS
+    "------ SYSTEM PROPERTIES (getprop) ------\n"
+    + GETPROP
+    + "------ DUMPSYS (dumpsys) ------\n"
+    + DUMPSYS
     + "DUMP OF SERVICE settings:\nGLOBAL SETTINGS (user 0)\n  _id:1 name:adb_enabled pkg:android value:1\n"
     + "------ PROCESSES AND THREADS (ps) ------\nUSER PID PPID NAME\nroot 1 0 init\n"
 )
@@ -56,9 +59,11 @@ def _dns_frame() -> bytes:
 
 def _pcap() -> bytes:
     frame = _dns_frame()
-    return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1) + struct.pack(
-        "<IIII", 1714557600, 0, len(frame), len(frame)
-    ) + frame
+    return (
+        struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+        + struct.pack("<IIII", 1714557600, 0, len(frame), len(frame))
+        + frame
+    )
 
 
 def _block(btype: int, body: bytes) -> bytes:

@@ -36,8 +36,7 @@ def _harden_allowed(command: str) -> bool:
 def _apply(server: ReplayServer, tmp_path, level="safe"):  # type: ignore[no-untyped-def]
     plan = plan_over_adb(server, level=level)
     serial = server.devices[0].serial
-    journal = Journal.new(serial=serial, device=plan.device, profile=plan.profile, level=plan.level,
-                          folder=tmp_path)
+    journal = Journal.new(serial=serial, device=plan.device, profile=plan.profile, level=plan.level, folder=tmp_path)
     phone = Phone(transport(server), serial)
     return plan, journal, phone
 
@@ -128,8 +127,13 @@ def test_cable_pulled_mid_command_then_undo_restores(applies: bool, tmp_path) ->
             assert server.phone is not None
             original = server.phone.facts()
             serial = server.devices[0].serial
-            journal = Journal.new(serial=serial, device=plan.device, profile=plan.profile, level=plan.level,
-                                  folder=tmp_path / f"{applies}-{k}")
+            journal = Journal.new(
+                serial=serial,
+                device=plan.device,
+                profile=plan.profile,
+                level=plan.level,
+                folder=tmp_path / f"{applies}-{k}",
+            )
             phone = Phone(transport(server), serial)
             with pytest.raises(ApplyInterrupted, match="outcome is unknown"):
                 apply_plan(plan.phone_steps, phone, journal)
@@ -175,10 +179,18 @@ def test_an_id_holding_a_failure_word_is_not_mistaken_for_a_failure(tmp_path) ->
     state = PhoneState.from_replies({c: r.stdout for c, r in rec.replies.items()})
     state.packages["com.example.ExceptionHandler"] = PackageRecord()  # a made-up id, for this test only
     allow = allowlist()
-    step = Step(id="package:com.example.ExceptionHandler", kind="package", target="com.example.ExceptionHandler",
-                level="safe", title="t", reason="t", source=("t",), op="disable",
-                action=(allow.build("disable", package="com.example.ExceptionHandler"),),
-                undo=(allow.build("enable", package="com.example.ExceptionHandler"),))
+    step = Step(
+        id="package:com.example.ExceptionHandler",
+        kind="package",
+        target="com.example.ExceptionHandler",
+        level="safe",
+        title="t",
+        reason="t",
+        source=("t",),
+        op="disable",
+        action=(allow.build("disable", package="com.example.ExceptionHandler"),),
+        undo=(allow.build("enable", package="com.example.ExceptionHandler"),),
+    )
     with ReplayServer(rec, stateful=True, phone=state) as server:
         journal = Journal.new(serial=rec.serial, device="t", profile="everyday", level="safe", folder=tmp_path)
         phone = Phone(transport(server), rec.serial)

@@ -20,6 +20,7 @@ def adb_env(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
         for var in ("ADB_SERVER_SOCKET", "ANDROID_ADB_SERVER_ADDRESS"):
             monkeypatch.delenv(var, raising=False)
         monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(server.port))
+
     return use
 
 
@@ -96,11 +97,20 @@ _ACCOUNTS = "User UserInfo{0:Owner:c13}:\n  Accounts: 1\n    Account {name=owner
 
 def _find_device_step() -> Step:
     allow = allowlist()
-    return Step(id="package:com.xiaomi.finddevice", kind="package", target="com.xiaomi.finddevice",
-                level="expert", title="Disable Find device", reason="test", source=("test",), op="disable",
-                action=(allow.build("disable", package="com.xiaomi.finddevice"),),
-                undo=(allow.build("enable", package="com.xiaomi.finddevice"),),
-                requires="sign out first", account_types=("com.xiaomi",))
+    return Step(
+        id="package:com.xiaomi.finddevice",
+        kind="package",
+        target="com.xiaomi.finddevice",
+        level="expert",
+        title="Disable Find device",
+        reason="test",
+        source=("test",),
+        op="disable",
+        action=(allow.build("disable", package="com.xiaomi.finddevice"),),
+        undo=(allow.build("enable", package="com.xiaomi.finddevice"),),
+        requires="sign out first",
+        account_types=("com.xiaomi",),
+    )
 
 
 @pytest.mark.parametrize("accounts", [_ACCOUNTS, None])
@@ -117,7 +127,6 @@ def test_account_bound_step_waits_for_sign_out(accounts: str | None, tmp_path: P
         if accounts is None:  # the phone does not show accounts: the owner confirms with --signed-out
             apply_plan([_find_device_step()], phone, journal, signed_out=True)
             assert server.writes == ["pm disable-user --user 0 com.xiaomi.finddevice"]
-
 
 
 def test_cable_pulled_during_cli_apply_says_how_to_undo(adb_env, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]

@@ -78,16 +78,21 @@ def test_sh_script_quotes_every_argument_and_runs_each_command_as_one_adb_argume
     script = shell_script(type(plan)(**{**plan.__dict__, "steps": tuple(steps)}))
     for line in script.splitlines():
         if line.startswith("adb_shell "):
-            assert line[len("adb_shell "):].startswith("'")
+            assert line[len("adb_shell ") :].startswith("'")
     fake = tmp_path / "bin"
     fake.mkdir()
-    (fake / "adb").write_text('#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done >> "$ADB_LOG"\n'
-                              'printf -- "--\\n" >> "$ADB_LOG"\n')
+    (fake / "adb").write_text(
+        '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done >> "$ADB_LOG"\nprintf -- "--\\n" >> "$ADB_LOG"\n'
+    )
     (fake / "adb").chmod(0o755)
     (tmp_path / "plan.sh").write_text(script)
     log = tmp_path / "adb.log"
-    subprocess.run(["sh", str(tmp_path / "plan.sh")], check=True, cwd=tmp_path,
-                   env={"PATH": f"{fake}:/usr/bin:/bin", "ADB_LOG": str(log)})
+    subprocess.run(
+        ["sh", str(tmp_path / "plan.sh")],
+        check=True,
+        cwd=tmp_path,
+        env={"PATH": f"{fake}:/usr/bin:/bin", "ADB_LOG": str(log)},
+    )
     calls = log.read_text().split("--\n")[:-1]
     assert len(calls) == len(plan.phone_steps)
     first = calls[0].splitlines()
@@ -111,7 +116,7 @@ def test_hostile_package_ids_in_a_dump_are_left_out_of_the_plan() -> None:
 
 def test_markdown_and_html_escape_device_strings() -> None:
     snap, _ = _garnet_plan()
-    evil = '<img src=x onerror=alert(1)> # [x](http://evil) `code` *b* \x1b[31mred \u202egnp.exe\nFAKE: A'
+    evil = "<img src=x onerror=alert(1)> # [x](http://evil) `code` *b* \x1b[31mred \u202egnp.exe\nFAKE: A"
     dev = snap.device.model_copy(update={"marketname": evil, "model": evil})
     hostile = snap.model_copy(update={"device": dev})
     kb = KnowledgeBase.default()

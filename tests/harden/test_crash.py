@@ -20,10 +20,18 @@ from howsafe.sources.replay_state import is_write
 
 
 def _env(port: int, data: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("ADB_SERVER_SOCKET", "ANDROID_ADB_SERVER_ADDRESS", "ANDROID_SERIAL")}
-    env.update(ANDROID_ADB_SERVER_PORT=str(port), XDG_DATA_HOME=str(data), XDG_CONFIG_HOME=str(data / "cfg"),
-               XDG_CACHE_HOME=str(data / "cache"), PYTHONUNBUFFERED="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("ADB_SERVER_SOCKET", "ANDROID_ADB_SERVER_ADDRESS", "ANDROID_SERIAL")
+    }
+    env.update(
+        ANDROID_ADB_SERVER_PORT=str(port),
+        XDG_DATA_HOME=str(data),
+        XDG_CONFIG_HOME=str(data / "cfg"),
+        XDG_CACHE_HOME=str(data / "cache"),
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
@@ -33,8 +41,13 @@ def _howsafe(*args: str) -> list[str]:
 
 def _steps(name: str, tmp: Path) -> int:
     with ReplayServer(recording(name), stateful=True) as server:
-        out = subprocess.run(_howsafe("harden", "--adb", "--apply", "--yes"), env=_env(server.port, tmp),
-                             capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            _howsafe("harden", "--adb", "--apply", "--yes"),
+            env=_env(server.port, tmp),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert out.returncode == 0, out.stderr
         return len(server.writes)
 
@@ -50,8 +63,9 @@ def test_sigkill_after_each_step_then_undo_restores_everything(
         proc: list[subprocess.Popen[str]] = []
         killed = threading.Event()
 
-        def kill_after_write(command: str, k: int = k, proc: list[subprocess.Popen[str]] = proc,
-                             killed: threading.Event = killed) -> None:
+        def kill_after_write(
+            command: str, k: int = k, proc: list[subprocess.Popen[str]] = proc, killed: threading.Event = killed
+        ) -> None:
             if is_write(command) and len(server.writes) == k and proc and not killed.is_set():
                 proc[0].send_signal(signal.SIGKILL)
                 proc[0].wait()
@@ -61,8 +75,15 @@ def test_sigkill_after_each_step_then_undo_restores_everything(
             assert server.phone is not None
             original = server.phone.facts()
             env = _env(server.port, data)
-            proc.append(subprocess.Popen(_howsafe("harden", "--adb", "--apply", "--yes"), env=env,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+            proc.append(
+                subprocess.Popen(
+                    _howsafe("harden", "--adb", "--apply", "--yes"),
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
             proc[0].wait(timeout=120)
             assert killed.is_set() and proc[0].returncode == -signal.SIGKILL, f"step {k}"
             assert server.phone.facts() != original

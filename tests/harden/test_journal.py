@@ -15,13 +15,23 @@ from howsafe.harden.journal import Entry, checksum, latest_journal
 
 def _journal(folder: Path) -> Journal:
     allow = allowlist()
-    j = Journal.new(serial="replay-garnet", device="Redmi Note 13 Pro 5G", profile="everyday", level="safe",
-                    folder=folder)
-    j.entries.append(Entry(seq=1, step="package:com.miui.analytics", kind="package", op="disable",
-                           target="com.miui.analytics", before={"exists": True, "installed": True, "enabled": True},
-                           expected={"installed": True, "enabled": False},
-                           action=[allow.build("disable", package="com.miui.analytics")],
-                           undo=[allow.build("enable", package="com.miui.analytics")], status="done"))
+    j = Journal.new(
+        serial="replay-garnet", device="Redmi Note 13 Pro 5G", profile="everyday", level="safe", folder=folder
+    )
+    j.entries.append(
+        Entry(
+            seq=1,
+            step="package:com.miui.analytics",
+            kind="package",
+            op="disable",
+            target="com.miui.analytics",
+            before={"exists": True, "installed": True, "enabled": True},
+            expected={"installed": True, "enabled": False},
+            action=[allow.build("disable", package="com.miui.analytics")],
+            undo=[allow.build("enable", package="com.miui.analytics")],
+            status="done",
+        )
+    )
     j.save()
     return j
 

@@ -21,8 +21,9 @@ from howsafe.sources import load_path
 #: The user's own UAD copy, as `howsafe kb import-uad` would read it (test data, not bundled).
 UAD: dict[str, dict[str, object]] = json.loads((DATA / "oem" / "uad_lists_ng.json").read_bytes())
 FOLDERS = sorted(p.name for p in DEVICES.iterdir() if p.is_dir())
-WITH_PACKAGES = [f for f in FOLDERS if (DEVICES / f / "packages.txt").is_file()
-                 or (DEVICES / f / "packages.partial.txt").is_file()]
+WITH_PACKAGES = [
+    f for f in FOLDERS if (DEVICES / f / "packages.txt").is_file() or (DEVICES / f / "packages.partial.txt").is_file()
+]
 
 
 @cache

@@ -18,8 +18,12 @@ from howsafe.sources.replay_state import PhoneState
 _REC = recording(GLOBAL)
 _BASE = PhoneState.from_replies({c: r.stdout for c, r in _REC.replies.items()})
 PACKAGES = sorted(_BASE.packages)[:40]
-SETTINGS = [("secure", "upload_log_pref"), ("secure", "upload_debug_log_pref"), ("global", "personalized_ad_enabled"),
-            ("system", "samsung_errorlog_agree")]
+SETTINGS = [
+    ("secure", "upload_log_pref"),
+    ("secure", "upload_debug_log_pref"),
+    ("global", "personalized_ad_enabled"),
+    ("system", "samsung_errorlog_agree"),
+]
 VALUES = st.one_of(st.none(), st.sampled_from(["0", "1", "3", "true", "false"]))
 OPS = ["RUN_ANY_IN_BACKGROUND", "RUN_IN_BACKGROUND", "WAKE_LOCK"]
 MODES = ["allow", "ignore", "deny", "default"]
@@ -30,24 +34,54 @@ def _step(kind: str, i: int, draw) -> Step:  # type: ignore[no-untyped-def]
     if kind in ("disable", "uninstall"):
         pkg = draw(st.sampled_from(PACKAGES))
         name, inverse = ("disable", "enable") if kind == "disable" else ("uninstall_keep", "install_existing")
-        return Step(id=f"package:{pkg}", kind="package", target=pkg, level="safe", title=kind, reason="test",
-                    source=("test",), op=kind, action=(allow.build(name, package=pkg),),  # type: ignore[arg-type]
-                    undo=(allow.build(inverse, package=pkg),))
+        return Step(
+            id=f"package:{pkg}",
+            kind="package",
+            target=pkg,
+            level="safe",
+            title=kind,
+            reason="test",
+            source=("test",),
+            op=kind,  # type: ignore[arg-type]
+            action=(allow.build(name, package=pkg),),
+            undo=(allow.build(inverse, package=pkg),),
+        )
     if kind == "setting":
         ns, key = draw(st.sampled_from(SETTINGS))
         bits = draw(st.sampled_from([None, 1]))
         value = draw(st.sampled_from(["0", "1", "2"]))
-        return Step(id=f"setting:{ns}/{key}", kind="setting", target=f"{ns}/{key}", level="safe", title="s",
-                    reason="test", source=("test",), op="setting",
-                    action=(allow.build("settings_put", namespace=ns, key=key, value=value),),
-                    undo=(allow.build("settings_delete", namespace=ns, key=key),), namespace=ns, key=key,
-                    value=value, clear_bits=bits)
+        return Step(
+            id=f"setting:{ns}/{key}",
+            kind="setting",
+            target=f"{ns}/{key}",
+            level="safe",
+            title="s",
+            reason="test",
+            source=("test",),
+            op="setting",
+            action=(allow.build("settings_put", namespace=ns, key=key, value=value),),
+            undo=(allow.build("settings_delete", namespace=ns, key=key),),
+            namespace=ns,
+            key=key,
+            value=value,
+            clear_bits=bits,
+        )
     pkg = draw(st.sampled_from(PACKAGES))
     op, mode = draw(st.sampled_from(OPS)), draw(st.sampled_from(MODES[:3]))
-    return Step(id=f"appops:{pkg}/{op}", kind="package", target=pkg, level="safe", title="a", reason="test",
-                source=("test",), op="appops", appop=op, mode=mode,
-                action=(allow.build("appops_set", package=pkg, op=op, mode=mode),),
-                undo=(allow.build("appops_set", package=pkg, op=op, mode="default"),))
+    return Step(
+        id=f"appops:{pkg}/{op}",
+        kind="package",
+        target=pkg,
+        level="safe",
+        title="a",
+        reason="test",
+        source=("test",),
+        op="appops",
+        appop=op,
+        mode=mode,
+        action=(allow.build("appops_set", package=pkg, op=op, mode=mode),),
+        undo=(allow.build("appops_set", package=pkg, op=op, mode="default"),),
+    )
 
 
 @st.composite
@@ -92,8 +126,11 @@ def real_plan_case(draw):  # type: ignore[no-untyped-def]
         value = draw(VALUES)
         if value is not None:
             state.settings.setdefault(ns, {})[key] = value
-    return state, draw(st.sampled_from(["safe", "advanced", "expert"])), draw(
-        st.sampled_from(["everyday", "private", "at-risk", "government"]))
+    return (
+        state,
+        draw(st.sampled_from(["safe", "advanced", "expert"])),
+        draw(st.sampled_from(["everyday", "private", "at-risk", "government"])),
+    )
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -24,8 +24,10 @@ IOCS = DATA / "iocs"
 
 
 def _answers(iset: object, snap: object) -> set[tuple[str, str, str]]:
-    return {(h.indicator.type.value, h.indicator.value, h.observable.evidence.key)
-            for h in match(iset, snapshot_observables(snap))}  # type: ignore[arg-type]
+    return {
+        (h.indicator.type.value, h.indicator.value, h.observable.evidence.key)
+        for h in match(iset, snapshot_observables(snap))  # type: ignore[arg-type]
+    }
 
 
 def test_the_compiled_index_answers_like_the_bundles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -40,7 +42,8 @@ def test_the_compiled_index_answers_like_the_bundles(tmp_path: Path, capsys: pyt
     assert compiled is not None and compiled.compiled and not compiled._index  # nothing parsed
     assert len(compiled) == len(plain)
     assert {(c.name, n) for c, n in _per_collection(compiled).items()} == {
-        (c.name, n) for c, n in _per_collection(plain).items()}
+        (c.name, n) for c, n in _per_collection(plain).items()
+    }
     assert len(compiled.all_unsupported()) == len(plain.unsupported) == 2
     snap = load_path(acquisition(tmp_path / "aqf"), redact=False)
     assert _answers(compiled, snap) == _answers(plain, snap) and len(_answers(plain, snap)) >= len(PATTERNS)
@@ -54,8 +57,7 @@ def test_the_compiled_index_answers_like_the_bundles(tmp_path: Path, capsys: pyt
 
 def _per_collection(iset: object) -> dict[Any, int]:
     counts = iset.counts()  # type: ignore[attr-defined]
-    return {c: sum(n for (src, _t), n in counts.items() if src == c.path)
-            for c in iset.all_collections()}  # type: ignore[attr-defined]
+    return {c: sum(n for (src, _t), n in counts.items() if src == c.path) for c in iset.all_collections()}  # type: ignore[attr-defined]
 
 
 def test_a_damaged_index_is_rebuilt(caplog: pytest.LogCaptureFixture) -> None:

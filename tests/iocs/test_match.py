@@ -25,16 +25,19 @@ def iset():  # type: ignore[no-untyped-def]
 
 
 def _ctx(snapshot: Snapshot, iset, network=None) -> AuditContext:  # type: ignore[no-untyped-def]
-    return AuditContext(snapshot=snapshot, kb=KnowledgeBase.default(), today=dt.date(2026, 11, 30),
-                        iocs=iset, network=network)
+    return AuditContext(
+        snapshot=snapshot, kb=KnowledgeBase.default(), today=dt.date(2026, 11, 30), iocs=iset, network=network
+    )
 
 
 def _planted(snapshot: Snapshot, iset) -> Snapshot:  # type: ignore[no-untyped-def]
     app_id = next(i.value for i in _all(iset, IocType.APP_ID) if i.collection == "WyrmSpy_DragonEgg")
     cert = next(i.value for i in _all(iset, IocType.APP_CERT_SHA256))
-    packages = (*(snapshot.packages or ()),
-                Package(id=app_id, installer=None, apk_paths=(f"/data/app/{app_id}-1/base.apk",)),
-                Package(id="com.example.signedbyspyware", signer_sha256=(cert.upper(),)))
+    packages = (
+        *(snapshot.packages or ()),
+        Package(id=app_id, installer=None, apk_paths=(f"/data/app/{app_id}-1/base.apk",)),
+        Package(id="com.example.signedbyspyware", signer_sha256=(cert.upper(),)),
+    )
     procs = (Process(pid=4242, name="BackupAgent"),)
     return snapshot.model_copy(update={"packages": packages, "processes": procs})
 
@@ -128,8 +131,14 @@ def test_apk_file_hash_and_url_host_indicators(tmp_path: Path) -> None:
     report = analyse_captures([FIXTURES / "captures" / "pcapdroid.pcapng"], kb=KnowledgeBase.default())
     host = dataclasses.replace(report.hosts[0], name="update.example-c2.test", named_by="dns")
     network = dataclasses.replace(report, hosts=(host, *report.hosts[1:]))
-    ctx = AuditContext(snapshot=load_path(DEVICE), kb=KnowledgeBase.default(), today=dt.date(2026, 11, 30),
-                       iocs=planted, apps=apps, network=network)
+    ctx = AuditContext(
+        snapshot=load_path(DEVICE),
+        kb=KnowledgeBase.default(),
+        today=dt.date(2026, 11, 30),
+        iocs=planted,
+        apps=apps,
+        network=network,
+    )
     failed = [f for f in IocCheck().run(ctx) if f.outcome is Outcome.FAIL]
     by_kind = {f.evidence[1].key: f for f in failed}
     assert by_kind["file:hashes.sha256"].evidence[0].key == str(apk)

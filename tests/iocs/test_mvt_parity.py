@@ -36,10 +36,26 @@ def bundle(name: str, patterns: list[str]) -> dict[str, object]:
     ]
     for i, pattern in enumerate(patterns):
         ind_id = f"indicator--{name.lower()}-{i:04d}-0000-0000-000000000000"
-        objects.append({"type": "indicator", "spec_version": "2.1", "id": ind_id, "pattern": pattern,
-                        "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"})
-        objects.append({"type": "relationship", "spec_version": "2.1", "id": f"relationship--{i:04d}",
-                        "relationship_type": "indicates", "source_ref": ind_id, "target_ref": malware_id})
+        objects.append(
+            {
+                "type": "indicator",
+                "spec_version": "2.1",
+                "id": ind_id,
+                "pattern": pattern,
+                "pattern_type": "stix",
+                "valid_from": "2024-01-01T00:00:00Z",
+            }
+        )
+        objects.append(
+            {
+                "type": "relationship",
+                "spec_version": "2.1",
+                "id": f"relationship--{i:04d}",
+                "relationship_type": "indicates",
+                "source_ref": ind_id,
+                "target_ref": malware_id,
+            }
+        )
     return {"type": "bundle", "id": "bundle--0", "objects": objects}
 
 
@@ -129,7 +145,9 @@ def test_each_kind_mvt_matches_is_matched(tmp_path: Path, bundles: Path) -> None
     # MVT's rule is a plain string prefix of the indicator without its trailing slash, so the
     # look-alike sibling matches too (documented in docs/mvt-parity.md): parity, not precision.
     assert by_value["/data/local/tmp/.spy/"] == {
-        "file:/data/local/tmp/.spy/payload.bin", "file:/data/local/tmp/.spyware-not-this"}
+        "file:/data/local/tmp/.spy/payload.bin",
+        "file:/data/local/tmp/.spyware-not-this",
+    }
     assert by_value["com.gone.spyware"] == {"dumpsys:com.gone.spyware"}
     assert by_value["spyworker"] == {"process:spyworker"}
     assert by_value["spyd"] == {"process:/data/local/tmp/spyd"}
@@ -141,9 +159,18 @@ def test_each_kind_mvt_matches_is_matched(tmp_path: Path, bundles: Path) -> None
 def test_process_rules_as_mvt(tmp_path: Path) -> None:
     folder = tmp_path / "b"
     folder.mkdir()
-    (folder / "p.stix2").write_text(json.dumps(bundle("P", [
-        "[process:name='kworkerspy']", "[process:name='com.spy.agent.servicehost']", "[process:name='short']",
-    ])))
+    (folder / "p.stix2").write_text(
+        json.dumps(
+            bundle(
+                "P",
+                [
+                    "[process:name='kworkerspy']",
+                    "[process:name='com.spy.agent.servicehost']",
+                    "[process:name='short']",
+                ],
+            )
+        )
+    )
     iset = build_set([folder])
     assert iset.lookup_process("com.spy.agent.s") == []  # 15 characters: not a truncation
     assert [i.value for i in iset.lookup_process("com.spy.agent.se")] == ["com.spy.agent.servicehost"]
@@ -216,8 +243,9 @@ def test_one_bad_indicator_never_poisons_the_store(
     bad: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     f = tmp_path / "mixed.stix2"
-    f.write_text(json.dumps(bundle("Mixed", ["[app:id='com.example.flashlight']", bad]))
-                 .replace("\\\\ud800", "\\ud800"))
+    f.write_text(
+        json.dumps(bundle("Mixed", ["[app:id='com.example.flashlight']", bad])).replace("\\\\ud800", "\\ud800")
+    )
     assert main(["iocs", "add", str(f)]) == 0
     capsys.readouterr()
     assert main(["iocs", "list", "--format", "json"]) == 0

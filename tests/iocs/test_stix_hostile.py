@@ -73,6 +73,6 @@ def test_iocs_add_and_audit_take_such_bundles_without_a_traceback(
 
 
 def test_the_tolerant_reader_matches_json_on_ordinary_documents() -> None:
-    doc = {"a": [1, {"b": "x]}\\\"y"}], "objects": [{"id": "1"}, [], "s", 2.5, None], "z": {}}
+    doc = {"a": [1, {"b": 'x]}\\"y'}], "objects": [{"id": "1"}, [], "s", 2.5, None], "z": {}}
     top, elements, skipped = load_members(json.dumps(doc), "objects")
     assert top == doc and elements == doc["objects"] and skipped == 0

@@ -35,10 +35,16 @@ def test_json_schema_is_exported() -> None:
 
 def test_schema_rejects_an_entry_without_sources_or_with_an_unknown_role() -> None:
     base = {"family": "x", "vendor": "X", "headquarters": "CN", "sources": {"a": "https://example.org"}}
-    bad_sources = {**base, "packages": {"com.x.y": {"role": "ads", "removal": "safe",
-                                                    "description": "a long enough text", "sources": []}}}
-    bad_role = {**base, "packages": {"com.x.y": {"role": "spyware!", "removal": "safe",
-                                                 "description": "a long enough text", "sources": ["a"]}}}
+    bad_sources = {
+        **base,
+        "packages": {"com.x.y": {"role": "ads", "removal": "safe", "description": "a long enough text", "sources": []}},
+    }
+    bad_role = {
+        **base,
+        "packages": {
+            "com.x.y": {"role": "spyware!", "removal": "safe", "description": "a long enough text", "sources": ["a"]}
+        },
+    }
     for doc in (bad_sources, bad_role):
         with pytest.raises(KnowledgeError):
             parse_vendor_file(json.dumps(doc), "x.json")
@@ -74,7 +80,12 @@ def test_lookup_answers_what_xiaomi_analytics_is() -> None:
     info = lookup(KnowledgeBase(), "com.miui.analytics")
     assert info is not None
     assert (info.vendor, info.role, info.removal, info.matched_by, info.confidence) == (
-        "Xiaomi", "analytics", "safe", "exact", "high")
+        "Xiaomi",
+        "analytics",
+        "safe",
+        "exact",
+        "high",
+    )
     assert "tracking.miui.com" in info.domains
     assert "device-ids" in info.data
     assert any(s.startswith("https://privacy.mi.com") for s in info.sources)
@@ -93,7 +104,11 @@ def test_prefix_rule_is_a_low_confidence_fallback_and_unknown_ids_are_none() -> 
     guess = lookup(kb, "com.miui.something.new")
     assert guess is not None
     assert (guess.matched_by, guess.confidence, guess.id, guess.vendor) == (
-        "prefix", "low", "com.miui.something.new", "Xiaomi")
+        "prefix",
+        "low",
+        "com.miui.something.new",
+        "Xiaomi",
+    )
     assert lookup(kb, "org.example.nothing") is None
 
 

@@ -166,7 +166,8 @@ def test_every_named_domain_is_in_the_vendors_public_domain_list(family: str) ->
 
 def test_real_samsung_and_oppo_rom_lists_stay_fully_classified() -> None:
     folders = [
-        d for d in sorted(DEVICES.iterdir())
+        d
+        for d in sorted(DEVICES.iterdir())
         if d.is_dir() and d.name.split("-")[0] in {"samsung", "oneplus", "oppo", "google"} and read_package_ids(d)
     ]
     assert len(folders) >= 4

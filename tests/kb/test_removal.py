@@ -141,16 +141,25 @@ def test_a_broken_never_file_is_a_knowledge_error() -> None:
     with pytest.raises(KnowledgeError, match="unknown source"):
         parse_never_file(
             json.dumps(
-                {"sources": {}, "packages": {"android": {"label": "Android", "reason": "the framework itself",
-                                                        "sources": ["nowhere"]}}}
+                {
+                    "sources": {},
+                    "packages": {
+                        "android": {"label": "Android", "reason": "the framework itself", "sources": ["nowhere"]}
+                    },
+                }
             )
         )
 
 
 def test_advice_groups_by_level_and_says_safe_only_of_the_safe_group() -> None:
     kb = KnowledgeBase()
-    ids = ["com.miui.analytics", "com.xiaomi.account", "com.xiaomi.joyose", "com.xiaomi.micloud.sdk",
-           "org.example.not.known"]
+    ids = [
+        "com.miui.analytics",
+        "com.xiaomi.account",
+        "com.xiaomi.joyose",
+        "com.xiaomi.micloud.sdk",
+        "org.example.not.known",
+    ]
     groups = group_packages(kb, ids)
     assert [i.package for i in groups.safe] == ["com.miui.analytics"]
     assert [i.package for i in groups.breaks] == ["com.xiaomi.account"]

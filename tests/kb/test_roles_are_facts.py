@@ -52,11 +52,31 @@ def test_every_ads_entry_says_what_ad_or_promotion_it_carries() -> None:
     """A description of an "ads" package names the ads, promotions, sponsored content or ad id."""
     from howsafe.kb.packages import package_db
 
-    words = ("ad", "ads", "advert", "promot", "sponsor", "recommend", "offer", "install", "monetis", "oaid",
-             "commercial", "partner", "carousel", "shopping", "deal", "marketing", "coupon")
+    words = (
+        "ad",
+        "ads",
+        "advert",
+        "promot",
+        "sponsor",
+        "recommend",
+        "offer",
+        "install",
+        "monetis",
+        "oaid",
+        "commercial",
+        "partner",
+        "carousel",
+        "shopping",
+        "deal",
+        "marketing",
+        "coupon",
+    )
     missing = [
-        pid for pid, info in package_db(KnowledgeBase()).exact.items()
-        if info.role == "ads" and not any(w in info.description.lower().replace("-", " ").split() or
-                                          w in info.description.lower() for w in words)
+        pid
+        for pid, info in package_db(KnowledgeBase()).exact.items()
+        if info.role == "ads"
+        and not any(
+            w in info.description.lower().replace("-", " ").split() or w in info.description.lower() for w in words
+        )
     ]
     assert missing == []

@@ -38,8 +38,12 @@ def _copy_with(tmp_path: Path, name: str, old: str, new: str) -> KnowledgeBase:
 
 
 def test_an_unknown_key_is_named(tmp_path: Path) -> None:
-    kb = _copy_with(tmp_path, "permissions/dangerous.toml", 'check = "apps.perm_contacts"',
-                    'check = "apps.perm_contacts"\nchekc = "typo"')
+    kb = _copy_with(
+        tmp_path,
+        "permissions/dangerous.toml",
+        'check = "apps.perm_contacts"',
+        'check = "apps.perm_contacts"\nchekc = "typo"',
+    )
     with pytest.raises(KnowledgeError, match=r"permissions/dangerous.toml is invalid: group.0.chekc"):
         permission_groups(kb)
 

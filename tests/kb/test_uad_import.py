@@ -96,8 +96,11 @@ def _uad_entry(description: str) -> str:
     [
         ("deep", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
         ("deep-object", b'{"a":' * 50_000 + b"1" + b"}" * 50_000, "nested too deeply"),
-        ("digits", b'{"com.a.b": {"list": "Oem", "removal": "Recommended", "n": ' + b"9" * 5000 + b"}}",
-         "invalid JSON"),
+        (
+            "digits",
+            b'{"com.a.b": {"list": "Oem", "removal": "Recommended", "n": ' + b"9" * 5000 + b"}}",
+            "invalid JSON",
+        ),
     ],
 )
 def test_hostile_json_is_one_line_and_leaves_no_part_file(  # type: ignore[no-untyped-def]
@@ -114,9 +117,13 @@ def test_hostile_json_is_one_line_and_leaves_no_part_file(  # type: ignore[no-un
 
 def test_a_lone_surrogate_is_stored_as_a_replacement_character(capsys) -> None:  # type: ignore[no-untyped-def]
     # \ud800 is valid JSON escape syntax but not a Unicode character: it cannot be written as UTF-8.
-    doc = "{" + ", ".join(
-        f'"com.example.app{i}": ' + _uad_entry("bad \\ud800 text" if i == 0 else "ok") for i in range(3)
-    ) + ', "com.\\udc80.evil": ' + _uad_entry("x") + "}"
+    doc = (
+        "{"
+        + ", ".join(f'"com.example.app{i}": ' + _uad_entry("bad \\ud800 text" if i == 0 else "ok") for i in range(3))
+        + ', "com.\\udc80.evil": '
+        + _uad_entry("x")
+        + "}"
+    )
     src = import_path().parent / "src.json"
     src.parent.mkdir(parents=True, exist_ok=True)
     src.write_text(doc, encoding="ascii")

@@ -26,7 +26,12 @@ def test_miui_user_experience_program_key_and_values() -> None:
     xiaomi = vendor_settings(KnowledgeBase()).for_family("xiaomi")
     [ux] = [e for e in xiaomi if e.key == "upload_log_pref"]
     assert (ux.namespace, ux.state("1"), ux.state("0"), ux.state("7"), ux.state(None)) == (
-        "secure", "on", "off", "unknown", "unknown")
+        "secure",
+        "on",
+        "off",
+        "unknown",
+        "unknown",
+    )
 
 
 def test_personalised_ads_is_a_bit_field() -> None:

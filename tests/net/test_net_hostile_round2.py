@@ -136,7 +136,11 @@ def test_nextdns_field_of_200000_characters_is_one_bad_row(tmp_path: Path) -> No
     header = "timestamp,domain,query_type,dnssec,protocol,client_ip,status,reasons,destination_country,root_domain\n"
     good = "2024-05-01T10:00:00Z,{d},A,false,DNS-over-HTTPS,10.0.0.2,default,,US,{d}\n"
     log.write_text(
-        header + good.format(d="one.example") + '2024-05-01T10:00:01Z,"' + "x" * 200_000 + '",A\n'
+        header
+        + good.format(d="one.example")
+        + '2024-05-01T10:00:01Z,"'
+        + "x" * 200_000
+        + '",A\n'
         + good.format(d="two.example"),
         encoding="utf-8",
     )

@@ -18,8 +18,7 @@ BATTERY = """Battery History (2% used, 5KB used of 256KB, 45 strings using 3KB):
 """
 DBINFO = "Connection pool for /data/user/0/com.db.app/databases/notes.db:\n  Open: true\n"
 ACTIVITY = (
-    "  * TaskRecord{1a2b #12 A=com.example.task U=0 StackId=1 sz=1}\n"
-    "    Intent { cmp=com.foo.bar/.MainActivity }\n"
+    "  * TaskRecord{1a2b #12 A=com.example.task U=0 StackId=1 sz=1}\n    Intent { cmp=com.foo.bar/.MainActivity }\n"
 )
 
 

@@ -157,8 +157,7 @@ def test_dumpsys_sections_split_and_parsed() -> None:
 
 def test_bugreport_priority_headers() -> None:
     text = (
-        "DUMP OF SERVICE CRITICAL SurfaceFlinger:\nlayers\n"
-        "DUMP OF SERVICE HIGH backup:\nBackup Manager is disabled\n"
+        "DUMP OF SERVICE CRITICAL SurfaceFlinger:\nlayers\nDUMP OF SERVICE HIGH backup:\nBackup Manager is disabled\n"
     )
     sections = split_dumpsys(text)
     assert set(sections) == {"SurfaceFlinger", "backup"}
@@ -181,9 +180,7 @@ def test_ps_formats() -> None:
         "u:r:init:s0 root 1 2 0 1 1 0 0 S 19 0 - 0 fg 00:00:01 init-thread\n"
     )
     assert [(r.pid, r.name) for r in threads] == [(1, "init")]
-    as_json = parse_ps(
-        '[{"pid": 7, "ppid": 1, "uid": 0, "filename": "(adbd)", "command_line": ["/apex/adbd"]}]'
-    )
+    as_json = parse_ps('[{"pid": 7, "ppid": 1, "uid": 0, "filename": "(adbd)", "command_line": ["/apex/adbd"]}]')
     assert [(r.pid, r.ppid, r.user, r.name) for r in as_json] == [(7, 1, "0", "/apex/adbd")]
 
 

@@ -49,9 +49,7 @@ def test_entries_glued_on_one_line_are_split() -> None:
     """A real OnePlus capture has three entries on one line; ro.build.version.sdk is the third."""
     folder = DEVICES / "oneplus-OP60EBL1-V.1d5d893-55c-55d"
     line = next(
-        ln
-        for ln in (folder / "getprop.txt").read_text(encoding="utf-8").splitlines()
-        if "[ro.build.version.sdk]" in ln
+        ln for ln in (folder / "getprop.txt").read_text(encoding="utf-8").splitlines() if "[ro.build.version.sdk]" in ln
     )
     assert not line.startswith("[ro.build.version.sdk]")
     props = parse_getprop((folder / "getprop.txt").read_bytes()).properties
@@ -61,18 +59,13 @@ def test_entries_glued_on_one_line_are_split() -> None:
 
 def test_multiline_and_wrapped_values_keep_their_text() -> None:
     props = parse_getprop((DEVICES / "xiaomi-cepheus-9.8.22" / "getprop.txt").read_bytes()).properties
-    assert (
-        props["ro.build.fingerprint"]
-        == "Xiaomi/cepheus/cepheus:10/Q\nKQ1.190716.003/9.8.22:user/release-keys"
-    )
+    assert props["ro.build.fingerprint"] == "Xiaomi/cepheus/cepheus:10/Q\nKQ1.190716.003/9.8.22:user/release-keys"
     history = parse_getprop((DEVICES / "redmi-lmi-V14.0.4.0.SJKCNXM" / "getprop.txt").read_bytes())
     assert history.properties["persist.sys.boot.reason.history"].count("\n") == 2
 
 
 def test_mangled_bracket_and_leading_junk() -> None:
-    text = (
-        "000[DEVICE_PROVISIONED]: [1]\n[a.b]: [x]\n]ro.oplus.storage.super_size]: [11927625728\n[c.d]: [y]\n"
-    )
+    text = "000[DEVICE_PROVISIONED]: [1]\n[a.b]: [x]\n]ro.oplus.storage.super_size]: [11927625728\n[c.d]: [y]\n"
     result = parse_getprop(text)
     assert result.properties == {
         "DEVICE_PROVISIONED": "1",

@@ -66,7 +66,9 @@ CASES: dict[str, tuple[Callable[[str], object], Callable[[int], str], int]] = {
     "settings keys": (parse_settings, lambda n: "".join(f"k{i}=v\n" for i in range(n)), 50_000),
     "pm list lines": (parse_pm_list, lambda n: "".join(f"package:a{i} uid:{i}\n" for i in range(n)), 10_000),
     "pm list one id repeated": (
-        parse_pm_list, lambda n: "".join(f"package:/data/app/{i}/base.apk=com.x\n" for i in range(n)), 20_000
+        parse_pm_list,
+        lambda n: "".join(f"package:/data/app/{i}/base.apk=com.x\n" for i in range(n)),
+        20_000,
     ),
     "root binary lines": (parse_root_binaries, lambda n: "".join(f"/system/bin/su{i}\n" for i in range(n)), 50_000),
     "getprop lines": (parse_getprop, lambda n: "".join(f"[p.{i}]: [v]\n" for i in range(n)), 20_000),
@@ -77,7 +79,9 @@ CASES: dict[str, tuple[Callable[[str], object], Callable[[int], str], int]] = {
         50_000,
     ),
     "device policy lines": (
-        parse_device_policy, lambda n: "Enabled Device Admins (User 0):\n" + "  a/b:\n" * n, 50_000
+        parse_device_policy,
+        lambda n: "Enabled Device Admins (User 0):\n" + "  a/b:\n" * n,
+        50_000,
     ),
     "notification listener lines": (
         parse_notification_listeners,
@@ -86,7 +90,9 @@ CASES: dict[str, tuple[Callable[[str], object], Callable[[int], str], int]] = {
     ),
     "dumpsys services": (split_dumpsys, lambda n: "DUMP OF SERVICE s:\nx\n" * n, 20_000),
     "dumpsys settings blank lines": (
-        parse_dumpsys_settings, lambda n: "\n" * n + "GLOBAL SETTINGS (user 0)\n", 200_000
+        parse_dumpsys_settings,
+        lambda n: "\n" * n + "GLOBAL SETTINGS (user 0)\n",
+        200_000,
     ),
     "bugreport sections": (
         outputs_from_bugreport_text,
@@ -94,11 +100,11 @@ CASES: dict[str, tuple[Callable[[str], object], Callable[[int], str], int]] = {
         20_000,
     ),
     # line length
-    "accessibility repeated braces": (
-        parse_accessibility, lambda n: "Enabled services:{" * n + "\n", 20_000
-    ),
+    "accessibility repeated braces": (parse_accessibility, lambda n: "Enabled services:{" * n + "\n", 20_000),
     "accessibility long run without slash": (
-        parse_accessibility, lambda n: "Enabled services:{" + "a." * n + "}\n", 50_000
+        parse_accessibility,
+        lambda n: "Enabled services:{" + "a." * n + "}\n",
+        50_000,
     ),
     "notification ComponentInfo without brace": (
         parse_notification_listeners,
@@ -114,11 +120,14 @@ CASES: dict[str, tuple[Callable[[str], object], Callable[[int], str], int]] = {
     "redactor long key": (lambda s: redact_mapping({s: "v"}), lambda n: "k" * n, 100_000),
     # nesting
     "JSON element nested too deeply": (
-        lambda s: load_members(s, "objects"), lambda n: '{"objects": [' + "[" * n + "]" * n + ", 1]}", 100_000
+        lambda s: load_members(s, "objects"),
+        lambda n: '{"objects": [' + "[" * n + "]" * n + ", 1]}",
+        100_000,
     ),
     "root binaries as deeply nested JSON": (parse_root_binaries, lambda n: "[" * n + "]" * n, 100_000),
     "snapshot JSON nested objects": (
-        lambda s: _try_snapshot(s), lambda n: '{"schema_version": 1, "device": {}, "x": ' + "[" * n + "]" * n + "}",
+        lambda s: _try_snapshot(s),
+        lambda n: '{"schema_version": 1, "device": {}, "x": ' + "[" * n + "]" * n + "}",
         100_000,
     ),
 }

@@ -63,23 +63,36 @@ def snapshot_from_folder(folder: Path) -> Snapshot:
 def hostile_snapshot(base: Snapshot) -> Snapshot:
     """``base`` with attacker-controlled strings in props, identity, package ids and labels."""
     props = dict(base.properties)
-    for key in ("ro.product.model", "ro.product.marketname", "ro.build.fingerprint",
-                "ro.build.version.security_patch", "ro.boot.flash.locked"):
+    for key in (
+        "ro.product.model",
+        "ro.product.marketname",
+        "ro.build.fingerprint",
+        "ro.build.version.security_patch",
+        "ro.boot.flash.locked",
+    ):
         props[key] = HOSTILE_ALL
     evil_packages = tuple(
-        Package(id=f"com.evil.app{i}{payload}", label=f"Free VPN {payload}", system=False, enabled=True,
-                installer=payload)
+        Package(
+            id=f"com.evil.app{i}{payload}", label=f"Free VPN {payload}", system=False, enabled=True, installer=payload
+        )
         for i, payload in enumerate(HOSTILE)
     )
-    device = base.device.model_copy(update={
-        "model": HOSTILE[0], "marketname": HOSTILE[1], "brand": HOSTILE[2], "build_fingerprint": HOSTILE_ALL,
-        "rom_version": HOSTILE[3],
-    })
-    return base.model_copy(update={
-        "properties": props,
-        "device": device,
-        "packages": (*(base.packages or ()), *evil_packages),
-    })
+    device = base.device.model_copy(
+        update={
+            "model": HOSTILE[0],
+            "marketname": HOSTILE[1],
+            "brand": HOSTILE[2],
+            "build_fingerprint": HOSTILE_ALL,
+            "rom_version": HOSTILE[3],
+        }
+    )
+    return base.model_copy(
+        update={
+            "properties": props,
+            "device": device,
+            "packages": (*(base.packages or ()), *evil_packages),
+        }
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -95,21 +108,44 @@ class PatchLevelCheck:
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
         raw = ctx.snapshot.properties.get("ro.build.version.security_patch")
         spl = ctx.snapshot.device.security_patch
-        ev = (Evidence(kind="property", key="ro.build.version.security_patch", value=raw,
-                       source="getprop.txt"),)
-        base = {"id": self.id, "check": self.id, "area": Area.UPDATES, "evidence": ev,
-                "remediation": "Install the latest system update, or replace a phone that no longer "
-                               "gets them."}
+        ev = (Evidence(kind="property", key="ro.build.version.security_patch", value=raw, source="getprop.txt"),)
+        base = {
+            "id": self.id,
+            "check": self.id,
+            "area": Area.UPDATES,
+            "evidence": ev,
+            "remediation": "Install the latest system update, or replace a phone that no longer gets them.",
+        }
         if spl is None:
-            return [Finding(**base, title=f"Security patch level {raw} cannot be read",  # type: ignore[arg-type]
-                            severity=Severity.MEDIUM, outcome=Outcome.FAIL, summary=f"Value seen: {raw}")]
+            return [
+                Finding(
+                    **base,
+                    title=f"Security patch level {raw} cannot be read",  # type: ignore[arg-type]
+                    severity=Severity.MEDIUM,
+                    outcome=Outcome.FAIL,
+                    summary=f"Value seen: {raw}",
+                )
+            ]
         age = (ctx.today - spl).days
         if age > 365:
-            return [Finding(**base, title="Security patches are more than a year old",  # type: ignore[arg-type]
-                            severity=Severity.HIGH, outcome=Outcome.FAIL,
-                            summary=f"Patch level {spl.isoformat()} is {age} days old.", tags=("exploit",))]
-        return [Finding(**base, title="Security patches are recent", severity=Severity.INFO,  # type: ignore[arg-type]
-                        outcome=Outcome.PASS)]
+            return [
+                Finding(
+                    **base,
+                    title="Security patches are more than a year old",  # type: ignore[arg-type]
+                    severity=Severity.HIGH,
+                    outcome=Outcome.FAIL,
+                    summary=f"Patch level {spl.isoformat()} is {age} days old.",
+                    tags=("exploit",),
+                )
+            ]
+        return [
+            Finding(
+                **base,
+                title="Security patches are recent",
+                severity=Severity.INFO,  # type: ignore[arg-type]
+                outcome=Outcome.PASS,
+            )
+        ]
 
 
 class BootloaderCheck:
@@ -122,10 +158,19 @@ class BootloaderCheck:
             outcome, sev = Outcome.NOT_AVAILABLE, Severity.INFO
         else:
             outcome, sev = (Outcome.PASS, Severity.INFO) if raw == "1" else (Outcome.FAIL, Severity.MEDIUM)
-        return [Finding(id=self.id, check=self.id, area=Area.INTEGRITY, severity=sev, outcome=outcome,
-                        title=f"Bootloader lock state is {raw}", evidence=ev,
-                        summary="" if raw else "The device did not report its bootloader state.",
-                        remediation="Relock the bootloader after restoring stock firmware.")]
+        return [
+            Finding(
+                id=self.id,
+                check=self.id,
+                area=Area.INTEGRITY,
+                severity=sev,
+                outcome=outcome,
+                title=f"Bootloader lock state is {raw}",
+                evidence=ev,
+                summary="" if raw else "The device did not report its bootloader state.",
+                remediation="Relock the bootloader after restoring stock firmware.",
+            )
+        ]
 
 
 class VendorTelemetryCheck:
@@ -133,20 +178,35 @@ class VendorTelemetryCheck:
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
         if ctx.snapshot.packages is None:
-            return [Finding(id=self.id, check=self.id, area=Area.VENDOR, title="Vendor telemetry packages",
-                            severity=Severity.INFO, outcome=Outcome.NOT_AVAILABLE,
-                            summary="Not available: the package list.")]
+            return [
+                Finding(
+                    id=self.id,
+                    check=self.id,
+                    area=Area.VENDOR,
+                    title="Vendor telemetry packages",
+                    severity=Severity.INFO,
+                    outcome=Outcome.NOT_AVAILABLE,
+                    summary="Not available: the package list.",
+                )
+            ]
         out = []
         for pid in VENDOR_TELEMETRY:
             if ctx.snapshot.package(pid) is not None:
-                out.append(Finding(
-                    id=f"{self.id}:{pid}", check=self.id, area=Area.VENDOR, severity=Severity.MEDIUM,
-                    outcome=Outcome.FAIL, title=f"Vendor telemetry package {pid} is installed",
-                    summary="It reports device usage to the vendor.", tags=("telemetry",),
-                    evidence=(Evidence(kind="package", key=pid, value="installed", source="packages.txt"),),
-                    remediation="Disable the vendor's analytics packages (reversible with `howsafe undo`).",
-                    references=("https://source.android.com/docs/security/bulletin", "javascript:alert(1)"),
-                ))
+                out.append(
+                    Finding(
+                        id=f"{self.id}:{pid}",
+                        check=self.id,
+                        area=Area.VENDOR,
+                        severity=Severity.MEDIUM,
+                        outcome=Outcome.FAIL,
+                        title=f"Vendor telemetry package {pid} is installed",
+                        summary="It reports device usage to the vendor.",
+                        tags=("telemetry",),
+                        evidence=(Evidence(kind="package", key=pid, value="installed", source="packages.txt"),),
+                        remediation="Disable the vendor's analytics packages (reversible with `howsafe undo`).",
+                        references=("https://source.android.com/docs/security/bulletin", "javascript:alert(1)"),
+                    )
+                )
         return out
 
 
@@ -158,15 +218,22 @@ class AppLabelCheck:
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
         return [
             Finding(
-                id=f"{self.id}:{p.id}", check=self.id, area=Area.APPS, severity=Severity.MEDIUM,
-                outcome=Outcome.FAIL, title=f"Sideloaded app “{p.label}” can install other apps",
+                id=f"{self.id}:{p.id}",
+                check=self.id,
+                area=Area.APPS,
+                severity=Severity.MEDIUM,
+                outcome=Outcome.FAIL,
+                title=f"Sideloaded app “{p.label}” can install other apps",
                 summary=f"{p.id} was installed by {p.installer}.",
-                evidence=(Evidence(kind="package", key=p.id, value=p.label, source="packages.txt"),
-                          Evidence(kind="installer", key=p.id, value=p.installer, source="dumpsys package")),
+                evidence=(
+                    Evidence(kind="package", key=p.id, value=p.label, source="packages.txt"),
+                    Evidence(kind="installer", key=p.id, value=p.installer, source="dumpsys package"),
+                ),
                 remediation=f"Uninstall {p.label} unless you trust it.",
                 references=(p.installer or "",),
             )
-            for p in ctx.snapshot.packages or () if p.label and p.system is False
+            for p in ctx.snapshot.packages or ()
+            if p.label and p.system is False
         ]
 
 
@@ -174,9 +241,17 @@ class NoCaptureCheck:
     id = "test.network"
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
-        return [Finding(id=self.id, check=self.id, area=Area.NETWORK, title="Where the phone sends data",
-                        severity=Severity.INFO, outcome=Outcome.NOT_AVAILABLE,
-                        summary="Not available: no traffic capture was given (use --capture).")]
+        return [
+            Finding(
+                id=self.id,
+                check=self.id,
+                area=Area.NETWORK,
+                title="Where the phone sends data",
+                severity=Severity.INFO,
+                outcome=Outcome.NOT_AVAILABLE,
+                summary="Not available: no traffic capture was given (use --capture).",
+            )
+        ]
 
 
 class BrokenCheck:
@@ -186,13 +261,26 @@ class BrokenCheck:
         raise ValueError(f"cannot parse {ctx.snapshot.device.model}")
 
 
-CHECKS = (PatchLevelCheck(), BootloaderCheck(), VendorTelemetryCheck(), AppLabelCheck(), NoCaptureCheck(),
-          BrokenCheck())
+CHECKS = (
+    PatchLevelCheck(),
+    BootloaderCheck(),
+    VendorTelemetryCheck(),
+    AppLabelCheck(),
+    NoCaptureCheck(),
+    BrokenCheck(),
+)
 
 
 def _sources(kb: KnowledgeBase) -> Sequence[DataSource]:
-    return [DataSource(name="Android Security Bulletins", version="test", covers_until="2019-03",
-                       licence="CC BY 4.0", note="vulnerability data")]
+    return [
+        DataSource(
+            name="Android Security Bulletins",
+            version="test",
+            covers_until="2019-03",
+            licence="CC BY 4.0",
+            note="vulnerability data",
+        )
+    ]
 
 
 def _packages_section(ctx: AuditContext) -> Section | None:
@@ -206,13 +294,22 @@ def _packages_section(ctx: AuditContext) -> Section | None:
         title="Installed packages by vendor prefix",
         summary=f"{len(pkgs)} packages on {ctx.snapshot.device.model}.",
         charts=(
-            Chart(title="Packages per prefix", unit="packages", items=tuple(
-                (k, float(v)) for k, v in prefixes.most_common(8))),
-            *((Chart(title="Labelled apps", items=tuple((p.label or "", 1.0) for p in labelled)),)
-              if labelled else ()),
+            Chart(
+                title="Packages per prefix",
+                unit="packages",
+                items=tuple((k, float(v)) for k, v in prefixes.most_common(8)),
+            ),
+            *((Chart(title="Labelled apps", items=tuple((p.label or "", 1.0) for p in labelled)),) if labelled else ()),
         ),
-        tables=(Table(title="Apps with a label", columns=("Package", "Label"),
-                      rows=tuple((p.id, p.label or "") for p in labelled)),) if labelled else (),
+        tables=(
+            Table(
+                title="Apps with a label",
+                columns=("Package", "Label"),
+                rows=tuple((p.id, p.label or "") for p in labelled),
+            ),
+        )
+        if labelled
+        else (),
     )
 
 
@@ -248,9 +345,20 @@ class EchoCheck:
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
         text = ctx.options["text"]
-        return [Finding(id=f"{self.id}:{text}", check=self.id, area=Area.APPS, severity=Severity.MEDIUM,
-                        outcome=Outcome.FAIL, title=text, summary=text, remediation=text, references=(text,),
-                        evidence=(Evidence(kind="package", key=text, value=text, source=text),))]
+        return [
+            Finding(
+                id=f"{self.id}:{text}",
+                check=self.id,
+                area=Area.APPS,
+                severity=Severity.MEDIUM,
+                outcome=Outcome.FAIL,
+                title=text,
+                summary=text,
+                remediation=text,
+                references=(text,),
+                evidence=(Evidence(kind="package", key=text, value=text, source=text),),
+            )
+        ]
 
 
 def audit_echo(snapshot: Snapshot, text: str) -> Report:

@@ -60,7 +60,7 @@ def test_text_honours_columns_and_wraps_between_words(
     monkeypatch.setenv("COLUMNS", "60")
     assert main(["compare", str(XIAOMI), str(PIXEL)]) == 0
     narrow = capsys.readouterr().out.splitlines()
-    table = narrow[2:narrow.index("", 2)]
+    table = narrow[2 : narrow.index("", 2)]
     assert max(len(line) for line in table) <= 60
     monkeypatch.setenv("COLUMNS", "200")
     assert main(["compare", str(XIAOMI), str(PIXEL)]) == 0

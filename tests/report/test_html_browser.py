@@ -26,8 +26,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 ARTIFACTS = REPO / "test-artifacts"
 
@@ -90,8 +95,9 @@ class Watch:
 
 def _open(browser: Browser, html: str, path: Path) -> tuple[Page, Watch]:
     path.write_text(html, encoding="utf-8")
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, java_script_enabled=True,
-                                  service_workers="block")
+    context = browser.new_context(
+        viewport={"width": 1100, "height": 900}, java_script_enabled=True, service_workers="block"
+    )
     watch = Watch(page_url=path.as_uri())
     context.route("**/*", watch.on_route)
     page = context.new_page()
@@ -135,8 +141,7 @@ def test_report_page_shows_verdict_chart_and_evidence(browser: Browser, tmp_path
         assert updates_bar is not None and updates_bar["width"] > 0
 
         # A medium finding starts closed; opening it shows what was seen.
-        medium = next(f for f in report.findings
-                      if f.outcome is Outcome.FAIL and f.severity is Severity.MEDIUM)
+        medium = next(f for f in report.findings if f.outcome is Outcome.FAIL and f.severity is Severity.MEDIUM)
         details = page.locator(f"details[data-finding='{medium.id}']")
         evidence = details.locator("table.evidence")
         assert not evidence.is_visible()

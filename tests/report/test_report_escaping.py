@@ -20,15 +20,40 @@ from howsafe.report import render
 from howsafe.report.layout import clean
 from report.report_helpers import XIAOMI, audit_echo, snapshot_from_folder
 
-NASTY = st.sampled_from([
-    "<script>window.__pwned=1</script>", '"><svg onload=alert(1)>', "javascript:alert(1)", "&amp;",
-    "&lt;b&gt;",
-    "[x](javascript:alert(1))", "![i](x)", "<!--", "]]>", "`code`", "**b**", "# h", "1. x", "- x", "| a |",
-    "\\", "\x1b[2J", "\u202e", "\n", "  ", "{{ 7*7 }}", "{% raw %}", "https://a.example/", "<https://x>",
-])
+NASTY = st.sampled_from(
+    [
+        "<script>window.__pwned=1</script>",
+        '"><svg onload=alert(1)>',
+        "javascript:alert(1)",
+        "&amp;",
+        "&lt;b&gt;",
+        "[x](javascript:alert(1))",
+        "![i](x)",
+        "<!--",
+        "]]>",
+        "`code`",
+        "**b**",
+        "# h",
+        "1. x",
+        "- x",
+        "| a |",
+        "\\",
+        "\x1b[2J",
+        "\u202e",
+        "\n",
+        "  ",
+        "{{ 7*7 }}",
+        "{% raw %}",
+        "https://a.example/",
+        "<https://x>",
+    ]
+)
 # An empty string legitimately drops blocks (no summary, no action), so it is left out.
-TEXT = st.lists(st.one_of(NASTY, st.text(max_size=12)), min_size=1, max_size=6).map("".join).filter(
-    lambda t: bool(clean(t).strip()))
+TEXT = (
+    st.lists(st.one_of(NASTY, st.text(max_size=12)), min_size=1, max_size=6)
+    .map("".join)
+    .filter(lambda t: bool(clean(t).strip()))
+)
 
 
 class _Shape(HTMLParser):

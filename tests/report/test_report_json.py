@@ -29,8 +29,12 @@ def test_json_validates_against_the_published_schema(report: Report) -> None:
     failed = [f for f in data["findings"] if f["outcome"] == "fail"]
     assert failed and all(f["evidence"] for f in failed)
     spl = next(f for f in failed if f["check"] == "test.patch_level")
-    assert spl["evidence"][0] == {"kind": "property", "key": "ro.build.version.security_patch",
-                                  "value": "2019-06-01", "source": "getprop.txt"}
+    assert spl["evidence"][0] == {
+        "kind": "property",
+        "key": "ro.build.version.security_patch",
+        "value": "2019-06-01",
+        "source": "getprop.txt",
+    }
 
 
 def test_json_round_trips_exactly(report: Report) -> None:
@@ -65,7 +69,7 @@ def test_every_field_and_enum_value_is_documented() -> None:
         heading = re.search(rf"^### {type_name}$", doc, re.M)
         if heading is not None:
             end = doc.find("\n### ", heading.end())
-            block = doc[heading.end(): end if end != -1 else None]
+            block = doc[heading.end() : end if end != -1 else None]
             missing = [f for f in fields if not re.search(rf"^\| `{re.escape(f)}` \|", block, re.M)]
             assert not missing, f"{type_name} fields not documented in {DOC.name}: {missing}"
         else:

@@ -48,8 +48,15 @@ def test_markdown_order_grades_actions_and_evidence(xiaomi: tuple[Snapshot, Repo
     headings = [ln for ln in md.splitlines() if ln.startswith("## ")]
     assert headings[0] == f"## Verdict — {report.verdict.headline}"
     assert report.verdict.headline.startswith(f"{report.verdict.grade.value}: ")
-    assert headings[1:8] == ["## Your questions", "## Grades by area", "## What to do first",
-                             "## Problems found (5)", "## Not checked", "## Device", "## Knowledge used"]
+    assert headings[1:8] == [
+        "## Your questions",
+        "## Grades by area",
+        "## What to do first",
+        "## Problems found (5)",
+        "## Not checked",
+        "## Device",
+        "## Knowledge used",
+    ]
     assert "| security updates | B | 85 |" in md
     assert "1. **Security patches are more than a year old**" in md
     text = "".join(_as_html(md).text)

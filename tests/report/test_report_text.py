@@ -29,23 +29,30 @@ def test_verdict_comes_first_then_sections_in_reading_order(xiaomi: tuple[Snapsh
     assert report.verdict.headline.removeprefix(f"{grade}: ") in lines[1]
     assert f"{grade}: " not in lines[1]
     headings = [ln.split(" ─")[0] for ln in lines if ln.endswith("───")]
-    assert headings == ["Your questions", "Grades by area", "What to do first", "Problems found (5)",
-                        "Not checked", "Device", "Knowledge used", "Installed packages by vendor prefix"]
+    assert headings == [
+        "Your questions",
+        "Grades by area",
+        "What to do first",
+        "Problems found (5)",
+        "Not checked",
+        "Device",
+        "Knowledge used",
+        "Installed packages by vendor prefix",
+    ]
 
 
 def test_every_area_has_its_grade(xiaomi: tuple[Snapshot, Report]) -> None:
     _, report = xiaomi
     out = render(report, "text")
     for area in report.verdict.areas:
-        line = next(ln for ln in out.splitlines()
-                    if area_label(area.area) in ln and f"[{area.grade.value}]" in ln)
+        line = next(ln for ln in out.splitlines() if area_label(area.area) in ln and f"[{area.grade.value}]" in ln)
         assert area.summary.split(";")[0] in line
 
 
 def test_top_actions_and_failed_findings_show_their_evidence(xiaomi: tuple[Snapshot, Report]) -> None:
     _, report = xiaomi
     out = render(report, "text", width=160)
-    actions = out[out.index("What to do first"):out.index("Problems found")]
+    actions = out[out.index("What to do first") : out.index("Problems found")]
     assert "1. Security patches are more than a year old" in actions
     assert "Install the latest system update" in actions
     # The real SPL of this Redmi 5 Plus, with where it was read.
@@ -97,8 +104,9 @@ def test_pixel_renders_with_its_own_identity() -> None:
 def test_device_strings_cannot_drive_the_terminal(xiaomi: tuple[Snapshot, Report]) -> None:
     snap, _ = xiaomi
     label = "[bold red]Bank[/bold red]\x1b[2J\x1b]8;;http://evil.example/\x07click\u202egnp.exe\nFAKE LINE"
-    evil = snap.model_copy(update={"packages": (*(snap.packages or ()),
-                                                Package(id="com.evil.term", label=label, system=False))})
+    evil = snap.model_copy(
+        update={"packages": (*(snap.packages or ()), Package(id="com.evil.term", label=label, system=False))}
+    )
     out = render(audit(evil), "text", snapshot=evil, color=True, width=200)
     assert "[bold red]Bank[/bold red]" in out  # markup shown literally, not interpreted
     assert "\x1b[2J" not in out and "\x1b]8" not in out and "\x07" not in out

@@ -54,8 +54,9 @@ def test_collect_adb_with_apks_then_audit_reports_the_apps_trackers(
     assert "AppsFlyer" in names and "com.brightloop.shopmate" in names
 
 
-def test_apps_adb_pulls_and_scans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_apps_adb_pulls_and_scans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with ReplayServer(phone_with_app()) as srv:
         point_adb_at(monkeypatch, srv)
         rc = main(["apps", "--adb", "--pull-dir", str(tmp_path / "pull"), "--format", "json"])

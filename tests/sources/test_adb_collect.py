@@ -27,8 +27,20 @@ GARNET_META = json.loads((DEVICES / "redmi-garnet-OS2.0.205.0.VNRMIXM" / "meta.j
 SHENG_META = json.loads((DEVICES / "xiaomi-sheng-OS2.0.205.0.VNXCNXM" / "meta.json").read_text())
 SHENG_SERIAL = "e1403002"  # the capture's (pseudo) ro.serialno, which adb reports as its serial
 # Commands that would change a phone; none may ever be sent.
-WRITES = ("pm disable", "pm uninstall", "pm clear", "settings put", "settings delete", "rm ", "am ",
-          "setprop", "reboot", "su", "install", "cmd ")
+WRITES = (
+    "pm disable",
+    "pm uninstall",
+    "pm clear",
+    "settings put",
+    "settings delete",
+    "rm ",
+    "am ",
+    "setprop",
+    "reboot",
+    "su",
+    "install",
+    "cmd ",
+)
 
 # Real multi-user failure text (mozilla/web-ext#2903, a Samsung Secure Folder user 150; Xiaomi Second
 # Space gives the same exception for user 10).
@@ -56,9 +68,7 @@ def adb_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     yield monkeypatch
 
 
-def run_cli(
-    args: list[str], server: ReplayServer | None, env: pytest.MonkeyPatch, port: int | None = None
-) -> int:
+def run_cli(args: list[str], server: ReplayServer | None, env: pytest.MonkeyPatch, port: int | None = None) -> int:
     env.setenv("ANDROID_ADB_SERVER_PORT", str(server.port if server else port))
     return main(args)
 
@@ -77,8 +87,7 @@ def assert_only_allowlisted(commands: list[str]) -> None:
     assert not [c for c in commands if c.startswith(WRITES)]
 
 
-def test_collect_adb_writes_the_phones_snapshot(garnet: Recording, adb_env: pytest.MonkeyPatch,
-                                                tmp_path: Path) -> None:
+def test_collect_adb_writes_the_phones_snapshot(garnet: Recording, adb_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
     out = tmp_path / "phone.json"
     with ReplayServer(garnet) as srv:
         code = run_cli(["collect", "--adb", "-o", str(out)], srv, adb_env)
@@ -102,9 +111,9 @@ def test_collect_adb_writes_the_phones_snapshot(garnet: Recording, adb_env: pyte
     assert sent[0] == "getprop" and "dumpsys package" in sent and "which -a su" in sent
 
 
-def test_serial_chooses_between_two_phones_and_redacts_it(garnet: Recording, sheng: Recording,
-                                                          adb_env: pytest.MonkeyPatch, tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_serial_chooses_between_two_phones_and_redacts_it(
+    garnet: Recording, sheng: Recording, adb_env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "pad.json"
     with ReplayServer(garnet, others=[sheng]) as srv:
         assert run_cli(["collect", "--adb", "-o", str(out)], srv, adb_env) == 2
@@ -121,8 +130,9 @@ def test_serial_chooses_between_two_phones_and_redacts_it(garnet: Recording, she
     assert SHENG_SERIAL not in text  # redacted by default: props, source location, missing reasons
 
 
-def test_no_adb_server_is_one_line_about_usb_debugging(adb_env: pytest.MonkeyPatch, tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_adb_server_is_one_line_about_usb_debugging(
+    adb_env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -146,8 +156,9 @@ def test_unauthorised_phone_says_to_accept_the_prompt(
     assert not out.exists()
 
 
-def test_disconnect_mid_collection_writes_nothing(garnet: Recording, adb_env: pytest.MonkeyPatch,
-                                                  tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_disconnect_mid_collection_writes_nothing(
+    garnet: Recording, adb_env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "phone.json"
     with ReplayServer(garnet, fail_after=3) as srv:
         assert run_cli(["collect", "--adb", "-o", str(out)], srv, adb_env) == 2
@@ -188,8 +199,9 @@ def test_old_phone_without_shell_v2_uses_fallbacks(garnet: Recording) -> None:
     full = replies.pop("pm list packages -f -i -U -u").stdout
     replies["pm list packages -f -i -U -u"] = Reply(stdout="Error: Unknown option: -U\n")
     replies["pm list packages -f -i -U -u --user 0"] = Reply(stdout="Error: Unknown option: -U\n")
-    replies["pm list packages -f -i -u"] = Reply(stdout="".join(ln.rsplit(" uid:", 1)[0] + "\n"
-                                                              for ln in full.splitlines()))
+    replies["pm list packages -f -i -u"] = Reply(
+        stdout="".join(ln.rsplit(" uid:", 1)[0] + "\n" for ln in full.splitlines())
+    )
     header = "USER     PID   PPID  VSIZE  RSS     WCHAN    PC        NAME\n"
     replies["ps -A"] = Reply(stdout=header)
     init = "root      1     0     9924   1720  SyS_epoll_ 0000000000 S /init\n"
@@ -208,7 +220,8 @@ def test_a_refused_dumpsys_is_missing_not_a_crash(garnet: Recording) -> None:
     replies = dict(garnet.replies)
     replies["dumpsys device_policy"] = Reply(
         stdout="Permission Denial: can't dump DevicePolicyManagerService from from pid=4242, uid=2000 "
-        "due to missing android.permission.DUMP permission\n")
+        "due to missing android.permission.DUMP permission\n"
+    )
     replies["getenforce"] = Reply(stdout="Enforcing\n")
     with ReplayServer(replace(garnet, replies=replies)) as srv:
         snap = collect_adb(transport=AdbServerTransport(port=srv.port))
@@ -232,8 +245,9 @@ def test_disconnect_raises_and_returns_nothing(garnet: Recording) -> None:
         collect_adb(transport=AdbServerTransport(port=srv.port))
 
 
-def test_audit_adb_reports_on_the_recorded_phone(garnet: Recording, adb_env: pytest.MonkeyPatch,
-                                                 tmp_path: Path) -> None:
+def test_audit_adb_reports_on_the_recorded_phone(
+    garnet: Recording, adb_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     out = tmp_path / "report.json"
     with ReplayServer(garnet) as srv:
         code = run_cli(["audit", "--adb", "--format", "json", "-o", str(out)], srv, adb_env)
@@ -284,8 +298,18 @@ def test_wireless_serial_with_a_colon(garnet: Recording) -> None:
 def test_shell_without_which_is_not_a_clean_root_probe(garnet: Recording) -> None:
     """An old shell without `which` must give 'could not probe', never 'no root binaries'."""
     replies = dict(garnet.replies)
-    for name in ("su", "busybox", "supersu", "Superuser.apk", "KingoUser.apk", "SuperSu.apk", "magisk",
-                 "magiskhide", "magiskinit", "magiskpolicy"):
+    for name in (
+        "su",
+        "busybox",
+        "supersu",
+        "Superuser.apk",
+        "KingoUser.apk",
+        "SuperSu.apk",
+        "magisk",
+        "magiskhide",
+        "magiskinit",
+        "magiskpolicy",
+    ):
         replies[f"which -a {name}"] = Reply(stderr="/system/bin/sh: which: not found\n", exit_code=127)
     with ReplayServer(replace(garnet, replies=replies)) as srv:
         snap = collect_adb(transport=AdbServerTransport(port=srv.port))
@@ -295,8 +319,18 @@ def test_shell_without_which_is_not_a_clean_root_probe(garnet: Recording) -> Non
 
 def test_root_probe_reports_what_which_found(garnet: Recording) -> None:
     replies = dict(garnet.replies)
-    for name in ("su", "busybox", "supersu", "Superuser.apk", "KingoUser.apk", "SuperSu.apk", "magisk",
-                 "magiskhide", "magiskinit", "magiskpolicy"):
+    for name in (
+        "su",
+        "busybox",
+        "supersu",
+        "Superuser.apk",
+        "KingoUser.apk",
+        "SuperSu.apk",
+        "magisk",
+        "magiskhide",
+        "magiskinit",
+        "magiskpolicy",
+    ):
         replies[f"which -a {name}"] = Reply(exit_code=1)
     replies["which -a su"] = Reply(stdout="/debug_ramdisk/su\n/system/bin/su\n")
     with ReplayServer(replace(garnet, replies=replies)) as srv:
@@ -322,8 +356,16 @@ def test_adb_server_stopping_mid_collection_is_a_disconnect(garnet: Recording) -
 
 def test_the_allowlist_itself_is_read_only() -> None:
     """Guards the data file: adding `pm disable` or `settings put` there must fail a test."""
-    read_only = ("getprop", "pm list packages", "settings list ", "dumpsys ", "getenforce", "ps",
-                 "cat /proc/version", "which -a ")
+    read_only = (
+        "getprop",
+        "pm list packages",
+        "settings list ",
+        "dumpsys ",
+        "getenforce",
+        "ps",
+        "cat /proc/version",
+        "which -a ",
+    )
     for cmd in allowed_commands():
         assert cmd.startswith(read_only), cmd
         assert not any(ch in cmd for ch in ";|&><`$\n"), cmd  # one plain command, no shell tricks

@@ -58,16 +58,26 @@ REMOTE = {
 }
 ALL_FILES = {remote: local for files in REMOTE.values() for remote, local in files.items()}
 # Commands that would change a phone; none may ever be sent.
-WRITES = ("pm disable", "pm uninstall", "pm clear", "pm install", "settings put", "rm ", "am ", "cmd ",
-          "setprop", "reboot", "su")
+WRITES = (
+    "pm disable",
+    "pm uninstall",
+    "pm clear",
+    "pm install",
+    "settings put",
+    "rm ",
+    "am ",
+    "cmd ",
+    "setprop",
+    "reboot",
+    "su",
+)
 
 
 def pm_path(paths: list[str] | dict[str, Path]) -> Reply:
     return Reply(stdout="".join(f"package:{p}\n" for p in paths))
 
 
-def phone(listing: list[str] | None = None, paths: dict[str, list[str]] | None = None,
-          **extra: Reply) -> Recording:
+def phone(listing: list[str] | None = None, paths: dict[str, list[str]] | None = None, **extra: Reply) -> Recording:
     """A phone with the three apps installed (or ``listing``/``paths`` overriding them)."""
     listing = list(REMOTE) if listing is None else listing
     paths = {pkg: list(files) for pkg, files in REMOTE.items()} if paths is None else paths
@@ -110,17 +120,21 @@ def server() -> Iterator[ReplayServer]:
         yield srv
 
 
-def test_every_apk_and_split_arrives_byte_identical_with_a_manifest(server: ReplayServer,
-                                                                    tmp_path: Path) -> None:
+def test_every_apk_and_split_arrives_byte_identical_with_a_manifest(server: ReplayServer, tmp_path: Path) -> None:
     dest = tmp_path / "apks"
     steps: list[tuple[str, int, int]] = []
     result = pull(server, dest, observer=lambda s, d, t: steps.append((s, d, t)))
 
     assert [p.package for p in result.packages] == [SHOPMATE, SKYFERRY, NOTES]
     assert result.failures == ()
-    assert files_under(dest) == {MANIFEST_NAME, f"{SHOPMATE}/base.apk", f"{SKYFERRY}/base.apk",
-                                 f"{SKYFERRY}/split_config.arm64_v8a.apk",
-                                 f"{SKYFERRY}/split_feature_ads.apk", f"{NOTES}/ExpressNotes.apk"}
+    assert files_under(dest) == {
+        MANIFEST_NAME,
+        f"{SHOPMATE}/base.apk",
+        f"{SKYFERRY}/base.apk",
+        f"{SKYFERRY}/split_config.arm64_v8a.apk",
+        f"{SKYFERRY}/split_feature_ads.apk",
+        f"{NOTES}/ExpressNotes.apk",
+    }
     for package in result.packages:
         for f in package.files:
             original = REMOTE[package.package][f.remote_path]
@@ -135,8 +149,7 @@ def test_every_apk_and_split_arrives_byte_identical_with_a_manifest(server: Repl
     assert {f.name: f.sha256 for f in result.packages[1].files} == split_truth
 
     manifest = json.loads((dest / MANIFEST_NAME).read_text(encoding="utf-8"))
-    recorded = {pkg: {f["remote"]: f["sha256"] for f in entry["files"]}
-                for pkg, entry in manifest["packages"].items()}
+    recorded = {pkg: {f["remote"]: f["sha256"] for f in entry["files"]} for pkg, entry in manifest["packages"].items()}
     assert recorded == {pkg: {r: sha256(p) for r, p in files.items()} for pkg, files in REMOTE.items()}
     assert all(entry["complete"] for entry in manifest["packages"].values())
 
@@ -156,8 +169,7 @@ def test_a_second_run_pulls_nothing(server: ReplayServer, tmp_path: Path) -> Non
     assert recvs(server) == []  # sizes and mtimes re-checked with STA2, nothing read
     assert again.files_pulled == 0 and again.files_reused == 5 and again.bytes_pulled == 0
     assert [(p.package, p.paths) for p in again.packages] == [(p.package, p.paths) for p in first.packages]
-    assert [f.sha256 for p in again.packages for f in p.files] == [f.sha256 for p in first.packages
-                                                                   for f in p.files]
+    assert [f.sha256 for p in again.packages for f in p.files] == [f.sha256 for p in first.packages for f in p.files]
     assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in before} == before  # untouched
 
 
@@ -179,9 +191,15 @@ def test_pulled_folders_scan_as_the_installed_apps(server: ReplayServer, tmp_pat
     reports = scan_paths(result.scan_paths(), kb=KnowledgeBase())
 
     assert [(r.package, r.kind, r.error) for r in reports] == [
-        (SHOPMATE, "split_dir", None), (SKYFERRY, "split_dir", None), (NOTES, "apk", None)]
-    truth = [TRUTH["trackers/many-trackers.apk"], TRUTH["trackers/split-com.skyferry.travel/"],
-             TRUTH["trackers/single-jpush.apk"]]
+        (SHOPMATE, "split_dir", None),
+        (SKYFERRY, "split_dir", None),
+        (NOTES, "apk", None),
+    ]
+    truth = [
+        TRUTH["trackers/many-trackers.apk"],
+        TRUTH["trackers/split-com.skyferry.travel/"],
+        TRUTH["trackers/single-jpush.apk"],
+    ]
     for report, expected in zip(reports, truth, strict=True):
         found = sorted(t.exodus_id for t in report.trackers if t.origin == "exodus" and t.exodus_id)
         assert found == sorted(expected["tracker_ids"]), report.package
@@ -193,8 +211,10 @@ def test_cable_pulled_mid_file_leaves_no_partial_file_and_the_rerun_resumes(tmp_
     shopmate = (APK / "trackers" / "many-trackers.apk").stat().st_size
     base = (SPLIT / "base.apk").stat().st_size
     cut = shopmate + base + 5000  # inside split_config.arm64_v8a.apk, the second file of the split app
-    with ReplayServer(phone(), cut_after_bytes=cut) as srv, \
-            pytest.raises(DeviceDisconnected, match="run again to resume") as info:
+    with (
+        ReplayServer(phone(), cut_after_bytes=cut) as srv,
+        pytest.raises(DeviceDisconnected, match="run again to resume") as info,
+    ):
         pull(srv, tmp_path)
     assert "1 of 3 package(s)" in str(info.value)
 
@@ -210,23 +230,29 @@ def test_cable_pulled_mid_file_leaves_no_partial_file_and_the_rerun_resumes(tmp_
     with ReplayServer(phone()) as srv:
         result = pull(srv, tmp_path)
         resumed = recvs(srv)
-    assert resumed == [f"{SKYFERRY_DIR}/split_config.arm64_v8a.apk", f"{SKYFERRY_DIR}/split_feature_ads.apk",
-                       NOTES_PATH]
+    assert resumed == [
+        f"{SKYFERRY_DIR}/split_config.arm64_v8a.apk",
+        f"{SKYFERRY_DIR}/split_feature_ads.apk",
+        NOTES_PATH,
+    ]
     assert result.files_reused == 2 and result.failures == ()
     for package in result.packages:
         for f in package.files:
             assert sha256(f.local_path) == sha256(REMOTE[package.package][f.remote_path])
 
 
-@pytest.mark.parametrize("hostile", [
-    "/data/app/com.evil-1/../../../../tmp/owned.apk",
-    "../../owned.apk",
-    "/data/app/com.evil-1/base.apk/..",
-    "/data/app/com.evil-1/.hidden.apk",
-    "/data/app/com.evil-1//base.apk",
-    "/data/app/com.evil-1/base.apk\rsplit_x.apk",
-    "/data/app/com.evil-1/evil.so",
-])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "/data/app/com.evil-1/../../../../tmp/owned.apk",
+        "../../owned.apk",
+        "/data/app/com.evil-1/base.apk/..",
+        "/data/app/com.evil-1/.hidden.apk",
+        "/data/app/com.evil-1//base.apk",
+        "/data/app/com.evil-1/base.apk\rsplit_x.apk",
+        "/data/app/com.evil-1/evil.so",
+    ],
+)
 def test_a_hostile_remote_path_is_refused(hostile: str, tmp_path: Path) -> None:
     paths = {pkg: list(files) for pkg, files in REMOTE.items()}
     paths["com.evil"] = [f"{SKYFERRY_DIR}/base.apk", hostile]
@@ -340,19 +366,22 @@ def test_an_old_phone_without_stat_v2_or_shell_v2_is_pulled_with_stat_v1(tmp_pat
 
 def test_an_old_phone_unplugged_during_the_listing_is_caught(tmp_path: Path) -> None:
     """Without shell v2 a cut listing looks complete; the pull must not carry on from it."""
-    with ReplayServer(replace(phone(), features=()), fail_after=0) as srv, \
-            pytest.raises(DeviceDisconnected, match="went away"):
+    with (
+        ReplayServer(replace(phone(), features=()), fail_after=0) as srv,
+        pytest.raises(DeviceDisconnected, match="went away"),
+    ):
         pull(srv, tmp_path)
     assert files_under(tmp_path) == set()
 
 
-def test_an_app_update_replaces_its_files_and_drops_a_removed_split(server: ReplayServer,
-                                                                    tmp_path: Path) -> None:
+def test_an_app_update_replaces_its_files_and_drops_a_removed_split(server: ReplayServer, tmp_path: Path) -> None:
     pull(server, tmp_path)
     # After an update Android installs into a new random folder; here the ads feature was removed.
     new_dir = "/data/app/~~Zr8nW2kQ0vY5tLx1Pc7Hdg==/com.skyferry.travel-Me4Ua9Ks2Bo6Xi3Tf8Gw5A=="
-    new = {f"{new_dir}/base.apk": SPLIT / "base.apk",
-           f"{new_dir}/split_config.arm64_v8a.apk": SPLIT / "split_config.arm64_v8a.apk"}
+    new = {
+        f"{new_dir}/base.apk": SPLIT / "base.apk",
+        f"{new_dir}/split_config.arm64_v8a.apk": SPLIT / "split_config.arm64_v8a.apk",
+    }
     rec = phone(listing=[SKYFERRY], paths={SKYFERRY: list(new)})
     rec = replace(rec, files={**rec.files, **new})
     with ReplayServer(rec) as srv:
@@ -375,11 +404,18 @@ def test_explicit_packages_skip_the_listing(server: ReplayServer, tmp_path: Path
 
 
 def test_a_second_android_user_is_handled_with_user_0(tmp_path: Path) -> None:
-    denied = Reply(stderr="\nException occurred while executing 'list':\njava.lang.SecurityException: "
-                          "Shell does not have permission to access user 10\n", exit_code=255)
-    rec = phone(**{"pm list packages -3": denied,  # type: ignore[arg-type]
-                   "pm list packages -3 --user 0": Reply(stdout=f"package:{SHOPMATE}\n"),
-                   f"pm path --user 0 {SHOPMATE}": pm_path(list(REMOTE[SHOPMATE]))})
+    denied = Reply(
+        stderr="\nException occurred while executing 'list':\njava.lang.SecurityException: "
+        "Shell does not have permission to access user 10\n",
+        exit_code=255,
+    )
+    rec = phone(
+        **{
+            "pm list packages -3": denied,  # type: ignore[arg-type]
+            "pm list packages -3 --user 0": Reply(stdout=f"package:{SHOPMATE}\n"),
+            f"pm path --user 0 {SHOPMATE}": pm_path(list(REMOTE[SHOPMATE])),
+        }
+    )
     with ReplayServer(rec) as srv:
         result = pull(srv, tmp_path)
         sent = list(srv.commands)
@@ -389,16 +425,19 @@ def test_a_second_android_user_is_handled_with_user_0(tmp_path: Path) -> None:
 
 def test_all_packages_mode_lists_every_installed_package(tmp_path: Path) -> None:
     system_app = "/system/priv-app/QuietNotes/QuietNotes.apk"
-    rec = phone(**{"pm list packages": Reply(stdout=f"package:{SHOPMATE}\npackage:org.quietcraft.notes\n"),  # type: ignore[arg-type]
-                   "pm path org.quietcraft.notes": pm_path([system_app])})
+    rec = phone(
+        **{
+            "pm list packages": Reply(stdout=f"package:{SHOPMATE}\npackage:org.quietcraft.notes\n"),  # type: ignore[arg-type]
+            "pm path org.quietcraft.notes": pm_path([system_app]),
+        }
+    )
     rec = replace(rec, files={**rec.files, system_app: APK / "trackers" / "clean-app.apk"})
     with ReplayServer(rec) as srv:
         result = pull(srv, tmp_path, third_party_only=False)
         sent = list(srv.commands)
     assert sent == ["pm list packages", f"pm path {SHOPMATE}", "pm path org.quietcraft.notes"]
     assert [f.remote_path for p in result.packages for f in p.files] == [*REMOTE[SHOPMATE], system_app]
-    assert sha256(tmp_path / "org.quietcraft.notes" / "QuietNotes.apk") == sha256(
-        APK / "trackers" / "clean-app.apk")
+    assert sha256(tmp_path / "org.quietcraft.notes" / "QuietNotes.apk") == sha256(APK / "trackers" / "clean-app.apk")
 
 
 def test_a_recording_folder_can_serve_files(tmp_path: Path) -> None:
@@ -407,12 +446,18 @@ def test_a_recording_folder_can_serve_files(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "shopmate-base.apk").write_bytes((APK / "trackers" / "many-trackers.apk").read_bytes())
     remote = next(iter(REMOTE[SHOPMATE]))
-    (folder / "manifest.json").write_text(json.dumps({
-        "serial": "rec-1",
-        "commands": {"pm list packages -3": {"stdout": f"package:{SHOPMATE}\n"},
-                     f"pm path {SHOPMATE}": {"stdout": f"package:{remote}\n"}},
-        "files": {remote: "../shopmate-base.apk"},  # only the file name counts: never leaves the folder
-    }))
+    (folder / "manifest.json").write_text(
+        json.dumps(
+            {
+                "serial": "rec-1",
+                "commands": {
+                    "pm list packages -3": {"stdout": f"package:{SHOPMATE}\n"},
+                    f"pm path {SHOPMATE}": {"stdout": f"package:{remote}\n"},
+                },
+                "files": {remote: "../shopmate-base.apk"},  # only the file name counts: never leaves the folder
+            }
+        )
+    )
     with ReplayServer(load_recording(folder)) as srv:
         result = pull(srv, tmp_path / "out")
     assert result.packages[0].files[0].sha256 == TRUTH["trackers/many-trackers.apk"]["sha256"]
@@ -425,8 +470,13 @@ def test_the_pull_allowlist_is_read_only_and_separate_from_collection() -> None:
         assert cmd.startswith(("pm list packages", "pm path ")), cmd
         assert not any(ch in cmd for ch in ";|&><`$\n"), cmd
     assert rules.is_allowed(f"pm path {SKYFERRY}") and rules.is_allowed(f"pm path --user 0 {SKYFERRY}")
-    for bad in ("pm path com.x;reboot", "pm path ../x", "pm uninstall com.x", "pm path com.x com.y",
-                "pm list packages -3; rm -rf /sdcard"):
+    for bad in (
+        "pm path com.x;reboot",
+        "pm path ../x",
+        "pm uninstall com.x",
+        "pm path com.x com.y",
+        "pm list packages -3; rm -rf /sdcard",
+    ):
         assert not rules.is_allowed(bad), bad
     # collect --adb never sends pm path (the snapshot does not need the files)
     assert not [c for c in allowed_commands() if c.startswith("pm path")]

@@ -58,7 +58,7 @@ def free_port() -> int:
 def test_recordings_carry_the_real_fixture_bytes(garnet: Recording, sheng: Recording) -> None:
     assert garnet.replies["getprop"].stdout == (GARNET_DIR / "getprop.txt").read_text(encoding="utf-8")
     assert sheng.replies["getprop"].stdout == (SHENG_DIR / "getprop.txt").read_text(encoding="utf-8")
-    real_ids = {ln[len("package:"):] for ln in (GARNET_DIR / "packages.txt").read_text().splitlines()}
+    real_ids = {ln[len("package:") :] for ln in (GARNET_DIR / "packages.txt").read_text().splitlines()}
     pm_lines = garnet.replies["pm list packages -f -i -U -u"].stdout.splitlines()
     listed = {ln.split()[0].rpartition("=")[2] for ln in pm_lines}
     assert listed == real_ids and len(listed) == 229
@@ -86,8 +86,9 @@ def test_phone_without_shell_v2_falls_back_to_plain_shell(garnet: Recording) -> 
 
 
 def test_failed_command_keeps_stderr_and_exit_code() -> None:
-    denied = Reply(stderr="java.lang.SecurityException: Shell does not have permission to access user 10\n",
-                   exit_code=255)
+    denied = Reply(
+        stderr="java.lang.SecurityException: Shell does not have permission to access user 10\n", exit_code=255
+    )
     with ReplayServer({"pm list packages -s": denied}, serial="abc123") as srv:
         adb = AdbServerTransport(port=srv.port)
         result = adb.shell("abc123", "pm list packages -s")
@@ -169,8 +170,7 @@ def test_something_else_on_the_adb_port_is_one_clear_error() -> None:
         ([DeviceEntry("a1", "recovery")], None, "'recovery' mode"),
     ],
 )
-def test_device_selection_explains_every_refusal(entries: list[DeviceEntry], serial: str | None,
-                                                 expected: str) -> None:
+def test_device_selection_explains_every_refusal(entries: list[DeviceEntry], serial: str | None, expected: str) -> None:
     with pytest.raises(SourceError) as info:
         select_device(entries, serial)
     assert expected in str(info.value)
@@ -197,8 +197,7 @@ def test_a_server_that_never_answers_does_not_hang() -> None:
 
 def test_shipped_recordings_are_what_the_script_builds_from_the_real_data(tmp_path: Path) -> None:
     script = Path(__file__).resolve().parents[2] / "scripts" / "build_recordings.py"
-    subprocess.run([sys.executable, str(script), str(DEVICES), "--out", str(tmp_path)], check=True,
-                   capture_output=True)
+    subprocess.run([sys.executable, str(script), str(DEVICES), "--out", str(tmp_path)], check=True, capture_output=True)
     for name in ("redmi-garnet", "xiaomi-sheng"):
         shipped = bundled_recording_dir(name)
         built = sorted(p.name for p in (tmp_path / name).iterdir())

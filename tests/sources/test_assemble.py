@@ -76,9 +76,7 @@ def test_complete_outputs_give_a_complete_snapshot() -> None:
 
 
 def test_each_missing_output_is_named_never_guessed() -> None:
-    snap = snapshot_from_outputs(
-        {"getprop": (LMI / "getprop.txt").read_text(encoding="utf-8")}, source=SOURCE
-    )
+    snap = snapshot_from_outputs({"getprop": (LMI / "getprop.txt").read_text(encoding="utf-8")}, source=SOURCE)
     items = {m.item for m in snap.missing}
     assert items == {
         "settings.global", "settings.secure", "settings.system", "packages", "dumpsys.package",
@@ -95,9 +93,7 @@ def test_full_dumpsys_is_split_and_settings_fill_gaps() -> None:
     outputs = full_outputs()
     for key in ("dumpsys_accessibility", "dumpsys_notification", "dumpsys_backup", "dumpsys_package"):
         del outputs[key]
-    outputs["dumpsys"] = (
-        "DUMP OF SERVICE package:\n" + samples.DUMPSYS_PACKAGE + "DUMP OF SERVICE window:\nwindows\n"
-    )
+    outputs["dumpsys"] = "DUMP OF SERVICE package:\n" + samples.DUMPSYS_PACKAGE + "DUMP OF SERVICE window:\nwindows\n"
     snap = snapshot_from_outputs(outputs, source=SOURCE)
     assert {m.item for m in snap.missing} == set()
     assert snap.special_access.accessibility_services == (

@@ -43,9 +43,7 @@ def test_demo_json_has_no_local_paths_and_a_readme() -> None:
     assert "1890e4cf51c7782a69e6442243ed08865d8ca3b9" in readme
 
 
-def test_collect_writes_snapshot_and_one_summary_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_collect_writes_snapshot_and_one_summary_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "phone.json"
     assert main(["collect", str(GARNET), "-o", str(out)]) == 0
     err = capsys.readouterr().err.strip().splitlines()

@@ -58,5 +58,6 @@ def test_an_androidqf_zip_with_one_unsafe_entry_skips_it(tmp_path: Path, caplog:
     snap = load_path(out)
     check_androidqf(SourceKind.ANDROIDQF, load_path(path))
     assert json.loads(out.read_text())["source"]["skipped"] == [
-        "5f0c/../../../etc/cron.d/evil: unsafe member name (absolute or '..')"]
+        "5f0c/../../../etc/cron.d/evil: unsafe member name (absolute or '..')"
+    ]
     assert snap.packages

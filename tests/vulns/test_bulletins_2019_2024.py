@@ -53,8 +53,14 @@ def test_2023_03_counts_match_a_hand_count_of_the_source_table(db: VulnDB) -> No
     # platform rows listing 13: System 9 + 5 + 2 + 1, Framework 4 + 3 + 1 = 25 (System "11, 12, 12L"
     # does not list 13); Qualcomm closed-source 18 + Qualcomm 3 = 21; Kernel 1; MediaTek and
     # Unisoc rows do not apply to a Qualcomm chip.
-    facts = DeviceFacts(release="13", sdk=33, spl=dt.date(2023, 2, 5), brand="xiaomi", soc_vendor="Qualcomm",
-                        soc_evidence="ro.hardware=qcom")
+    facts = DeviceFacts(
+        release="13",
+        sdk=33,
+        spl=dt.date(2023, 2, 5),
+        brand="xiaomi",
+        soc_vendor="Qualcomm",
+        soc_evidence="ro.hardware=qcom",
+    )
     march = [v for v in open_vulns(db, facts) if v.entry.bulletin == "2023-03-01"]
     assert all(v.status is MatchStatus.AFFECTED for v in march)
     kinds = [v.entry.kind for v in march]

@@ -16,9 +16,7 @@ from howsafe.sources import load_path
 
 def audit(snapshot: Snapshot, today: dt.date) -> Report:
     checks = all_checks(lambda c: c.id.startswith("updates."))
-    au = Auditor(
-        KnowledgeBase(), checks, clock=lambda: dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
-    )
+    au = Auditor(KnowledgeBase(), checks, clock=lambda: dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC))
     return au.run(au.context(snapshot), "everyday")
 
 
@@ -96,9 +94,7 @@ def test_modern_phone_is_not_called_clean_by_old_data() -> None:
 
 
 def test_stagefright_named_on_lollipop_without_the_fixes() -> None:
-    f = by_id(
-        audit(snap(android_release="5.1.1", sdk=22, security_patch=dt.date(2015, 9, 1)), dt.date(2016, 1, 1))
-    )
+    f = by_id(audit(snap(android_release="5.1.1", sdk=22, security_patch=dt.date(2015, 9, 1)), dt.date(2016, 1, 1)))
     sf = f["updates.stagefright"]
     assert sf.outcome is Outcome.FAIL and sf.severity is Severity.CRITICAL and "exploit" in sf.tags
     assert {e.key for e in sf.evidence if e.kind == "cve"} >= {
@@ -108,9 +104,7 @@ def test_stagefright_named_on_lollipop_without_the_fixes() -> None:
     }
     # no SPL at all (Android 5 had none): still named, with medium confidence
     f = by_id(audit(snap(android_release="5.0.2", sdk=21), dt.date(2016, 1, 1)))
-    assert (
-        f["updates.stagefright"].outcome is Outcome.FAIL and f["updates.stagefright"].confidence == "medium"
-    )
+    assert f["updates.stagefright"].outcome is Outcome.FAIL and f["updates.stagefright"].confidence == "medium"
     # a pre-bulletin build: unpatched since before 2015-08-01, its open CVEs are counted
     assert f["updates.open_cves:critical"].outcome is Outcome.FAIL
     assert f["updates.spl_age"].outcome is Outcome.FAIL

@@ -25,9 +25,7 @@ def test_vulns_json_lists_open_cves_and_exits_1(capsys: pytest.CaptureFixture[st
     assert cov["months_missing"] == ["2023-04", "2023-06", "2023-07"]
     assert cov["months_partial"][0] == "2023-08" and "not covered" in cov["note"]
     first = doc["vulns"][0]
-    assert first["severity"] == "critical" and first["url"].startswith(
-        "https://source.android.com/security/bulletin/"
-    )
+    assert first["severity"] == "critical" and first["url"].startswith("https://source.android.com/security/bulletin/")
 
 
 def test_vulns_text_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -70,9 +68,7 @@ def test_kb_update_from_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "covers up to 2024-09-05" in capsys.readouterr().out
 
 
-def test_kb_update_rejects_garbage_without_traceback(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_kb_update_rejects_garbage_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "all.zip"
     bad.write_bytes(b"PK\x03\x04 broken")
     rc = main(["kb", "update", "--from-file", str(bad), "--cache-dir", str(tmp_path / "cache")])

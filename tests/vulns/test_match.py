@@ -185,9 +185,7 @@ def test_real_device_xiaomi_mi_max_2(db: VulnDB) -> None:
 
 def test_no_spl_means_nothing_can_be_claimed(db: VulnDB) -> None:
     # Android 6.0+ without a patch level: nothing can be claimed
-    snap = Snapshot(
-        source=SourceInfo(kind=SourceKind.FOLDER, location="x"), device=Device(android_release="9", sdk=28)
-    )
+    snap = Snapshot(source=SourceInfo(kind=SourceKind.FOLDER, location="x"), device=Device(android_release="9", sdk=28))
     a = assess(db, snap, dt.date(2020, 1, 1))
     assert a.open == () and a.days_behind is None
 

@@ -190,7 +190,13 @@ def parse_manifest(buf: bytes) -> Manifest:
 
 
 def _element(
-    buf: bytes, p: int, chsize: int, csize: int, pool: _StringPool, resmap: tuple[int, ...], depth: int,
+    buf: bytes,
+    p: int,
+    chsize: int,
+    csize: int,
+    pool: _StringPool,
+    resmap: tuple[int, ...],
+    depth: int,
     man: Manifest,
 ) -> None:
     ext = p + chsize

@@ -69,9 +69,7 @@ def detect(zf: ZipArchive, *, suffix: str = "") -> BundleLayout | None:
     names = list(zf.members)
     root = sorted(n for n in names if _is_apk_name(n) and "/" not in n)
     splits = sorted(n for n in names if _is_apk_name(n) and n.startswith("splits/") and n.count("/") == 1)
-    standalones = sorted(
-        n for n in names if _is_apk_name(n) and n.startswith("standalones/") and n.count("/") == 1
-    )
+    standalones = sorted(n for n in names if _is_apk_name(n) and n.startswith("standalones/") and n.count("/") == 1)
     warnings: list[str] = []
     if "toc.pb" in zf.members or splits or standalones:
         meta = _toc_meta(zf, warnings)

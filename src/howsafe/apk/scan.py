@@ -116,13 +116,9 @@ def expand_inputs(paths: Sequence[Path]) -> list[ScanInput]:
             files = [c for c in children if c.is_file() and c.suffix.lower() in wanted]
             out.extend(ScanInput(f, "file") for f in files)
             # Symlinked folders are not followed: a link loop must not hang the scan.
-            subdirs = [
-                c for c in children if c.is_dir() and not c.is_symlink() and not c.name.startswith(".")
-            ]
+            subdirs = [c for c in children if c.is_dir() and not c.is_symlink() and not c.name.startswith(".")]
             if subdirs and depth >= MAX_WALK_DEPTH:
-                log.warning(
-                    "%s: folders more than %d levels down were not scanned", path, MAX_WALK_DEPTH
-                )
+                log.warning("%s: folders more than %d levels down were not scanned", path, MAX_WALK_DEPTH)
                 continue
             stack.extend((d, depth + 1) for d in reversed(subdirs))
         else:
@@ -246,9 +242,7 @@ def _analyse_buffer(path: Path, buf: memoryview, mm: mmap.mmap | None, matcher: 
         zf = ZipArchive(buf, label=path.name, backing=mm)
     except ApkError as exc:
         if exc.code == "not_a_zip" and path.suffix.lower() == ".apkm":
-            raise ApkError(
-                "encrypted_bundle", "an encrypted APKMirror bundle (not a ZIP): decrypt it first"
-            ) from exc
+            raise ApkError("encrypted_bundle", "an encrypted APKMirror bundle (not a ZIP): decrypt it first") from exc
         raise
     is_apk = "AndroidManifest.xml" in zf.members or any(_DEX_RE.fullmatch(n) for n in zf.members)
     layout = None if is_apk else bundle.detect(zf, suffix=path.suffix.lower())
@@ -331,8 +325,7 @@ def _merge(
         classes_scanned=len(classes),
         dex_files=tuple((f"{p.name}!{d}" if multi else d, n) for p in parts for d, n in p.dex),
         parts=tuple(
-            AppPart(p.name, p.manifest.split if p.manifest else None, tuple(p.dex), len(p.classes))
-            for p in parts
+            AppPart(p.name, p.manifest.split if p.manifest else None, tuple(p.dex), len(p.classes)) for p in parts
         )
         if multi
         else (),
@@ -342,8 +335,11 @@ def _merge(
 
 def scan_input(inp: ScanInput, matcher: Matcher) -> AppReport:
     """Scan one app; every failure becomes an error record (never an exception)."""
-    return _guarded(inp.path, inp.kind, lambda: _analyse_split_dir(inp, matcher) if inp.kind == "split_dir"
-                    else _analyse_file(inp.path, matcher))
+    return _guarded(
+        inp.path,
+        inp.kind,
+        lambda: _analyse_split_dir(inp, matcher) if inp.kind == "split_dir" else _analyse_file(inp.path, matcher),
+    )
 
 
 def scan_bytes(data: bytes, path: str, matcher: Matcher) -> AppReport:

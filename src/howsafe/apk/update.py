@@ -30,9 +30,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     atomic_write(path, data, error=KnowledgeError)
 
 
-def update_trackers(
-    dest_dir: Path, fetch: Fetch, *, now: Callable[[], dt.datetime] | None = None
-) -> str:
+def update_trackers(dest_dir: Path, fetch: Fetch, *, now: Callable[[], dt.datetime] | None = None) -> str:
     """Fetch the εxodus list into ``dest_dir/trackers/``; returns a one-line summary.
 
     ``dest_dir`` is the knowledge-base cache folder (the same layout as the bundled data), so the

@@ -116,9 +116,7 @@ class ZipArchive:
         pos = tail.rfind(_EOCD_SIG)
         if pos < 0 or len(tail) - pos < _EOCD_MIN:
             raise ApkError("bad_zip", "end of central directory not found")
-        (_, disk, cd_disk, _n_here, count, cd_size, cd_off, _clen) = struct.unpack_from(
-            "<IHHHHIIH", tail, pos
-        )
+        (_, disk, cd_disk, _n_here, count, cd_size, cd_off, _clen) = struct.unpack_from("<IHHHHIIH", tail, pos)
         eocd_at = start + pos
         if disk != 0 or cd_disk != 0:
             raise ApkError("bad_zip", "multi-disk ZIP archives are not APKs")
@@ -136,8 +134,9 @@ class ZipArchive:
         for _ in range(count):
             if p + 46 > end:
                 raise ApkError("bad_zip", "central directory truncated")
-            (sig, _vm, _vn, flags, method, _t, _d, _crc, csize, usize, nlen, xlen, clen, _dsk, _ia, _ea,
-             loff) = unpack(buf, p)
+            (sig, _vm, _vn, flags, method, _t, _d, _crc, csize, usize, nlen, xlen, clen, _dsk, _ia, _ea, loff) = unpack(
+                buf, p
+            )
             if sig != _CD_SIG:
                 raise ApkError("bad_zip", "bad central directory entry signature")
             if p + 46 + nlen > end:
@@ -173,9 +172,7 @@ class ZipArchive:
         if m.size > cap:
             ratio = m.size / max(m.compressed_size, 1)
             code = "zip_bomb" if ratio > BOMB_RATIO else "too_large"
-            raise ApkError(
-                code, f"{name} declares {m.size:,} bytes inflated (limit {cap:,}, ratio {ratio:.0f}:1)"
-            )
+            raise ApkError(code, f"{name} declares {m.size:,} bytes inflated (limit {cap:,}, ratio {ratio:.0f}:1)")
         lo = m.local_offset
         if lo + 30 > len(self.buf):
             raise ApkError("bad_zip", f"local header of {name} lies outside the file")

@@ -23,8 +23,6 @@ _RUNTIME_PREFIXES = (
 )
 
 
-
-
 def prop(snap: Snapshot, key: str) -> str | None:
     """A property value, stripped; empty strings count as absent."""
     value = snap.properties.get(key)

@@ -42,8 +42,7 @@ class IocCheck(BaseCheck):
         ]
         collections = iset.all_collections()
         if not collections:
-            return [d.finding(Outcome.ERROR, summary="No indicator collection could be read.",
-                              evidence=load_problems)]
+            return [d.finding(Outcome.ERROR, summary="No indicator collection could be read.", evidence=load_problems)]
         kinds: dict[str, int] = {}
 
         def counted() -> Iterator[Observable]:
@@ -84,8 +83,9 @@ class IocCheck(BaseCheck):
             f"the {', '.join(seen)}; none matched."
         )
         if unsupported:
-            summary += (f" {len(unsupported)} indicator pattern(s) could not be evaluated and were not"
-                        " compared (see evidence).")
+            summary += (
+                f" {len(unsupported)} indicator pattern(s) could not be evaluated and were not compared (see evidence)."
+            )
         if iset.errors:
             summary += f" {len(iset.errors)} collection file(s) could not be read (see evidence)."
         return [d.finding(Outcome.PASS, summary=summary, evidence=load_problems)]

@@ -165,7 +165,6 @@ class SELinux(BaseCheck):
         return [d.not_available("no getenforce output and no ro.boot.selinux property")]
 
 
-
 _BAD_TAGS = {"test-keys": Severity.HIGH, "dev-keys": Severity.LOW}
 
 
@@ -327,7 +326,6 @@ class Encryption(BaseCheck):
                 )
             ]
         return [d.not_available(f"ro.crypto.state has an unexpected value {state!r}")]
-
 
 
 _DATE_RE = re.compile(r"(20[0-9][0-9])-([0-9][0-9])(?:-([0-9][0-9]))?")

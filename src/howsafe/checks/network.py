@@ -68,11 +68,7 @@ class VendorTelemetryCheck(_NetworkCheck):
             if h.owner in PHONE_VENDORS and h.purpose in DATA_PURPOSES and _used(h):
                 by_owner.setdefault(h.owner, []).append(h)
         if not by_owner:
-            return [
-                d.finding(
-                    Outcome.PASS, summary="No vendor telemetry, analytics or ad endpoints in the traffic."
-                )
-            ]
+            return [d.finding(Outcome.PASS, summary="No vendor telemetry, analytics or ad endpoints in the traffic.")]
         out: list[Finding] = []
         for owner, hosts in sorted(by_owner.items()):
             hosts.sort(key=lambda h: -h.bytes_up)
@@ -80,8 +76,7 @@ class VendorTelemetryCheck(_NetworkCheck):
             optouts = [o for p in purposes if (o := know.optout(owner, p))]
             sent = sum(h.bytes_up for h in hosts)
             summary = (
-                f"{owner} {'/'.join(purposes)} endpoints were contacted: {len(hosts)} hosts, "
-                f"{human_bytes(sent)} sent. "
+                f"{owner} {'/'.join(purposes)} endpoints were contacted: {len(hosts)} hosts, {human_bytes(sent)} sent. "
             )
             if optouts:
                 summary += "The opt-out that should have stopped it: " + " | ".join(dict.fromkeys(optouts))
@@ -177,9 +172,7 @@ class TrackersCheck(_NetworkCheck):
             apps = sorted({a.display for h in hosts for a in h.apps})
             sent = sum(h.bytes_up for h in hosts)
             summary = f"{name}: {len(hosts)} hosts, {human_bytes(sent)} sent"
-            summary += (
-                f", contacted by {', '.join(apps)}." if apps else " (the input does not say which app)."
-            )
+            summary += f", contacted by {', '.join(apps)}." if apps else " (the input does not say which app)."
             tags = ["tracker"] + (["ads"] if any(h.purpose == "ads" for h in hosts) else [])
             out.append(
                 d.finding(
@@ -205,9 +198,7 @@ class HardcodedIpCheck(_NetworkCheck):
         assert net is not None  # required
         hosts = [h for h in net.hosts if h.named_by == "ip" and h.flows]
         if not hosts:
-            return [
-                d.finding(Outcome.PASS, summary="Every connection was to a host named by DNS, TLS or HTTP.")
-            ]
+            return [d.finding(Outcome.PASS, summary="Every connection was to a host named by DNS, TLS or HTTP.")]
         hosts.sort(key=lambda h: -h.bytes_total)
         ev = [
             Evidence(

@@ -182,11 +182,7 @@ class AccessibilityServices(BaseCheck):
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
         snap = ctx.snapshot
-        return [
-            _component_check(
-                self.defn, snap, snap.special_access.accessibility_services, "accessibility services"
-            )
-        ]
+        return [_component_check(self.defn, snap, snap.special_access.accessibility_services, "accessibility services")]
 
 
 @register
@@ -204,11 +200,7 @@ class NotificationListeners(BaseCheck):
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
         snap = ctx.snapshot
-        return [
-            _component_check(
-                self.defn, snap, snap.special_access.notification_listeners, "notification listeners"
-            )
-        ]
+        return [_component_check(self.defn, snap, snap.special_access.notification_listeners, "notification listeners")]
 
 
 class _SpecialPermissionCheck(BaseCheck):

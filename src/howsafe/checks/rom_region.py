@@ -45,10 +45,12 @@ class RomRegionCheck(BaseCheck):
                 )
             ]
         if market.china:
-            return [d.not_available(
-                f"this is a China-market ROM (rule {market.rule}), but where {family.vendor} hosts the "
-                "services of its China ROMs is not in the knowledge base"
-            )]
+            return [
+                d.not_available(
+                    f"this is a China-market ROM (rule {market.rule}), but where {family.vendor} hosts the "
+                    "services of its China ROMs is not in the knowledge base"
+                )
+            ]
         if dev.region:
             hosting = international_hosting(ctx.kb, family.family, dev.region)
             if hosting is not None:
@@ -62,8 +64,9 @@ class RomRegionCheck(BaseCheck):
                 d.finding(
                     Outcome.PASS,
                     summary=f"{family.vendor} ROM built for region {dev.region}{where}.{hq}",
-                    evidence=[Evidence(kind="device", key="region", value=dev.region,
-                                       source=ctx.snapshot.source.location)],
+                    evidence=[
+                        Evidence(kind="device", key="region", value=dev.region, source=ctx.snapshot.source.location)
+                    ],
                     references=refs,
                 )
             ]

@@ -177,8 +177,7 @@ def tracker_section(apps: Sequence[AppReport]) -> Section:
             _app_name(a),
             a.version_name or "",
             str(len(a.trackers)),
-            ", ".join(h.name + (" (doubtful)" if h.confidence == "low" else "") for h in a.trackers)
-            or "none",
+            ", ".join(h.name + (" (doubtful)" if h.confidence == "low" else "") for h in a.trackers) or "none",
         )
         for a in sorted(ok, key=lambda a: (-len(a.trackers), a.package or a.path))
     )
@@ -201,11 +200,17 @@ def tracker_section(apps: Sequence[AppReport]) -> Section:
         ),
         tables=(
             Table(title="Trackers per app", columns=("App", "Version", "Trackers", "Names"), rows=per_app),
-            Table(title="Apps shipping each tracker", columns=("Tracker", "Company", "Categories", "Apps"),
-                  rows=prevalence),
+            Table(
+                title="Apps shipping each tracker",
+                columns=("Tracker", "Company", "Categories", "Apps"),
+                rows=prevalence,
+            ),
             Table(title="By company", columns=("Company", "Trackers", "Apps"), rows=by_company),
-            Table(title="By category", columns=("Category", "Apps"),
-                  rows=tuple((c, str(n)) for c, n in categories.most_common())),
+            Table(
+                title="By category",
+                columns=("Category", "Apps"),
+                rows=tuple((c, str(n)) for c, n in categories.most_common()),
+            ),
         ),
         charts=(
             Chart(

@@ -29,8 +29,7 @@ _SPL_SOURCE = "ro.build.version.security_patch"
 
 def _spl_evidence(ctx: AuditContext) -> Evidence:
     spl = ctx.snapshot.device.security_patch
-    return Evidence(kind="property", key=_SPL_SOURCE, value=spl.isoformat() if spl else None,
-                    source=_prop_source(ctx))
+    return Evidence(kind="property", key=_SPL_SOURCE, value=spl.isoformat() if spl else None, source=_prop_source(ctx))
 
 
 def _prop_source(ctx: AuditContext) -> str:
@@ -39,9 +38,7 @@ def _prop_source(ctx: AuditContext) -> str:
 
 
 def _release_evidence(ctx: AuditContext) -> Evidence:
-    return Evidence(
-        kind="property", key="ro.build.version.release", value=ctx.snapshot.device.android_release
-    )
+    return Evidence(kind="property", key="ro.build.version.release", value=ctx.snapshot.device.android_release)
 
 
 @register
@@ -54,7 +51,10 @@ class SplAge(BaseCheck):
     def _pre_bulletin(self, ctx: AuditContext) -> Finding:
         summary, ev = _pre_bulletin_summary(ctx)
         return self.defn.finding(
-            Outcome.FAIL, summary=summary, evidence=ev, severity=Severity.CRITICAL,
+            Outcome.FAIL,
+            summary=summary,
+            evidence=ev,
+            severity=Severity.CRITICAL,
             title="No security patch level: this build predates the monthly security bulletins",
             tags=["exploit"],
         )
@@ -77,8 +77,12 @@ class SplAge(BaseCheck):
         vendor = ctx.snapshot.device.vendor_security_patch
         if vendor is not None:
             ev.append(
-                Evidence(kind="property", key="ro.vendor.build.security_patch", value=vendor.isoformat(),
-                         source=_prop_source(ctx))
+                Evidence(
+                    kind="property",
+                    key="ro.vendor.build.security_patch",
+                    value=vendor.isoformat(),
+                    source=_prop_source(ctx),
+                )
             )
             if vendor < spl:
                 summary += (
@@ -249,8 +253,12 @@ def _levels_evidence(ctx: AuditContext, a: Assessment) -> list[Evidence]:
     ev = [_spl_evidence(ctx)]
     if a.device.vendor_spl is not None:
         ev.append(
-            Evidence(kind="property", key="ro.vendor.build.security_patch",
-                     value=a.device.vendor_spl.isoformat(), source=_prop_source(ctx))
+            Evidence(
+                kind="property",
+                key="ro.vendor.build.security_patch",
+                value=a.device.vendor_spl.isoformat(),
+                source=_prop_source(ctx),
+            )
         )
     return ev
 
@@ -302,9 +310,7 @@ def open_cve_section(ctx: AuditContext) -> Section | None:
     return Section(
         id="updates.open_cves",
         title="Open vulnerabilities",
-        summary=(
-            f"{one_line(a)}. {data_line(a)}"
-        ),
+        summary=(f"{one_line(a)}. {data_line(a)}"),
         tables=(
             Table(
                 title="Open CVEs",
@@ -389,8 +395,7 @@ class OpenCves(BaseCheck):
                     tags=tags,
                     title=title,
                     summary=(
-                        f"{headline}. {group}: {len(vulns)} ({_components(vulns)}).{vendor_note}"
-                        f"{eol_note}{stale}"
+                        f"{headline}. {group}: {len(vulns)} ({_components(vulns)}).{vendor_note}{eol_note}{stale}"
                     ),
                     evidence=[*levels, *_cve_evidence(vulns)],
                 )
@@ -458,8 +463,14 @@ class StageFright(BaseCheck):
         if spl is None:
             built = build_date_of(ctx.snapshot)
             if built is not None:
-                ev.append(Evidence(kind="property", key="ro.build.date.utc",
-                                   value=ctx.snapshot.properties.get("ro.build.date.utc"), source=_prop_source(ctx)))
+                ev.append(
+                    Evidence(
+                        kind="property",
+                        key="ro.build.date.utc",
+                        value=ctx.snapshot.properties.get("ro.build.date.utc"),
+                        source=_prop_source(ctx),
+                    )
+                )
             if built is not None and built < FIRST_BULLETIN:
                 summary = (
                     f"StageFright is open: Android {release} built on {built.isoformat()} (ro.build.date.utc), "
@@ -472,9 +483,7 @@ class StageFright(BaseCheck):
                 f"StageFright is probably open: Android {release}{when} reports no security patch level, so "
                 f"nothing shows the 2015 StageFright fixes ({', '.join(cves)}) were applied."
             )
-            return [
-                d.finding(Outcome.FAIL, summary=summary, evidence=ev, confidence="medium", tags=["exploit"])
-            ]
+            return [d.finding(Outcome.FAIL, summary=summary, evidence=ev, confidence="medium", tags=["exploit"])]
         summary = (
             f"Android {release} with patch level {spl.isoformat()} (before 2015-10-01) lacks StageFright "
             f"fixes ({', '.join(cves)})."

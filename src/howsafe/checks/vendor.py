@@ -180,10 +180,9 @@ class _PackageRoleCheck(BaseCheck):
         market = ctx.facts.rom_market
         cn_pkgs = [h.pkg.id for h in active if "CN" in h.info.jurisdiction]
         # A package's own "hosted" words are shown unless they claim mainland China without the ROM.
-        hosted = sorted({
-            h.info.hosted for h in active
-            if h.info.hosted and (market.china or "CN" not in h.info.jurisdiction)
-        })
+        hosted = sorted(
+            {h.info.hosted for h in active if h.info.hosted and (market.china or "CN" not in h.info.jurisdiction)}
+        )
         vendors = sorted({h.info.vendor for h in active})
         unknown_state = any(h.pkg.enabled is None for h in active)
         state = "are installed" if unknown_state else "are installed and enabled"
@@ -285,9 +284,7 @@ class VendorSettingsCheck(BaseCheck):
             if raw is None:
                 continue
             state = entry.state(raw)
-            ev = [
-                Evidence(kind="setting", key=f"{entry.namespace}/{entry.key}", value=raw, source="settings")
-            ]
+            ev = [Evidence(kind="setting", key=f"{entry.namespace}/{entry.key}", value=raw, source="settings")]
             cn = china and family is not None and family.china_rom_hosting == "CN"
             tags = ["ads" if entry.role == "ads" else "telemetry"] + (["jurisdiction:CN"] if cn else [])
             where = f" Endpoints: {', '.join(entry.domains)}." if entry.domains else ""

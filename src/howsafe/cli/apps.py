@@ -21,15 +21,28 @@ EXIT_ERROR = ExitCode.USAGE
 @click.argument("paths", nargs=-1, required=False, type=click.Path(path_type=Path))
 @click.option("--adb", is_flag=True, help="Pull the phone's user-installed APKs over adb first, then scan them.")
 @click.option("--serial", "-s", help="adb serial of the phone when several are attached.")
-@click.option("--pull-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="With --adb: where pulled APKs are kept (resumable; default: the user cache).")
-@click.option("--format", "fmt", type=click.Choice(formats_for("apps")), default="text",
-              show_default=True, help="sarif: SARIF 2.1.0 for code scanning (one result per tracker or "
-              "dangerous permission, the APK as artifact).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the result here.")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Worker processes for many apps (0 = one per CPU core; 1 = no workers).")
+@click.option(
+    "--pull-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --adb: where pulled APKs are kept (resumable; default: the user cache).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(formats_for("apps")),
+    default="text",
+    show_default=True,
+    help="sarif: SARIF 2.1.0 for code scanning (one result per tracker or dangerous permission, the APK as artifact).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the result here.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Worker processes for many apps (0 = one per CPU core; 1 = no workers).",
+)
 def apps(
     paths: tuple[Path, ...],
     adb: bool,
@@ -91,7 +104,9 @@ def apps(
     doc = AppsDoc(apps=results, db=db, tool=tool, dangerous=dangerous)
     write_output(render_as("apps", fmt, doc, RenderOptions(width=text_width(), tool=tool)), output)
     if results and all(r.error for r in results):
-        click.echo(f"howsafe: error: none of the {len(results)} input(s) could be read as an app "
-                   "(reasons in the report)", err=True)
+        click.echo(
+            f"howsafe: error: none of the {len(results)} input(s) could be read as an app (reasons in the report)",
+            err=True,
+        )
         return EXIT_ERROR
     return EXIT_FINDINGS if any(r.trackers for r in results) else EXIT_OK

@@ -27,20 +27,44 @@ from howsafe.score import available_profiles, load_profile
 @click.option("--adb", is_flag=True, help="Read the phone attached over adb (read-only).")
 @click.option("--serial", "-s", help="adb serial of the phone when several are attached.")
 @click.option("--demo", is_flag=True, help="Audit the bundled sample device (real public data).")
-@click.option("--profile", "profile_id", type=click.Choice(available_profiles()), default=None,
-              help="Threat profile (default: the one saved by `howsafe profile`, else everyday).")
+@click.option(
+    "--profile",
+    "profile_id",
+    type=click.Choice(available_profiles()),
+    default=None,
+    help="Threat profile (default: the one saved by `howsafe profile`, else everyday).",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
-@click.option("--capture", "captures", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Traffic capture or DNS log of this phone (pcap, pcapng, PCAPdroid, Pi-hole, ...).")
-@click.option("--apks", "apk_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="APK files or folders of this phone's apps to scan for trackers.")
-@click.option("--iocs", "ioc_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="STIX2 indicator file or folder (in addition to stored collections).")
+@click.option(
+    "--capture",
+    "captures",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Traffic capture or DNS log of this phone (pcap, pcapng, PCAPdroid, Pi-hole, ...).",
+)
+@click.option(
+    "--apks",
+    "apk_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="APK files or folders of this phone's apps to scan for trackers.",
+)
+@click.option(
+    "--iocs",
+    "ioc_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="STIX2 indicator file or folder (in addition to stored collections).",
+)
 @click.option("--no-redact", is_flag=True, help="Keep serial numbers, IMEI and account names.")
-@click.option("--country", default=None, metavar="CC",
-              help="Your home country (ISO code such as DE): 'foreign jurisdiction' is relative to it "
-                   "(default: the one saved by `howsafe profile --country`).")
+@click.option(
+    "--country",
+    default=None,
+    metavar="CC",
+    help="Your home country (ISO code such as DE): 'foreign jurisdiction' is relative to it "
+    "(default: the one saved by `howsafe profile --country`).",
+)
 def audit(
     source: str | None,
     adb: bool,

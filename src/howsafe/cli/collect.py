@@ -93,8 +93,9 @@ def collect(
     if push_url and token:
         from howsafe.cli.push import describe, push_snapshot
 
-        click.echo(f"howsafe: pushed: {describe(push_snapshot(snapshot, server=push_url, token=token, label=label))}",
-                   err=True)
+        click.echo(
+            f"howsafe: pushed: {describe(push_snapshot(snapshot, server=push_url, token=token, label=label))}", err=True
+        )
     if apks_dir is not None:
         pull_apks_with_progress(apks_dir, serial=serial, third_party_only=not all_apks)
         target = output if output is not None else "SNAPSHOT"

@@ -74,9 +74,7 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Progress
         yield progress
 
 
-def load_source(
-    source: str | None, *, adb: bool, serial: str | None, demo: bool, redact: bool
-) -> Snapshot:
+def load_source(source: str | None, *, adb: bool, serial: str | None, demo: bool, redact: bool) -> Snapshot:
     """Resolve the SOURCE/--adb/--demo trio into a Snapshot."""
     chosen = sum(bool(x) for x in (source, adb, demo))
     if chosen != 1:
@@ -122,9 +120,7 @@ def refuse_output_over_inputs(output: Path | None, *inputs: Path | str | None) -
                 same = False
         inside = src.is_dir() and output.exists() and target.is_relative_to(src)
         if same or inside:
-            raise click.UsageError(
-                f"-o {output} would overwrite the input {given}; write the report elsewhere"
-            )
+            raise click.UsageError(f"-o {output} would overwrite the input {given}; write the report elsewhere")
 
 
 def text_width() -> int:
@@ -189,5 +185,3 @@ def _confirm(output: Path, text: str) -> None:
 
     size = len(text.encode("utf-8"))
     click.echo(f"howsafe: wrote {clean(output)} ({size:,} bytes)", err=True)
-
-

@@ -29,16 +29,27 @@ def corpus() -> None:
 @corpus.command()
 @click.argument("source")
 @click.option("--out", "out", required=True, help="Results dataset (a folder of Parquet parts; local or fsspec URL).")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes of the local Dask cluster (default: one per CPU).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes of the local Dask cluster (default: one per CPU).",
+)
 @click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://HOST:8786) instead of a local cluster.")
 @click.option("--snapshots", is_flag=True, help="Also audit saved device snapshots (.json, androidqf/bugreport .zip).")
-@click.option("--batch", "batch_size", type=click.IntRange(min=1), default=8, show_default=True,
-              help="Items per Dask task.")
-@click.option("--part-rows", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="Rows per Parquet part (memory stays at about one part).")
-def scan(source: str, out: str, workers: int | None, scheduler: str | None, snapshots: bool,
-         batch_size: int, part_rows: int) -> int:
+@click.option(
+    "--batch", "batch_size", type=click.IntRange(min=1), default=8, show_default=True, help="Items per Dask task."
+)
+@click.option(
+    "--part-rows",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Rows per Parquet part (memory stays at about one part).",
+)
+def scan(
+    source: str, out: str, workers: int | None, scheduler: str | None, snapshots: bool, batch_size: int, part_rows: int
+) -> int:
     """Scan SOURCE (a folder, an fsspec URL such as s3://bucket/apks, or a manifest .txt/.csv of
     paths) into the Parquet dataset --out. A rerun skips what is done (by sha256) and resumes a
     killed run; a malformed file is a row with its error.
@@ -66,9 +77,17 @@ def scan(source: str, out: str, workers: int | None, scheduler: str | None, snap
                 progress_state["told"] = True
             progress.update(task, completed=done, total=total, item="")
 
-        summary = scan_corpus(source, out, workers=workers, scheduler=scheduler, snapshots=snapshots,
-                              batch_size=batch_size, part_rows=part_rows, kb=KnowledgeBase.default(),
-                              observer=observer)
+        summary = scan_corpus(
+            source,
+            out,
+            workers=workers,
+            scheduler=scheduler,
+            snapshots=snapshots,
+            batch_size=batch_size,
+            part_rows=part_rows,
+            kb=KnowledgeBase.default(),
+            observer=observer,
+        )
     errors = ", ".join(f"{k} {v}" for k, v in sorted(summary.errors.items())) or "none"
     click.echo(
         f"{summary.listed} item(s) listed, {summary.unchanged} unchanged since the last run, "
@@ -85,8 +104,7 @@ def scan(source: str, out: str, workers: int | None, scheduler: str | None, snap
 @click.argument("results")
 @click.option("--format", "fmt", type=click.Choice(("text", "json", "html")), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
-@click.option("--top", type=click.IntRange(min=1, max=10_000), default=25, show_default=True,
-              help="Rows per table.")
+@click.option("--top", type=click.IntRange(min=1, max=10_000), default=25, show_default=True, help="Rows per table.")
 def report(results: str, fmt: str, output: Path | None, top: int) -> int:
     """Tracker prevalence (overall, per category, per signer), permissions and apps per tracker
     over a results dataset written by `howsafe corpus scan`."""

@@ -43,18 +43,37 @@ def _say(text: str) -> None:
 @click.option("--adb", is_flag=True, help="Read (and with --apply, change) the phone attached over adb.")
 @click.option("--serial", "-s", help="adb serial of the phone when several are attached.")
 @click.option("--demo", is_flag=True, help="Plan for the bundled sample device.")
-@click.option("--profile", "profile_id", type=click.Choice(available_profiles()), default=None,
-              help="Threat profile (default: the one saved by `howsafe profile`, else everyday).")
-@click.option("--level", type=click.Choice(LEVELS), default="safe", show_default=True,
-              help="How far to go: safe (nothing you use breaks), advanced (named features stop), expert.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="sh writes a reviewed shell script; with -o FILE also FILE's undo script (FILE.undo.sh).")
+@click.option(
+    "--profile",
+    "profile_id",
+    type=click.Choice(available_profiles()),
+    default=None,
+    help="Threat profile (default: the one saved by `howsafe profile`, else everyday).",
+)
+@click.option(
+    "--level",
+    type=click.Choice(LEVELS),
+    default="safe",
+    show_default=True,
+    help="How far to go: safe (nothing you use breaks), advanced (named features stop), expert.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="sh writes a reviewed shell script; with -o FILE also FILE's undo script (FILE.undo.sh).",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the plan here.")
 @click.option("--apply", "do_apply", is_flag=True, help="Apply the plan to the phone (needs --adb).")
 @click.option("--yes", is_flag=True, help="With --apply: do not ask for confirmation.")
 @click.option("--verify", is_flag=True, help="Re-audit the phone (--adb) and show the grades before and now.")
-@click.option("--signed-out", is_flag=True,
-              help="With --apply: you signed out of vendor accounts (for phones that do not show them over adb).")
+@click.option(
+    "--signed-out",
+    is_flag=True,
+    help="With --apply: you signed out of vendor accounts (for phones that do not show them over adb).",
+)
 def harden(
     source: str | None,
     adb: bool,
@@ -129,8 +148,13 @@ def harden(
 
     from howsafe.harden import Journal, Phone, apply_plan
 
-    journal = Journal.new(serial=phone_serial, device=plan.device, profile=plan.profile, level=plan.level,
-                          before_verdict=_verdict_json(report))
+    journal = Journal.new(
+        serial=phone_serial,
+        device=plan.device,
+        profile=plan.profile,
+        level=plan.level,
+        before_verdict=_verdict_json(report),
+    )
     _say(f"howsafe: undo journal: {journal.path}")
 
     def progress(what: str, done: int, total: int) -> None:
@@ -138,13 +162,14 @@ def harden(
             _say(f"[{done + 1}/{total}] {what}")
 
     try:
-        result = apply_plan(steps, Phone(transport, phone_serial), journal, observer=progress,
-                            signed_out=signed_out)
+        result = apply_plan(steps, Phone(transport, phone_serial), journal, observer=progress, signed_out=signed_out)
     except KeyboardInterrupt:
         _say(f"howsafe: interrupted; the last step may or may not have run. Undo: howsafe undo {journal.path} --adb")
         raise
-    _say(f"howsafe: applied {result.done} step(s), {result.already} already in place; verified by reading "
-         f"the phone back. Undo: howsafe undo {journal.path} --adb")
+    _say(
+        f"howsafe: applied {result.done} step(s), {result.already} already in place; verified by reading "
+        f"the phone back. Undo: howsafe undo {journal.path} --adb"
+    )
     return 0
 
 
@@ -171,8 +196,10 @@ def _verify(report: Report, serial: str) -> int:
             for area, val in n_areas.items():
                 old = b_areas.get(area, {})
                 if isinstance(val, dict) and isinstance(old, dict):
-                    lines.append(f"  {area}: {old.get('grade', '?')} ({_score(old.get('score'))}) -> "
-                                 f"{val.get('grade')} ({_score(val.get('score'))})")
+                    lines.append(
+                        f"  {area}: {old.get('grade', '?')} ({_score(old.get('score'))}) -> "
+                        f"{val.get('grade')} ({_score(val.get('score'))})"
+                    )
     else:
         lines.insert(0, f"no harden journal for phone {serial}: showing the grade now only")
     click.echo("\n".join(lines))
@@ -213,8 +240,10 @@ def undo(journal_path: Path | None, adb: bool, serial: str | None) -> int:
             _say(f"[{done + 1}/{total}] {what}")
 
     result = undo_journal(journal, Phone(transport, chosen), observer=progress)
-    _say(f"howsafe: restored {result.done} step(s); {result.total - result.done} needed nothing. "
-         "The phone is back to its state before that run.")
+    _say(
+        f"howsafe: restored {result.done} step(s); {result.total - result.done} needed nothing. "
+        "The phone is back to its state before that run."
+    )
     try:
         earlier = latest_journal(serial=journal.serial)
     except InputError:

@@ -37,13 +37,28 @@ def list_cmd(fmt: str) -> int:
     for c in iset.all_collections():
         per_type = {t.value: counts[(c.path, t)] for t in IocType if counts[(c.path, t)]}
         cant = [u for u in unsupported if u.source == c.path]
-        rows.append({"name": c.name, "path": c.path, "malware": list(c.malware),
-                     "indicators": sum(per_type.values()), "by_type": per_type,
-                     "unsupported": [{"pattern": u.pattern, "reason": u.reason} for u in cant]})
+        rows.append(
+            {
+                "name": c.name,
+                "path": c.path,
+                "malware": list(c.malware),
+                "indicators": sum(per_type.values()),
+                "by_type": per_type,
+                "unsupported": [{"pattern": u.pattern, "reason": u.reason} for u in cant],
+            }
+        )
     if fmt == "json":
-        click.echo(json.dumps({"store": str(store_dir()), "collections": rows,
-                               "errors": [{"path": e.path, "error": e.message} for e in iset.errors],
-                               "skipped_patterns": iset.skipped_patterns}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "store": str(store_dir()),
+                    "collections": rows,
+                    "errors": [{"path": e.path, "error": e.message} for e in iset.errors],
+                    "skipped_patterns": iset.skipped_patterns,
+                },
+                indent=2,
+            )
+        )
         return 0
     for r in rows:
         by_type: dict[str, int] = r["by_type"]  # type: ignore[assignment]
@@ -51,9 +66,11 @@ def list_cmd(fmt: str) -> int:
         click.echo(f"{r['name']}: {r['indicators']} indicators ({types})")
         cant_list: list[dict[str, str]] = r["unsupported"]  # type: ignore[assignment]
         if cant_list:
-            click.echo(f"  {len(cant_list)} pattern(s) howsafe cannot evaluate, not matched: "
-                       + "; ".join(f"{u['pattern'][:80]} ({u['reason']})" for u in cant_list[:3])
-                       + (" ..." if len(cant_list) > 3 else ""))
+            click.echo(
+                f"  {len(cant_list)} pattern(s) howsafe cannot evaluate, not matched: "
+                + "; ".join(f"{u['pattern'][:80]} ({u['reason']})" for u in cant_list[:3])
+                + (" ..." if len(cant_list) > 3 else "")
+            )
     for e in iset.errors:
         click.echo(f"could not read {e.path}: {e.message}", err=True)
     click.echo(f"{len(iset)} indicators in {len(rows)} collections.")
@@ -73,9 +90,11 @@ def add_cmd(paths: tuple[Path, ...]) -> int:
         state = "already stored as" if s.already else "stored as"
         click.echo(f"{s.name}: {s.indicators} indicators from {s.source}, {state} {s.file}")
         if s.unsupported:
-            click.echo(f"  {len(s.unsupported)} pattern(s) howsafe cannot evaluate (kept, not matched): "
-                       + "; ".join(f"{u.pattern[:80]} ({u.reason})" for u in s.unsupported[:3])
-                       + (" ..." if len(s.unsupported) > 3 else ""))
+            click.echo(
+                f"  {len(s.unsupported)} pattern(s) howsafe cannot evaluate (kept, not matched): "
+                + "; ".join(f"{u.pattern[:80]} ({u.reason})" for u in s.unsupported[:3])
+                + (" ..." if len(s.unsupported) > 3 else "")
+            )
     click.echo(f"{len(stored)} collection(s) in {store_dir()}.")
     return 0
 

@@ -87,12 +87,24 @@ def lookup(packages: tuple[str, ...], fmt: str) -> int:
             rem = removal_info(knowledge, pid)
             if rem.level == "never":  # on the never-list only: still say what it is and why
                 obj = {
-                    "id": pid, "vendor": "Android platform", "family": "", "label": rem.label,
-                    "role": "system-critical", "data": [], "domains": [], "removal": "never",
-                    "removal_group": "never", "breaks": None, "account_bound": False,
-                    "never_reason": rem.reason, "jurisdiction": [], "hosted": None,
-                    "description": rem.reason or "", "sources": list(rem.sources),
-                    "confidence": "high", "matched_by": "never-list",
+                    "id": pid,
+                    "vendor": "Android platform",
+                    "family": "",
+                    "label": rem.label,
+                    "role": "system-critical",
+                    "data": [],
+                    "domains": [],
+                    "removal": "never",
+                    "removal_group": "never",
+                    "breaks": None,
+                    "account_bound": False,
+                    "never_reason": rem.reason,
+                    "jurisdiction": [],
+                    "hosted": None,
+                    "description": rem.reason or "",
+                    "sources": list(rem.sources),
+                    "confidence": "high",
+                    "matched_by": "never-list",
                 }
         out.append(obj)
     from howsafe.report.interface import RenderOptions

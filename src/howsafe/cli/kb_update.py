@@ -19,8 +19,7 @@ from howsafe.kb import user_cache_dir
     "from_files",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Import this OSV export (zip/JSON) or endoflife.date product file instead of downloading. "
-    "Repeatable.",
+    help="Import this OSV export (zip/JSON) or endoflife.date product file instead of downloading. Repeatable.",
 )
 @click.option(
     "--cache-dir",

@@ -126,9 +126,13 @@ def _show() -> int:
 )
 @click.option("--who", type=click.Choice(WHO_CHOICES), default=None, help="Who you think might want your data.")
 @click.option("--non-interactive", is_flag=True, help="Never prompt: questions without an answer flag count as 'no'.")
-@click.option("--country", default=None, metavar="CC",
-              help="Your home country (ISO code such as DE): for the government profile, 'foreign "
-                   "jurisdiction' means any other state.")
+@click.option(
+    "--country",
+    default=None,
+    metavar="CC",
+    help="Your home country (ISO code such as DE): for the government profile, 'foreign "
+    "jurisdiction' means any other state.",
+)
 def profile(
     show: bool,
     set_id: str | None,
@@ -194,8 +198,12 @@ def profile(
     if prof.jurisdiction_relative and home is None and ask:
         try:
             home = normalise_country(
-                click.prompt("Which country is your home country (the state you work for)? ISO code, e.g. DE",
-                             default="", show_default=False) or "--"
+                click.prompt(
+                    "Which country is your home country (the state you work for)? ISO code, e.g. DE",
+                    default="",
+                    show_default=False,
+                )
+                or "--"
             )
         except HowsafeError:
             home = None
@@ -213,5 +221,7 @@ def _country_line(relative: bool, home: str | None) -> None:
     if home:
         click.echo(f"Home country: {country_name(home)}; data held under any other state's jurisdiction is foreign.")
     elif relative:
-        click.echo("Home country not set: every state's jurisdiction counts as foreign. "
-                   "Set it with `howsafe profile --country CC` (or `howsafe audit --country CC`).")
+        click.echo(
+            "Home country not set: every state's jurisdiction counts as foreign. "
+            "Set it with `howsafe profile --country CC` (or `howsafe audit --country CC`)."
+        )

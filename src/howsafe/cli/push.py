@@ -26,8 +26,9 @@ class Pushed:
     grades: dict[str, str]
 
 
-def push_snapshot(snapshot: Snapshot, *, server: str, token: str, label: str | None = None,
-                  timeout: float = 120.0) -> Pushed:
+def push_snapshot(
+    snapshot: Snapshot, *, server: str, token: str, label: str | None = None, timeout: float = 120.0
+) -> Pushed:
     """POST one snapshot to ``server``'s /api/v1/snapshots with a bearer token."""
     from howsafe.sources import snapshot_to_json
 
@@ -39,9 +40,10 @@ def push_snapshot(snapshot: Snapshot, *, server: str, token: str, label: str | N
         url += "?" + urllib.parse.urlencode({"label": label})
     body = snapshot_to_json(snapshot).encode("utf-8")
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
-        url, data=body, method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                 "User-Agent": "howsafe-push"},
+        url,
+        data=body,
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", "User-Agent": "howsafe-push"},
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
@@ -58,8 +60,12 @@ def push_snapshot(snapshot: Snapshot, *, server: str, token: str, label: str | N
         raise PushError(f"cannot reach {server}: {reason}") from exc
     except ValueError as exc:
         raise PushError(f"{server} answered something that is not JSON") from exc
-    return Pushed(snapshot_id=int(data["snapshot_id"]), device_id=int(data["device_id"]),
-                  created=bool(data["created"]), grades=dict(data.get("grades") or {}))
+    return Pushed(
+        snapshot_id=int(data["snapshot_id"]),
+        device_id=int(data["device_id"]),
+        created=bool(data["created"]),
+        grades=dict(data.get("grades") or {}),
+    )
 
 
 def describe(p: Pushed) -> str:
@@ -71,8 +77,12 @@ def describe(p: Pushed) -> str:
 @click.command()
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--server", "server_url", required=True, envvar="HOWSAFE_SERVER", help="Fleet server URL.")
-@click.option("--token", required=True, envvar="HOWSAFE_TOKEN",
-              help="Uploader token (or the HOWSAFE_TOKEN environment variable, which keeps it out of ps).")
+@click.option(
+    "--token",
+    required=True,
+    envvar="HOWSAFE_TOKEN",
+    help="Uploader token (or the HOWSAFE_TOKEN environment variable, which keeps it out of ps).",
+)
 @click.option("--label", help="Device name on the server (default: brand, model, codename). One source only.")
 def push(sources: tuple[str, ...], server_url: str, token: str, label: str | None) -> int:
     """Upload SOURCES (anything `collect` reads) to a fleet server, redacted.

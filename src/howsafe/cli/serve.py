@@ -26,14 +26,30 @@ def _need_server_extra() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--migrate", "migrate_first", is_flag=True, help="Apply the database migrations first.")
-@click.option("--max-upload-mb", default=50, show_default=True, type=click.IntRange(1, 4096),
-              help="Largest snapshot accepted.")
-@click.option("--uploads-per-minute", default=60, show_default=True, type=click.IntRange(1, 100000),
-              help="Uploads accepted per token per minute.")
-@click.option("--secure-cookies/--no-secure-cookies", default=None,
-              help="Mark session cookies Secure (default: on unless listening on loopback).")
-def serve(db_url: str | None, host: str, port: int, migrate_first: bool, max_upload_mb: int,
-          uploads_per_minute: int, secure_cookies: bool | None) -> int:
+@click.option(
+    "--max-upload-mb", default=50, show_default=True, type=click.IntRange(1, 4096), help="Largest snapshot accepted."
+)
+@click.option(
+    "--uploads-per-minute",
+    default=60,
+    show_default=True,
+    type=click.IntRange(1, 100000),
+    help="Uploads accepted per token per minute.",
+)
+@click.option(
+    "--secure-cookies/--no-secure-cookies",
+    default=None,
+    help="Mark session cookies Secure (default: on unless listening on loopback).",
+)
+def serve(
+    db_url: str | None,
+    host: str,
+    port: int,
+    migrate_first: bool,
+    max_upload_mb: int,
+    uploads_per_minute: int,
+    secure_cookies: bool | None,
+) -> int:
     """Run the fleet server: the API under /api/v1 and the dashboard at /.
 
     Refuses to start on a database that is not migrated to this version (use --migrate).
@@ -54,8 +70,7 @@ def serve(db_url: str | None, host: str, port: int, migrate_first: bool, max_upl
         secure_cookies=(not loopback) if secure_cookies is None else secure_cookies,
     )
     app = create_app(settings)
-    click.echo(f"howsafe: fleet server on http://{host}:{port}/ (database {engine.url.render_as_string()})",
-               err=True)
+    click.echo(f"howsafe: fleet server on http://{host}:{port}/ (database {engine.url.render_as_string()})", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True, server_header=False)
     return 0
 

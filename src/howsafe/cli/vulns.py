@@ -27,9 +27,7 @@ from howsafe.vulns.match import assess
 @click.option("--demo", is_flag=True, help="Use the bundled sample device.")
 @click.option("--format", "fmt", type=click.Choice(formats_for("vulns")), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the list here.")
-def vulns(
-    source: str | None, adb: bool, serial: str | None, demo: bool, fmt: str, output: Path | None
-) -> int:
+def vulns(source: str | None, adb: bool, serial: str | None, demo: bool, fmt: str, output: Path | None) -> int:
     """List the known vulnerabilities still open on SOURCE (snapshot JSON or dump), --adb or --demo.
 
     Exit code 0: none open; 1: open vulnerabilities found, or the bundled data is older than the
@@ -41,8 +39,9 @@ def vulns(
     a = assess(load_db(KnowledgeBase.default()), snapshot, dt.date.today())
     d = snapshot.device
     name = " ".join(x for x in (d.display_name(), f"Android {d.android_release}" if d.android_release else "") if x)
-    write_output(render_as("vulns", fmt, VulnsDoc(device=name, assessment=a), RenderOptions(width=text_width())),
-                 output)
+    write_output(
+        render_as("vulns", fmt, VulnsDoc(device=name, assessment=a), RenderOptions(width=text_width())), output
+    )
     if a.device.level is None:
         return ExitCode.NOT_ENOUGH_EVIDENCE
     stale = a.device.spl is not None and a.device.spl >= a.covers_until

@@ -103,8 +103,14 @@ def _list_local(path: Path, *, snapshots: bool, top: bool) -> Iterator[CorpusIte
     parts = _split_parts(path)
     if parts is not None:
         stats = [p.stat() for p in parts]
-        yield CorpusItem(str(path), "app", "split_dir", tuple(str(p) for p in parts),
-                         sum(s.st_size for s in stats), max(s.st_mtime for s in stats))
+        yield CorpusItem(
+            str(path),
+            "app",
+            "split_dir",
+            tuple(str(p) for p in parts),
+            sum(s.st_size for s in stats),
+            max(s.st_mtime for s in stats),
+        )
         return
     try:
         children = sorted(path.iterdir())
@@ -138,14 +144,19 @@ def _list_remote(url: str, *, snapshots: bool) -> Iterator[CorpusItem]:
         apks = [(n, i) for n, i in entries if n.lower().endswith(".apk")]
         names = {posixpath.basename(n) for n, _ in apks}
         if "base.apk" in names or any(n.startswith("split_") for n in names):
-            yield CorpusItem(f"{protocol}://{d}", "app", "split_dir", tuple(f"{protocol}://{n}" for n, _ in apks),
-                             sum(int(i.get("size") or 0) for _, i in apks), 0.0)  # type: ignore[call-overload]
+            yield CorpusItem(
+                f"{protocol}://{d}",
+                "app",
+                "split_dir",
+                tuple(f"{protocol}://{n}" for n, _ in apks),
+                sum(int(i.get("size") or 0) for _, i in apks),  # type: ignore[call-overload]
+                0.0,
+            )
             entries = [(n, i) for n, i in entries if not n.lower().endswith(".apk")]
         for name, info in entries:
             record = _wanted(posixpath.basename(name), snapshots)
             if record is not None and not any(p.startswith(".") for p in name.split("/")):
-                yield CorpusItem(f"{protocol}://{name}", record, "file", (),
-                                 int(info.get("size") or 0), 0.0)  # type: ignore[call-overload]
+                yield CorpusItem(f"{protocol}://{name}", record, "file", (), int(info.get("size") or 0), 0.0)  # type: ignore[call-overload]
 
 
 def _from_manifest(source: str, *, snapshots: bool) -> Iterator[CorpusItem]:

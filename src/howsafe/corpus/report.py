@@ -96,30 +96,38 @@ def collect_stats(results: str, *, top: int = TOP) -> CorpusStats:
     st.rows, st.apps, st.apps_ok, st.apps_with_trackers, st.distinct_packages, st.dex_bytes, st.snapshots = (
         int(x or 0) for x in one
     )
-    st.errors = [(str(e), int(n)) for e, n in con.execute(
-        "SELECT error, count(*) AS n FROM rows WHERE error IS NOT NULL GROUP BY error ORDER BY n DESC, error"
-    ).fetchall()]
+    st.errors = [
+        (str(e), int(n))
+        for e, n in con.execute(
+            "SELECT error, count(*) AS n FROM rows WHERE error IS NOT NULL GROUP BY error ORDER BY n DESC, error"
+        ).fetchall()
+    ]
     denom = max(st.apps_ok, 1)
-    st.trackers = _dicts(con.execute(
-        """
+    st.trackers = _dicts(
+        con.execute(
+            """
         WITH t AS (SELECT sha256, unnest(trackers) AS t FROM ok)
         SELECT t.name AS tracker, any_value(t.exodus_id) AS exodus_id, any_value(t.company) AS company,
                count(DISTINCT sha256) AS apps, round(100.0 * count(DISTINCT sha256) / ?, 1) AS share
         FROM t GROUP BY t.name ORDER BY apps DESC, tracker LIMIT ?
         """,
-        [denom, top],
-    ))
-    st.categories = _dicts(con.execute(
-        """
+            [denom, top],
+        )
+    )
+    st.categories = _dicts(
+        con.execute(
+            """
         WITH t AS (SELECT sha256, unnest(trackers) AS t FROM ok),
              c AS (SELECT sha256, unnest(t.categories) AS category FROM t)
         SELECT category, count(DISTINCT sha256) AS apps, round(100.0 * count(DISTINCT sha256) / ?, 1) AS share
         FROM c GROUP BY category ORDER BY apps DESC, category LIMIT ?
         """,
-        [denom, top],
-    ))
-    st.signers = _dicts(con.execute(
-        """
+            [denom, top],
+        )
+    )
+    st.signers = _dicts(
+        con.execute(
+            """
         SELECT signer_sha256[1] AS signer, count(*) AS apps,
                count(*) FILTER (WHERE len(tracker_names) > 0) AS apps_with_trackers,
                round(100.0 * count(*) FILTER (WHERE len(tracker_names) > 0) / count(*), 1) AS share,
@@ -128,32 +136,39 @@ def collect_stats(results: str, *, top: int = TOP) -> CorpusStats:
         FROM ok WHERE len(signer_sha256) > 0
         GROUP BY signer ORDER BY apps DESC, apps_with_trackers DESC, signer LIMIT ?
         """,
-        [top],
-    ))
+            [top],
+        )
+    )
     for s in st.signers:  # a hostile corpus can hold thousands of packages under one signer
         pk = str(s.get("packages") or "")
         s["packages"] = pk if len(pk) <= 300 else pk[:300] + "…"
-    st.permissions = _dicts(con.execute(
-        """
+    st.permissions = _dicts(
+        con.execute(
+            """
         WITH p AS (SELECT sha256, unnest(permissions) AS permission FROM ok)
         SELECT permission, count(DISTINCT sha256) AS apps, round(100.0 * count(DISTINCT sha256) / ?, 1) AS share
         FROM p GROUP BY permission ORDER BY apps DESC, permission LIMIT ?
         """,
-        [denom, top],
-    ))
-    st.apps_per_tracker = _dicts(con.execute(
-        """
+            [denom, top],
+        )
+    )
+    st.apps_per_tracker = _dicts(
+        con.execute(
+            """
         WITH t AS (SELECT coalesce(package, path) AS app, unnest(tracker_names) AS tracker FROM ok)
         SELECT tracker, count(DISTINCT app) AS apps, list(DISTINCT app ORDER BY app)[1:?] AS examples
         FROM t GROUP BY tracker ORDER BY apps DESC, tracker LIMIT ?
         """,
-        [APPS_PER_TRACKER, top],
-    ))
+            [APPS_PER_TRACKER, top],
+        )
+    )
     if st.snapshots:
-        st.grades = _dicts(con.execute(
-            "SELECT grade, count(*) AS snapshots FROM rows WHERE record = 'snapshot' AND error IS NULL "
-            "GROUP BY grade ORDER BY grade"
-        ))
+        st.grades = _dicts(
+            con.execute(
+                "SELECT grade, count(*) AS snapshots FROM rows WHERE record = 'snapshot' AND error IS NULL "
+                "GROUP BY grade ORDER BY grade"
+            )
+        )
     con.close()
     return st
 
@@ -197,8 +212,11 @@ def to_text(st: CorpusStats) -> str:
 
     table("Tracker prevalence (apps, % of apps read):", st.trackers, ["apps", "share", "tracker"])
     table("Per category:", st.categories, ["apps", "share", "category"])
-    table("Per signer (apps, with trackers, %, mean trackers, signer, packages):", st.signers,
-          ["apps", "apps_with_trackers", "share", "mean_trackers", "signer", "packages"])
+    table(
+        "Per signer (apps, with trackers, %, mean trackers, signer, packages):",
+        st.signers,
+        ["apps", "apps_with_trackers", "share", "mean_trackers", "signer", "packages"],
+    )
     table("Permissions (apps, %):", st.permissions, ["apps", "share", "permission"])
     lines.append("")
     lines.append("Apps per tracker:")
@@ -220,7 +238,7 @@ def _bar_chart(title: str, rows: list[dict[str, Any]], label: str, value: str = 
     height = len(rows) * (bar_h + gap) + gap
     top = max(float(r.get(value) or 0) for r in rows) or 1.0
     parts = [
-        f'<h2>{html.escape(title)}</h2>',
+        f"<h2>{html.escape(title)}</h2>",
         f'<svg role="img" aria-label="{html.escape(title, quote=True)}" width="{left + width + 80}" '
         f'height="{height}" viewBox="0 0 {left + width + 80} {height}" xmlns="http://www.w3.org/2000/svg">',
     ]
@@ -232,7 +250,7 @@ def _bar_chart(title: str, rows: list[dict[str, Any]], label: str, value: str = 
         parts.append(
             f'<text x="{left - 8}" y="{y + bar_h - 5}" text-anchor="end" font-size="12">{name}</text>'
             f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="#3b6ea8"><title>{name}: '
-            f'{v:g}{html.escape(unit)}</title></rect>'
+            f"{v:g}{html.escape(unit)}</title></rect>"
             f'<text x="{left + w + 6:.1f}" y="{y + bar_h - 5}" font-size="12">{v:g}{html.escape(unit)}</text>'
         )
     parts.append("</svg>")
@@ -284,7 +302,7 @@ def to_html(st: CorpusStats) -> str:
         "text-align:left;font-size:13px;vertical-align:top}th{background:#f2f2f2}svg{display:block}"
     )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         f"<title>howsafe corpus report</title><style>{style}</style></head><body>"
         + "".join(body)

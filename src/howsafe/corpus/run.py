@@ -107,9 +107,15 @@ def scan_corpus(
         else:
             n = workers or os.cpu_count() or 1
             # loopback only, no dashboard server: a local scan opens no port beyond the machine
-            cluster = dist.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                        dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
-                                        silence_logs=logging.WARNING)
+            cluster = dist.LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",
+                scheduler_kwargs={"dashboard": False},
+                silence_logs=logging.WARNING,
+            )
             client = dist.Client(cluster)
     try:
         summary.workers = len(client.scheduler_info().get("workers", {}))
@@ -171,8 +177,9 @@ def scan_corpus(
     return summary
 
 
-def _retry_alone(client: Any, batch: list[CorpusItem], tfut: Any, dfut: Any, first: BaseException,
-                 summary: ScanSummary) -> list[Row]:
+def _retry_alone(
+    client: Any, batch: list[CorpusItem], tfut: Any, dfut: Any, first: BaseException, summary: ScanSummary
+) -> list[Row]:
     """A batch whose task failed (its workers kept dying): each item on its own; still failing = a row."""
     log.warning("a batch of %d item(s) failed (%s); retrying each alone", len(batch), first)
     rows: list[Row] = []

@@ -34,22 +34,56 @@ def schema() -> Any:
     import pyarrow as pa
 
     s = pa.string()
-    tracker = pa.struct([
-        ("name", s), ("exodus_id", pa.int64()), ("categories", pa.list_(s)), ("company", s), ("country", s),
-        ("origin", s), ("confidence", s), ("class_count", pa.int64()), ("evidence", pa.list_(s)),
-    ])
-    return pa.schema([
-        ("sha256", s), ("key", s), ("path", s), ("record", s), ("size", pa.int64()), ("mtime", pa.float64()),
-        ("kind", s), ("package", s), ("version_name", s), ("version_code", pa.int64()), ("label", s),
-        ("min_sdk", pa.int64()), ("target_sdk", pa.int64()),
-        ("permissions", pa.list_(s)), ("signer_sha256", pa.list_(s)),
-        ("trackers", pa.list_(tracker)), ("tracker_names", pa.list_(s)),
-        ("classes_scanned", pa.int64()), ("dex_count", pa.int64()), ("dex_bytes", pa.int64()),
-        ("warnings", pa.list_(s)), ("error", s), ("error_detail", s),
-        ("device", s), ("android_version", s), ("security_patch", s), ("grade", s), ("failed_checks", pa.list_(s)),
-        ("howsafe_version", s), ("trackers_version", s), ("worker", s), ("scan_seconds", pa.float64()),
-        ("report_json", s),
-    ])
+    tracker = pa.struct(
+        [
+            ("name", s),
+            ("exodus_id", pa.int64()),
+            ("categories", pa.list_(s)),
+            ("company", s),
+            ("country", s),
+            ("origin", s),
+            ("confidence", s),
+            ("class_count", pa.int64()),
+            ("evidence", pa.list_(s)),
+        ]
+    )
+    return pa.schema(
+        [
+            ("sha256", s),
+            ("key", s),
+            ("path", s),
+            ("record", s),
+            ("size", pa.int64()),
+            ("mtime", pa.float64()),
+            ("kind", s),
+            ("package", s),
+            ("version_name", s),
+            ("version_code", pa.int64()),
+            ("label", s),
+            ("min_sdk", pa.int64()),
+            ("target_sdk", pa.int64()),
+            ("permissions", pa.list_(s)),
+            ("signer_sha256", pa.list_(s)),
+            ("trackers", pa.list_(tracker)),
+            ("tracker_names", pa.list_(s)),
+            ("classes_scanned", pa.int64()),
+            ("dex_count", pa.int64()),
+            ("dex_bytes", pa.int64()),
+            ("warnings", pa.list_(s)),
+            ("error", s),
+            ("error_detail", s),
+            ("device", s),
+            ("android_version", s),
+            ("security_patch", s),
+            ("grade", s),
+            ("failed_checks", pa.list_(s)),
+            ("howsafe_version", s),
+            ("trackers_version", s),
+            ("worker", s),
+            ("scan_seconds", pa.float64()),
+            ("report_json", s),
+        ]
+    )
 
 
 def _fs(url: str) -> tuple[Any, str]:
@@ -108,8 +142,9 @@ class PartWriter:
     are dropped: the dataset holds each content once.
     """
 
-    def __init__(self, out: str, *, part_rows: int = 1000, flush_seconds: float = 30.0,
-                 written: Iterable[str] = ()) -> None:
+    def __init__(
+        self, out: str, *, part_rows: int = 1000, flush_seconds: float = 30.0, written: Iterable[str] = ()
+    ) -> None:
         import pyarrow as pa
 
         self._pa = pa

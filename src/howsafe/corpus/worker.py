@@ -303,18 +303,22 @@ def _snapshot_row(item: CorpusItem, done: frozenset[str]) -> Row | None:
     row = _base_row(item, sha256)
     dev = report.device
     failed = sorted({f.id for f in report.findings if f.outcome.value == "fail"})
-    row.update({
-        "kind": "snapshot",
-        "package": None,
-        "device": " ".join(x for x in (dev.brand, dev.model) if x) or None,
-        "android_version": dev.android_release,
-        "security_patch": dev.security_patch.isoformat() if dev.security_patch else None,
-        "grade": str(report.verdict.grade.value if hasattr(report.verdict.grade, "value") else report.verdict.grade),
-        "failed_checks": failed,
-        "error": None,
-        "error_detail": None,
-        "report_json": report.model_dump_json(),
-    })
+    row.update(
+        {
+            "kind": "snapshot",
+            "package": None,
+            "device": " ".join(x for x in (dev.brand, dev.model) if x) or None,
+            "android_version": dev.android_release,
+            "security_patch": dev.security_patch.isoformat() if dev.security_patch else None,
+            "grade": str(
+                report.verdict.grade.value if hasattr(report.verdict.grade, "value") else report.verdict.grade
+            ),
+            "failed_checks": failed,
+            "error": None,
+            "error_detail": None,
+            "report_json": report.model_dump_json(),
+        }
+    )
     return row
 
 

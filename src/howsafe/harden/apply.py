@@ -105,8 +105,15 @@ class Phone:
 # -- state of one step ------------------------------------------------------------------------
 
 
-def read_state(phone: Phone, op: str, target: str, *, namespace: str | None = None, key: str | None = None,
-               appop: str | None = None) -> dict[str, object]:
+def read_state(
+    phone: Phone,
+    op: str,
+    target: str,
+    *,
+    namespace: str | None = None,
+    key: str | None = None,
+    appop: str | None = None,
+) -> dict[str, object]:
     if op in ("disable", "uninstall"):
         return phone.package_state(target)
     if op == "setting":
@@ -140,12 +147,12 @@ def _matches(state: dict[str, object], want: dict[str, object]) -> bool:
     return all(state.get(k) == v for k, v in want.items())
 
 
-def _planned(step: Step, before: dict[str, object], allow: Allowlist) -> tuple[dict[str, object], list[Command],
-                                                                             list[Command]]:
+def _planned(
+    step: Step, before: dict[str, object], allow: Allowlist
+) -> tuple[dict[str, object], list[Command], list[Command]]:
     """(expected state, action, inverse) of ``step`` given the phone's state before it."""
     if step.op == "disable":
-        return ({"installed": True, "enabled": False}, list(step.action),
-                [allow.build("enable", package=step.target)])
+        return ({"installed": True, "enabled": False}, list(step.action), [allow.build("enable", package=step.target)])
     if step.op == "uninstall":
         undo = [allow.build("install_existing", package=step.target)]
         if before.get("enabled") is False:
@@ -167,8 +174,9 @@ def _planned(step: Step, before: dict[str, object], allow: Allowlist) -> tuple[d
             try:
                 undo = [allow.build("settings_put", namespace=step.namespace, key=step.key, value=str(prev))]
             except UnsafeCommandError as exc:
-                raise HardenError(f"{step.target} holds {prev!r}, which could not be written back safely; "
-                                  "the step was not applied") from exc
+                raise HardenError(
+                    f"{step.target} holds {prev!r}, which could not be written back safely; the step was not applied"
+                ) from exc
         return {"value": value}, action, undo
     if step.op == "appops":
         assert step.appop is not None and step.mode is not None
@@ -187,8 +195,10 @@ def _account_signed_in(phone: Phone, step: Step, signed_out: bool) -> str | None
     except HardenError:
         if signed_out:
             return None
-        return (f"{step.target} is tied to a vendor account and this phone does not show its accounts "
-                "over adb; sign out on the phone, then re-run with --signed-out")
+        return (
+            f"{step.target} is tied to a vendor account and this phone does not show its accounts "
+            "over adb; sign out on the phone, then re-run with --signed-out"
+        )
     for kind in step.account_types:
         if f"type={kind}}}" in text or f"type={kind}," in text:
             return f"{step.target} is tied to a signed-in account ({kind}): sign out on the phone first"
@@ -212,24 +222,39 @@ def apply_plan(
     for index, step in enumerate(todo):
         notify(step.title, index, len(todo))
         try:
-            before = read_state(phone, step.op, step.target, namespace=step.namespace, key=step.key,
-                                appop=step.appop)
+            before = read_state(phone, step.op, step.target, namespace=step.namespace, key=step.key, appop=step.appop)
         except SourceError as exc:
             journal.state = "stopped"
             journal.save()
-            raise ApplyInterrupted(f"the phone went away before step {index + 1} ({step.target}); "
-                                   f"nothing of it was sent. Journal: {journal.path}") from exc
+            raise ApplyInterrupted(
+                f"the phone went away before step {index + 1} ({step.target}); "
+                f"nothing of it was sent. Journal: {journal.path}"
+            ) from exc
         if step.op in ("disable", "uninstall") and before.get("exists") is False:
             journal.state = "stopped"
             journal.save()
-            raise HardenError(f"{step.target} is not on this phone; stopped before step {index + 1}. "
-                              f"Re-read the phone and plan again. Journal: {journal.path}")
+            raise HardenError(
+                f"{step.target} is not on this phone; stopped before step {index + 1}. "
+                f"Re-read the phone and plan again. Journal: {journal.path}"
+            )
         expected, action, undo = _planned(step, before, phone.allow)
         seq = len(journal.entries) + 1
         if _matches(before, expected):
-            journal.entries.append(Entry(seq=seq, step=step.id, kind=step.kind, op=step.op, target=_target(step),
-                                         before=before, expected=expected, action=action, undo=undo,
-                                         status="already", note="already in the wanted state; nothing sent"))
+            journal.entries.append(
+                Entry(
+                    seq=seq,
+                    step=step.id,
+                    kind=step.kind,
+                    op=step.op,
+                    target=_target(step),
+                    before=before,
+                    expected=expected,
+                    action=action,
+                    undo=undo,
+                    status="already",
+                    note="already in the wanted state; nothing sent",
+                )
+            )
             journal.save()
             already += 1
             continue
@@ -238,15 +263,24 @@ def apply_plan(
             journal.state = "stopped"
             journal.save()
             raise HardenError(f"stopped before step {index + 1}: {wait}. Journal: {journal.path}")
-        entry = Entry(seq=seq, step=step.id, kind=step.kind, op=step.op, target=_target(step), before=before,
-                      expected=expected, action=action, undo=undo, status="pending")
+        entry = Entry(
+            seq=seq,
+            step=step.id,
+            kind=step.kind,
+            op=step.op,
+            target=_target(step),
+            before=before,
+            expected=expected,
+            action=action,
+            undo=undo,
+            status="pending",
+        )
         journal.entries.append(entry)
         journal.save()  # written and fsynced BEFORE the phone is touched
         try:
             for command in action:
                 phone.run(command)
-            after = read_state(phone, step.op, step.target, namespace=step.namespace, key=step.key,
-                               appop=step.appop)
+            after = read_state(phone, step.op, step.target, namespace=step.namespace, key=step.key, appop=step.appop)
         except SourceError as exc:
             raise ApplyInterrupted(
                 f"the phone went away during step {index + 1} ({step.target}); its outcome is unknown. "
@@ -257,16 +291,20 @@ def apply_plan(
             entry.note = str(exc)
             journal.state = "stopped"
             journal.save()
-            raise HardenError(f"step {index + 1} failed: {exc}. Done before it: {done} step(s); "
-                              f"undo them with `howsafe undo {journal.path} --adb`") from exc
+            raise HardenError(
+                f"step {index + 1} failed: {exc}. Done before it: {done} step(s); "
+                f"undo them with `howsafe undo {journal.path} --adb`"
+            ) from exc
         if not _matches(after, expected):
             entry.status = "failed"
             entry.note = f"read back {after}, wanted {expected}"
             journal.state = "stopped"
             journal.save()
-            raise HardenError(f"step {index + 1} ({step.target}) did not take effect (read back {after}); "
-                              f"stopped. Undo the {done} step(s) before it with "
-                              f"`howsafe undo {journal.path} --adb`")
+            raise HardenError(
+                f"step {index + 1} ({step.target}) did not take effect (read back {after}); "
+                f"stopped. Undo the {done} step(s) before it with "
+                f"`howsafe undo {journal.path} --adb`"
+            )
         entry.status = "done"
         journal.save()
         done += 1
@@ -322,8 +360,10 @@ def undo(journal: Journal, phone: Phone, *, observer: Observer | None = None) ->
     """Restore every entry of ``journal`` in reverse order (see the module docstring)."""
     notify = observer or (lambda what, done, total: None)
     if phone.serial != journal.serial:
-        raise HardenError(f"journal {journal.path} belongs to phone {journal.serial}, not {phone.serial}; "
-                          "attach that phone or pass --serial")
+        raise HardenError(
+            f"journal {journal.path} belongs to phone {journal.serial}, not {phone.serial}; "
+            "attach that phone or pass --serial"
+        )
     todo = [e for e in reversed(journal.entries) if e.status not in ("already", "undone")]
     journal.state = "undoing"
     journal.save()
@@ -344,24 +384,31 @@ def undo(journal: Journal, phone: Phone, *, observer: Observer | None = None) ->
                 phone.run(command)
             after = _entry_read(phone, entry)
         except SourceError as exc:
-            raise ApplyInterrupted(f"the phone went away while restoring {entry.target}; reconnect it and "
-                                   f"run `howsafe undo {journal.path} --adb` again") from exc
+            raise ApplyInterrupted(
+                f"the phone went away while restoring {entry.target}; reconnect it and "
+                f"run `howsafe undo {journal.path} --adb` again"
+            ) from exc
         except HardenError as exc:
             journal.save()
-            raise HardenError(f"could not restore {entry.target}: {exc}. {restored} step(s) restored so far; "
-                              f"fix the cause and run `howsafe undo {journal.path} --adb` again") from exc
+            raise HardenError(
+                f"could not restore {entry.target}: {exc}. {restored} step(s) restored so far; "
+                f"fix the cause and run `howsafe undo {journal.path} --adb` again"
+            ) from exc
         if not _restored(entry, after):
             journal.save()
-            raise HardenError(f"{entry.target} still reads {after} after restoring (wanted {entry.before}); "
-                              f"stopped. Journal: {journal.path}")
+            raise HardenError(
+                f"{entry.target} still reads {after} after restoring (wanted {entry.before}); "
+                f"stopped. Journal: {journal.path}"
+            )
         entry.status = "undone"
         journal.save()
         restored += 1
     notify("done", len(todo), len(todo))
     journal.state = "undone"
     journal.save()
-    return RunResult(journal=journal, done=restored, already=len(journal.entries) - len(todo),
-                     total=len(journal.entries))
+    return RunResult(
+        journal=journal, done=restored, already=len(journal.entries) - len(todo), total=len(journal.entries)
+    )
 
 
 __all__ = ["ApplyInterrupted", "HardenError", "Phone", "RunResult", "apply_plan", "read_state", "undo"]

@@ -42,8 +42,10 @@ class Allowlist:
         if pattern is None:
             raise KnowledgeError(f"allowlist has no pattern for {{{placeholder}}}")
         if not isinstance(value, str) or not pattern.fullmatch(value) or _SHELL_SPECIAL & set(value):
-            raise UnsafeCommandError(f"refusing to send {placeholder} {value!r} to the phone: not a valid "
-                                     f"{placeholder} (only {pattern.pattern} is allowed)")
+            raise UnsafeCommandError(
+                f"refusing to send {placeholder} {value!r} to the phone: not a valid "
+                f"{placeholder} (only {pattern.pattern} is allowed)"
+            )
         return value
 
     def valid(self, placeholder: str, value: str) -> bool:

@@ -97,15 +97,30 @@ class Journal:
     entries: list[Entry] = field(default_factory=list)
 
     @classmethod
-    def new(cls, *, serial: str, device: str, profile: str, level: str,
-            folder: Path | None = None, now: dt.datetime | None = None,
-            before_verdict: dict[str, object] | None = None) -> Journal:
+    def new(
+        cls,
+        *,
+        serial: str,
+        device: str,
+        profile: str,
+        level: str,
+        folder: Path | None = None,
+        now: dt.datetime | None = None,
+        before_verdict: dict[str, object] | None = None,
+    ) -> Journal:
         when = now or dt.datetime.now(dt.UTC)
         folder = folder or journal_dir()
         stamp = when.strftime("%Y%m%dT%H%M%S%fZ")
         name = f"harden-{stamp}-{_SAFE_NAME.sub('_', serial)[:40]}.json"
-        journal = cls(path=folder / name, serial=serial, device=device, profile=profile, level=level,
-                      created=when.isoformat(), before_verdict=dict(before_verdict or {}))
+        journal = cls(
+            path=folder / name,
+            serial=serial,
+            device=device,
+            profile=profile,
+            level=level,
+            created=when.isoformat(),
+            before_verdict=dict(before_verdict or {}),
+        )
         return journal
 
     def body(self) -> dict[str, object]:
@@ -142,8 +157,9 @@ class Journal:
                 raise
             _fsync_dir(folder)
         except OSError as exc:
-            raise InputError(f"cannot write the undo journal {self.path}: {exc.strerror or exc}; "
-                             "nothing more is sent to the phone") from exc
+            raise InputError(
+                f"cannot write the undo journal {self.path}: {exc.strerror or exc}; nothing more is sent to the phone"
+            ) from exc
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -171,9 +187,11 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _damaged(path: Path, why: str) -> CorruptInputError:
-    return CorruptInputError(f"undo journal {path} is damaged ({why}); it was not used and nothing was "
-                             "sent to the phone. Restore it from a backup, or undo by hand with the "
-                             "commands `howsafe harden --format sh` prints")
+    return CorruptInputError(
+        f"undo journal {path} is damaged ({why}); it was not used and nothing was "
+        "sent to the phone. Restore it from a backup, or undo by hand with the "
+        "commands `howsafe harden --format sh` prints"
+    )
 
 
 def load_journal(path: Path) -> Journal:

@@ -47,8 +47,16 @@ def package_level(kb: KnowledgeBase, package_id: str) -> PackageLevel:
     reason = info.reason
     if not info.known:
         reason = reason or "the knowledge base has not reviewed this package"
-    return PackageLevel(package_id, _FROM_GROUP[info.group], info.level, info.account_bound, info.breaks,
-                        reason, info.sources, info.label)
+    return PackageLevel(
+        package_id,
+        _FROM_GROUP[info.group],
+        info.level,
+        info.account_bound,
+        info.breaks,
+        reason,
+        info.sources,
+        info.label,
+    )
 
 
 def allowed_at(level: Level, wanted: Level) -> bool:

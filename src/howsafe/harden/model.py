@@ -85,8 +85,13 @@ class HeldBack:
     label: str | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {"package": self.package, "level": self.level, "reason": self.reason,
-                "source": list(self.source), "label": self.label}
+        return {
+            "package": self.package,
+            "level": self.level,
+            "reason": self.reason,
+            "source": list(self.source),
+            "label": self.label,
+        }
 
 
 @dataclass(frozen=True)

@@ -89,8 +89,16 @@ def build_plan(
     _unfixable_steps(profile, by_id, steps)
 
     kind_order = {"package": 1, "setting": 0, "account": 2, "unfixable": 3}
-    steps.sort(key=lambda s: (s.kind == "unfixable", -s.impact, LEVEL_RANK[s.level], kind_order[s.kind],
-                              -len(s.collects), s.target))
+    steps.sort(
+        key=lambda s: (
+            s.kind == "unfixable",
+            -s.impact,
+            LEVEL_RANK[s.level],
+            kind_order[s.kind],
+            -len(s.collects),
+            s.target,
+        )
+    )
     held.sort(key=lambda h: (LEVEL_RANK[h.level], h.package))
     return Plan(
         device=device_title(snapshot),
@@ -122,8 +130,10 @@ def _package_steps(
     notes: list[str],
 ) -> None:
     if snapshot.packages is None:
-        notes.append("The source has no package list, so no package step could be planned "
-                     "(read the phone with `howsafe harden --adb`, or a dump that holds `pm list packages`).")
+        notes.append(
+            "The source has no package list, so no package step could be planned "
+            "(read the phone with `howsafe harden --adb`, or a dump that holds `pm list packages`)."
+        )
         return
     db = package_db(kb)
     for pkg in snapshot.packages:
@@ -138,12 +148,17 @@ def _package_steps(
         lv = package_level(kb, pkg.id)
         why_level = lv.reason or (f"stops: {lv.breaks}" if lv.breaks else f"removal level: {lv.removal}")
         if not allowed_at(lv.level, level):
-            held.append(HeldBack(package=pkg.id, level=lv.level, reason=why_level, source=lv.sources,
-                                 label=lv.label))
+            held.append(HeldBack(package=pkg.id, level=lv.level, reason=why_level, source=lv.sources, label=lv.label))
             continue
         check = ROLE_CHECK[info.role]
-        finding = next((f for f in by_check.get(check, ()) if f.outcome is Outcome.FAIL
-                        and any(e.key == pkg.id for e in f.evidence)), None)
+        finding = next(
+            (
+                f
+                for f in by_check.get(check, ())
+                if f.outcome is Outcome.FAIL and any(e.key == pkg.id for e in f.evidence)
+            ),
+            None,
+        )
         tags = (info.role, *(f"jurisdiction:{j}" for j in info.jurisdiction))
         impact = _impact(profile, finding, Severity.MEDIUM, tags)
         uninstall = lv.level == "expert"
@@ -160,26 +175,28 @@ def _package_steps(
         requires = None
         if lv.account_bound:
             requires = "sign out of the vendor account on the phone first (Settings > Accounts)"
-        steps.append(Step(
-            id=f"package:{pkg.id}",
-            kind="package",
-            target=pkg.id,
-            level=lv.level,
-            title=f"{'Remove for this user' if uninstall else 'Disable'} {what} ({info.role})",
-            reason=reason,
-            source=info.sources,
-            op="uninstall" if uninstall else "disable",
-            action=action,
-            undo=undo,
-            breaks=lv.breaks or (_NOTHING_NAMED if lv.level == "safe" else None),
-            collects=info.data,
-            removal=lv.removal,
-            requires=requires,
-            account_types=_account_types(pkg.id) if lv.account_bound else (),
-            label=info.label,
-            impact=impact,
-            finding_ids=(finding.id,) if finding else (),
-        ))
+        steps.append(
+            Step(
+                id=f"package:{pkg.id}",
+                kind="package",
+                target=pkg.id,
+                level=lv.level,
+                title=f"{'Remove for this user' if uninstall else 'Disable'} {what} ({info.role})",
+                reason=reason,
+                source=info.sources,
+                op="uninstall" if uninstall else "disable",
+                action=action,
+                undo=undo,
+                breaks=lv.breaks or (_NOTHING_NAMED if lv.level == "safe" else None),
+                collects=info.data,
+                removal=lv.removal,
+                requires=requires,
+                account_types=_account_types(pkg.id) if lv.account_bound else (),
+                label=info.label,
+                impact=impact,
+                finding_ids=(finding.id,) if finding else (),
+            )
+        )
 
 
 #: Android account types of vendor accounts, by package-id prefix (``dumpsys account`` lists
@@ -249,50 +266,66 @@ def _setting_steps(
         except UnsafeCommandError as exc:
             notes.append(f"Left out setting {entry.id}: {exc}.")
             continue
-        finding = next((f for f in findings if f.check == "vendor.settings" and f.outcome is Outcome.FAIL
-                        and any(e.key == f"{entry.namespace}/{entry.key}" for e in f.evidence)), None)
-        seen = (f"it is on ({entry.namespace}/{entry.key}={current})" if state == "on" else
-                "the source does not show its value" if current is None or not has_settings else
-                f"its value {current!r} is not a known off value")
-        steps.append(Step(
-            id=f"setting:{entry.namespace}/{entry.key}",
-            kind="setting",
-            target=f"{entry.namespace}/{entry.key}",
-            level="safe",
-            title=f"Switch off: {entry.title.removesuffix(' is on').removesuffix(' are on')}",
-            reason=f"{entry.what} Planned because {seen}." + (f" Hosted: {entry.hosted}." if entry.hosted else ""),
-            source=entry.sources,
-            op="setting",
-            action=action,
-            undo=undo,
-            breaks="nothing: it is an opt-in switch the vendor offers in Settings",
-            menu=entry.menu or None,
-            impact=_impact(profile, finding, Severity.MEDIUM, (entry.role,)),
-            finding_ids=(finding.id,) if finding else (),
-            namespace=entry.namespace,
-            key=entry.key,
-            value=value,
-            clear_bits=bits,
-        ))
+        finding = next(
+            (
+                f
+                for f in findings
+                if f.check == "vendor.settings"
+                and f.outcome is Outcome.FAIL
+                and any(e.key == f"{entry.namespace}/{entry.key}" for e in f.evidence)
+            ),
+            None,
+        )
+        seen = (
+            f"it is on ({entry.namespace}/{entry.key}={current})"
+            if state == "on"
+            else "the source does not show its value"
+            if current is None or not has_settings
+            else f"its value {current!r} is not a known off value"
+        )
+        steps.append(
+            Step(
+                id=f"setting:{entry.namespace}/{entry.key}",
+                kind="setting",
+                target=f"{entry.namespace}/{entry.key}",
+                level="safe",
+                title=f"Switch off: {entry.title.removesuffix(' is on').removesuffix(' are on')}",
+                reason=f"{entry.what} Planned because {seen}." + (f" Hosted: {entry.hosted}." if entry.hosted else ""),
+                source=entry.sources,
+                op="setting",
+                action=action,
+                undo=undo,
+                breaks="nothing: it is an opt-in switch the vendor offers in Settings",
+                menu=entry.menu or None,
+                impact=_impact(profile, finding, Severity.MEDIUM, (entry.role,)),
+                finding_ids=(finding.id,) if finding else (),
+                namespace=entry.namespace,
+                key=entry.key,
+                value=value,
+                clear_bits=bits,
+            )
+        )
 
 
 def _account_steps(profile: Profile, findings: Sequence[Finding], steps: list[Step]) -> None:
     for f in findings:
         if not f.check.startswith("cloud.") or f.outcome is not Outcome.FAIL:
             continue
-        steps.append(Step(
-            id=f"account:{f.id}",
-            kind="account",
-            target=f.id,
-            level="safe",
-            title=f"Review: {f.title}",
-            reason=f.summary or f.why,
-            source=f.references or (f"howsafe check {f.check}",),
-            menu=f.remediation or None,
-            impact=finding_penalty(f, profile),
-            finding_ids=(f.id,),
-            breaks="only what you choose to switch off (sync or backup of that data)",
-        ))
+        steps.append(
+            Step(
+                id=f"account:{f.id}",
+                kind="account",
+                target=f.id,
+                level="safe",
+                title=f"Review: {f.title}",
+                reason=f.summary or f.why,
+                source=f.references or (f"howsafe check {f.check}",),
+                menu=f.remediation or None,
+                impact=finding_penalty(f, profile),
+                finding_ids=(f.id,),
+                breaks="only what you choose to switch off (sync or backup of that data)",
+            )
+        )
 
 
 def _unfixable_steps(profile: Profile, by_id: dict[str, Finding], steps: list[Step]) -> None:
@@ -304,22 +337,26 @@ def _unfixable_steps(profile: Profile, by_id: dict[str, Finding], steps: list[St
     sources: list[str] = []
     for f in (*eol, *detail):
         sources.extend(r for r in f.references if r not in sources)
-    steps.append(Step(
-        id="unfixable:firmware",
-        kind="unfixable",
-        target="firmware",
-        level="safe",
-        title="Security holes in this firmware cannot be fixed from the phone",
-        reason=reason,
-        source=tuple(sources) or tuple(f"howsafe check {f.check}" for f in eol),
-        menu=("The honest answer is a phone that still gets security updates, or a maintained ROM "
-              "(for example LineageOS, where it supports this model). Trade-offs of a ROM: unlocking the "
-              "bootloader erases the phone, some banking and payment apps refuse unlocked phones, and "
-              "vendor features (camera processing, cloud services) may be missing. Disabling packages "
-              "does not close firmware holes."),
-        impact=sum(finding_penalty(f, profile) for f in eol),
-        finding_ids=tuple(f.id for f in (*eol, *detail)),
-    ))
+    steps.append(
+        Step(
+            id="unfixable:firmware",
+            kind="unfixable",
+            target="firmware",
+            level="safe",
+            title="Security holes in this firmware cannot be fixed from the phone",
+            reason=reason,
+            source=tuple(sources) or tuple(f"howsafe check {f.check}" for f in eol),
+            menu=(
+                "The honest answer is a phone that still gets security updates, or a maintained ROM "
+                "(for example LineageOS, where it supports this model). Trade-offs of a ROM: unlocking the "
+                "bootloader erases the phone, some banking and payment apps refuse unlocked phones, and "
+                "vendor features (camera processing, cloud services) may be missing. Disabling packages "
+                "does not close firmware holes."
+            ),
+            impact=sum(finding_penalty(f, profile) for f in eol),
+            finding_ids=tuple(f.id for f in (*eol, *detail)),
+        )
+    )
 
 
 __all__ = ["ROLE_CHECK", "build_plan", "device_title"]

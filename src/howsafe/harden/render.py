@@ -88,15 +88,20 @@ def _text(plan: Plan) -> str:
     for note in plan.notes:
         out.append(f"note: {clean(note)}")
     if plan.phone_steps:
-        out.append("Apply with: howsafe harden --adb --apply --level " + plan.level
-                   + "   (undo any time: howsafe undo --adb)")
+        out.append(
+            "Apply with: howsafe harden --adb --apply --level " + plan.level + "   (undo any time: howsafe undo --adb)"
+        )
     return "\n".join(out).rstrip() + "\n"
 
 
 def _markdown(plan: Plan) -> str:
-    out = [f"# howsafe harden plan: {md_escape(plan.device)}", "",
-           f"Profile **{md_escape(plan.profile)}**, level **{md_escape(plan.level)}**. "
-           "Dry run: nothing is changed without `--apply`.", ""]
+    out = [
+        f"# howsafe harden plan: {md_escape(plan.device)}",
+        "",
+        f"Profile **{md_escape(plan.profile)}**, level **{md_escape(plan.level)}**. "
+        "Dry run: nothing is changed without `--apply`.",
+        "",
+    ]
     for kind, head in _KIND_HEAD.items():
         steps = [s for s in plan.steps if s.kind == kind]
         if not steps:
@@ -134,7 +139,7 @@ def _e(value: object) -> str:
 def _html(plan: Plan) -> str:
     e = _e
     parts = [
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">',
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
         f"<title>howsafe harden plan: {e(plan.device)}</title>",
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
@@ -162,7 +167,7 @@ def _html(plan: Plan) -> str:
 
 def _html_step(s: Step) -> str:
     e = _e
-    tag = f"<span class=\"lv\">[{e(s.level)}]</span> " if s.action else ""
+    tag = f'<span class="lv">[{e(s.level)}]</span> ' if s.action else ""
     rows = [f"<li>{tag}{e(s.title)}<ul>", f"<li>why: {e(s.reason)}</li>"]
     if s.breaks:
         rows.append(f"<li>stops working: {e(s.breaks)}</li>")
@@ -196,15 +201,23 @@ adb_shell() {{ adb shell "$1"; }}
 def shell_script(plan: Plan, *, undo: bool = False) -> str:
     """The plan's phone commands as a POSIX shell script (or, with ``undo``, their inverses in
     reverse order). Comment lines carry no device text except through ``clean``."""
-    title = "Undo script: restores what the hardening script changed, in reverse order" if undo else \
-        "Hardening script: disables/switches off what the plan lists; its undo script reverts it"
-    head = _SH_HEAD.format(title=title, tool=_comment(plan.tool or "howsafe"), device=_comment(plan.device),
-                           profile=_comment(plan.profile), level=_comment(plan.level))
+    title = (
+        "Undo script: restores what the hardening script changed, in reverse order"
+        if undo
+        else "Hardening script: disables/switches off what the plan lists; its undo script reverts it"
+    )
+    head = _SH_HEAD.format(
+        title=title,
+        tool=_comment(plan.tool or "howsafe"),
+        device=_comment(plan.device),
+        profile=_comment(plan.profile),
+        level=_comment(plan.level),
+    )
     lines = [head]
     steps = list(reversed(plan.phone_steps)) if undo else list(plan.phone_steps)
     for s in steps:
         lines.append(f"# [{s.level}] {_comment(s.title)}")
-        for c in (reversed(s.undo) if undo else s.action):
+        for c in reversed(s.undo) if undo else s.action:
             lines.append(_sh_line(c))
     if not steps:
         lines.append("# nothing to do")

@@ -78,8 +78,7 @@ class CompiledIndex:
     """Read-only view of a compiled index (implements ``IndexBackend``)."""
 
     def __init__(self, db: Path, manifest: dict[str, Any]) -> None:
-        self._db = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
-                                   check_same_thread=False)
+        self._db = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
         self.path = db
         meta = manifest["meta"]
         self._len = int(meta["indicators"])
@@ -92,8 +91,9 @@ class CompiledIndex:
         for cid, name, path, malware, description in self._db.execute(
             "SELECT id, name, path, malware, description FROM coll ORDER BY id"
         ):
-            self._colls[cid] = Collection(name=name, path=path, malware=tuple(json.loads(malware)),
-                                          description=description)
+            self._colls[cid] = Collection(
+                name=name, path=path, malware=tuple(json.loads(malware)), description=description
+            )
 
     def close(self) -> None:
         self._db.close()
@@ -121,13 +121,19 @@ class CompiledIndex:
 
     def _rows(self, type_: str, key: str | None = None) -> list[Indicator]:
         query = "SELECT real_type, value, coll, malware, stix_id, key FROM ind WHERE type = ?"
-        rows = self._db.execute(query + " AND key = ?", (type_, key)) if key is not None else self._db.execute(
-            query, (type_,))
+        rows = (
+            self._db.execute(query + " AND key = ?", (type_, key))
+            if key is not None
+            else self._db.execute(query, (type_,))
+        )
         out = []
         for t, value, coll, malware, stix_id, _key in rows:
             c = self._colls[coll]
-            out.append(Indicator(type=IocType(t), value=value, collection=c.name, malware=malware,
-                                 stix_id=stix_id, source=c.path))
+            out.append(
+                Indicator(
+                    type=IocType(t), value=value, collection=c.name, malware=malware, stix_id=stix_id, source=c.path
+                )
+            )
         return out
 
     def _in_memory(self, ioc_type: IocType) -> dict[str, list[Indicator]]:
@@ -245,7 +251,10 @@ def build_index(
 
 
 def _compile(
-    db_path: Path, files: list[Path], stats: list[_Stat], names: dict[str, dict[str, str]],
+    db_path: Path,
+    files: list[Path],
+    stats: list[_Stat],
+    names: dict[str, dict[str, str]],
     parsed: dict[str, Parsed],
 ) -> dict[str, Any]:
     con = sqlite3.connect(db_path)
@@ -269,8 +278,10 @@ def _compile(
                 except HowsafeError as exc:
                     errors.append({"path": str(f), "message": str(exc)})
                     continue
-            con.execute("INSERT INTO coll VALUES (?, ?, ?, ?, ?)", (cid, collection.name, collection.path,
-                        json.dumps(list(collection.malware)), collection.description))
+            con.execute(
+                "INSERT INTO coll VALUES (?, ?, ?, ?, ?)",
+                (cid, collection.name, collection.path, json.dumps(list(collection.malware)), collection.description),
+            )
             con.executemany("INSERT INTO ind VALUES (?, ?, ?, ?, ?, ?, ?)", _rows(indicators, cid, path_lengths))
             per_type = Counter(i.type.value for i in indicators)
             con.executemany("INSERT INTO counts VALUES (?, ?, ?)", [(cid, t, n) for t, n in per_type.items()])
@@ -286,8 +297,12 @@ def _compile(
         "format": FORMAT,
         "bundles": bundles,
         "errors": errors,
-        "meta": {"indicators": total, "types": sorted(types), "path_lengths": sorted(path_lengths),
-                 "unsupported": unsup_total},
+        "meta": {
+            "indicators": total,
+            "types": sorted(types),
+            "path_lengths": sorted(path_lengths),
+            "unsupported": unsup_total,
+        },
     }
 
 

@@ -35,20 +35,24 @@ def snapshot_observables(snap: Snapshot) -> Iterator[Observable]:
     for pkg in snap.packages or ():
         ev = Evidence(kind="package", key=pkg.id, value=pkg.installer, source=src)
         yield Observable(IocType.APP_ID, pkg.id, ev)
-        for ioc_type, digests in ((IocType.APP_CERT_SHA256, pkg.signer_sha256),
-                                  (IocType.APP_CERT_SHA1, pkg.signer_sha1),
-                                  (IocType.APP_CERT_MD5, pkg.signer_md5)):
+        for ioc_type, digests in (
+            (IocType.APP_CERT_SHA256, pkg.signer_sha256),
+            (IocType.APP_CERT_SHA1, pkg.signer_sha1),
+            (IocType.APP_CERT_MD5, pkg.signer_md5),
+        ):
             for digest in digests:
-                yield Observable(ioc_type, digest,
-                                 Evidence(kind="certificate", key=pkg.id, value=digest, source=src))
+                yield Observable(ioc_type, digest, Evidence(kind="certificate", key=pkg.id, value=digest, source=src))
         for path in pkg.apk_paths:
             yield from _file_observables(path, pkg.id, src)
         for apk in pkg.apk_hashes:
             yield from _hash_observables(apk, pkg.id, src)
     for section, ids in snap.app_ids_seen.items():
         for app_id in ids:
-            yield Observable(IocType.APP_ID, app_id,
-                             Evidence(kind="dumpsys", key=app_id, value=f"named in dumpsys {section}", source=src))
+            yield Observable(
+                IocType.APP_ID,
+                app_id,
+                Evidence(kind="dumpsys", key=app_id, value=f"named in dumpsys {section}", source=src),
+            )
     for proc in snap.processes or ():
         ev = Evidence(kind="process", key=proc.name, value=f"pid {proc.pid}", source=src)
         name = process_name(proc.name)
@@ -68,8 +72,9 @@ def snapshot_observables(snap: Snapshot) -> Iterator[Observable]:
     for namespace, values in snap.settings.items():
         for key, value in values.items():
             if "@" in value:
-                yield Observable(IocType.EMAIL, value,
-                                 Evidence(kind="setting", key=f"{namespace}/{key}", value=value, source=src))
+                yield Observable(
+                    IocType.EMAIL, value, Evidence(kind="setting", key=f"{namespace}/{key}", value=value, source=src)
+                )
 
 
 def process_name(name: str) -> str:
@@ -90,8 +95,7 @@ def _file_observables(path: str, owner: str, src: str) -> Iterator[Observable]:
 
 
 def _hash_observables(f: FileHashes, owner: str, src: str) -> Iterator[Observable]:
-    for ioc_type, digest in ((IocType.FILE_SHA256, f.sha256), (IocType.FILE_SHA1, f.sha1),
-                             (IocType.FILE_MD5, f.md5)):
+    for ioc_type, digest in ((IocType.FILE_SHA256, f.sha256), (IocType.FILE_SHA1, f.sha1), (IocType.FILE_MD5, f.md5)):
         if digest:
             yield Observable(ioc_type, digest, Evidence(kind="file hash", key=f.path, value=digest, source=owner))
 

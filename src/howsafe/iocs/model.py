@@ -219,8 +219,16 @@ _CASE_INSENSITIVE = {
 }
 
 
-_HASHES = frozenset({IocType.APP_CERT_SHA256, IocType.APP_CERT_SHA1, IocType.APP_CERT_MD5,
-                     IocType.FILE_SHA256, IocType.FILE_SHA1, IocType.FILE_MD5})
+_HASHES = frozenset(
+    {
+        IocType.APP_CERT_SHA256,
+        IocType.APP_CERT_SHA1,
+        IocType.APP_CERT_MD5,
+        IocType.FILE_SHA256,
+        IocType.FILE_SHA1,
+        IocType.FILE_MD5,
+    }
+)
 
 
 def normalise(ioc_type: IocType, value: str) -> str:

@@ -25,9 +25,11 @@ def _file_digests(path: Path) -> dict[IocType, str] | None:
     try:
         if path.stat().st_size > MAX_HASHED_FILE:
             return None
-        hashers = {IocType.FILE_MD5: hashlib.md5(usedforsecurity=False),
-                   IocType.FILE_SHA1: hashlib.sha1(usedforsecurity=False),
-                   IocType.FILE_SHA256: hashlib.sha256()}
+        hashers = {
+            IocType.FILE_MD5: hashlib.md5(usedforsecurity=False),
+            IocType.FILE_SHA1: hashlib.sha1(usedforsecurity=False),
+            IocType.FILE_SHA256: hashlib.sha256(),
+        }
         with path.open("rb") as fh:
             while chunk := fh.read(1 << 20):
                 for h in hashers.values():
@@ -46,8 +48,11 @@ def app_observables(apps: Sequence[AppReport], *, hash_files: bool = False) -> I
         if package:
             yield Observable(IocType.APP_ID, package, Evidence(kind="apk", key=package, value=label, source=label))
         for digest in app.signer_sha256:
-            yield Observable(IocType.APP_CERT_SHA256, digest,
-                             Evidence(kind="certificate", key=package or label, value=digest, source=label))
+            yield Observable(
+                IocType.APP_CERT_SHA256,
+                digest,
+                Evidence(kind="certificate", key=package or label, value=digest, source=label),
+            )
         if not hash_files:
             continue
         root = Path(app.path)
@@ -73,7 +78,7 @@ def network_observables(network: NetworkReport) -> Iterator[Observable]:
             yield Observable(IocType.DOMAIN, host.name, ev)
             for alias in host.cname_chain:
                 yield Observable(IocType.DOMAIN, alias, ev)
-        for ip in {*host.ips, *host.contacted_ips, *( [host.name] if host.named_by == "ip" else [])}:
+        for ip in {*host.ips, *host.contacted_ips, *([host.name] if host.named_by == "ip" else [])}:
             t = _ip_type(ip)
             if t is not None:
                 yield Observable(t, ip, Evidence(kind="ip", key=ip, value=host.name, source="network"))

@@ -43,9 +43,7 @@ _PATHS: dict[str, IocType] = {
 }
 
 # One comparison: object-path = 'value' (value with \' and \\ escapes).
-_COMPARISON = re.compile(
-    r"\s*(?P<path>[a-z0-9\-]+:[A-Za-z0-9_.\-']+?)\s*=\s*'(?P<value>(?:[^'\\]|\\.)*)'\s*"
-)
+_COMPARISON = re.compile(r"\s*(?P<path>[a-z0-9\-]+:[A-Za-z0-9_.\-']+?)\s*=\s*'(?P<value>(?:[^'\\]|\\.)*)'\s*")
 
 
 class PatternError(ValueError):
@@ -190,8 +188,14 @@ def read_bundle(
         family = indicates.get(stix_id, default_family) if isinstance(stix_id, str) else default_family
         for ioc_type, value in comparisons:
             indicators.append(
-                Indicator(type=ioc_type, value=value, collection=name, malware=family,
-                          stix_id=_text(stix_id) if isinstance(stix_id, str) else None, source=source)
+                Indicator(
+                    type=ioc_type,
+                    value=value,
+                    collection=name,
+                    malware=family,
+                    stix_id=_text(stix_id) if isinstance(stix_id, str) else None,
+                    source=source,
+                )
             )
     return collection, indicators, unsupported
 

@@ -39,8 +39,14 @@ def store_dir() -> Path:
 def bundle_files(path: Path) -> list[Path]:
     """A file as given, or every bundle below a folder (sorted for reproducible reports)."""
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in BUNDLE_SUFFIXES
-                      and p.name != INDEX_NAME and not p.name.startswith("."))
+        return sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in BUNDLE_SUFFIXES
+            and p.name != INDEX_NAME
+            and not p.name.startswith(".")
+        )
     return [path]
 
 

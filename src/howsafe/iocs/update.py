@@ -70,8 +70,13 @@ def parse_index(text: bytes) -> list[Entry]:
             continue
         url = RAW_URL.format(owner=gh["owner"], repo=gh["repo"], branch=gh.get("branch", "main"), path=gh["path"])
         refs = item.get("references") or []
-        out.append(Entry(name=str(item.get("name", gh["path"])), url=url,
-                         references=tuple(str(r) for r in refs if isinstance(r, str))))
+        out.append(
+            Entry(
+                name=str(item.get("name", gh["path"])),
+                url=url,
+                references=tuple(str(r) for r in refs if isinstance(r, str)),
+            )
+        )
     return out
 
 

@@ -132,9 +132,7 @@ class PackageEntry(_Strict):
         min_length=20,
         description="Why the removal level is looser than the Universal Android Debloater's (needs a source)",
     )
-    override_source: str | None = Field(
-        default=None, description="Source key or URL backing override_reason"
-    )
+    override_source: str | None = Field(default=None, description="Source key or URL backing override_reason")
     jurisdiction: tuple[str, ...] = Field(default=(), description="ISO country codes where its data goes")
     hosted: str | None = Field(default=None, description="Where its servers are, in words, when known")
     description: str = Field(min_length=10)

@@ -26,7 +26,6 @@ from howsafe.progress import Observer
 log = logging.getLogger(__name__)
 
 
-
 def sniff(path: Path) -> str:
     """Format of ``path`` from its first bytes: pcap, pcapng, sqlite, pcapdroid-csv, nextdns-csv, adguard."""
     if path.exists() and not path.is_file():  # a FIFO would block forever; a capture is read twice

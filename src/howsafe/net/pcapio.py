@@ -58,6 +58,7 @@ class CaptureMeta:
 # Block carry 20 bytes of fixed fields, SPB 4, IDB 8. A shorter one would be read past its end.
 _MIN_BLOCK = {6: 32, 2: 32, 3: 16, 1: 20}
 
+
 def _refill(fh: BinaryIO, buf: bytes, pos: int, need: int) -> bytes:
     """Keep the unread tail of ``buf`` and append at least ``need`` more bytes if the file has them."""
     rest = buf[pos:]

@@ -39,8 +39,7 @@ MAX_IDS = 100_000
 def app_ids_in(text: str, section: str | None = None) -> tuple[str, ...]:
     """Distinct app ids in ``text`` (a dumpsys section), in order of first appearance per form,
     bounded by MAX_IDS. ``section`` chooses the forms searched; None searches all of them."""
-    patterns = SECTION_PATTERNS.get(section or "") or (
-        _APPOPS, _PKGNAME, _PKGEQ, _BATTERY, _DATAPATH, _COMPONENT)
+    patterns = SECTION_PATTERNS.get(section or "") or (_APPOPS, _PKGNAME, _PKGEQ, _BATTERY, _DATAPATH, _COMPONENT)
     seen: dict[str, None] = {}
     for pattern in patterns:
         for m in pattern.finditer(text):

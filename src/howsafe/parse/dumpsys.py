@@ -27,9 +27,7 @@ from dataclasses import dataclass
 
 from howsafe.parse.text import decode_text, iter_lines
 
-_SERVICE_HEAD = re.compile(
-    r"^DUMP OF SERVICE (?:(?:CRITICAL|HIGH|NORMAL) )?(?P<name>[^\s:]+):\s*$", re.MULTILINE
-)
+_SERVICE_HEAD = re.compile(r"^DUMP OF SERVICE (?:(?:CRITICAL|HIGH|NORMAL) )?(?P<name>[^\s:]+):\s*$", re.MULTILINE)
 _DURATION = re.compile(r"^-+ [\d.]+s was the duration of dumpsys .*$", re.MULTILINE)
 _COMPONENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.]*/[A-Za-z0-9_.$]+")
 

@@ -107,8 +107,6 @@ def parse_pm_list(data: bytes | str) -> dict[str, PmPackage]:
             result[pkg.id] = _merge(result[pkg.id], pkg)
             continue
         if len(result) >= MAX_PACKAGES:
-            raise TooLargeError(
-                f"a package list with more than {MAX_PACKAGES:,} packages; a phone has a few thousand"
-            )
+            raise TooLargeError(f"a package list with more than {MAX_PACKAGES:,} packages; a phone has a few thousand")
         result[pkg.id] = pkg
     return result

@@ -20,16 +20,32 @@ _J = "howsafe.report.json_report"
 _S = "howsafe.report.sarif"
 
 TABLE: dict[str, dict[str, str]] = {
-    "report": {"text": f"{_T}:report_text", "json": f"{_J}:report_json", "md": f"{_M}:report_md",
-               "html": f"{_H}:report_html"},
-    "compare": {"text": f"{_T}:compare_text", "json": f"{_J}:compare_json", "md": f"{_M}:compare_md",
-                "html": f"{_H}:compare_html"},
+    "report": {
+        "text": f"{_T}:report_text",
+        "json": f"{_J}:report_json",
+        "md": f"{_M}:report_md",
+        "html": f"{_H}:report_html",
+    },
+    "compare": {
+        "text": f"{_T}:compare_text",
+        "json": f"{_J}:compare_json",
+        "md": f"{_M}:compare_md",
+        "html": f"{_H}:compare_html",
+    },
     "vulns": {"text": f"{_T}:vulns_text", "json": f"{_J}:vulns_json", "md": f"{_M}:vulns_md"},
-    "apps": {"text": f"{_T}:apps_text", "json": f"{_J}:apps_json", "html": f"{_H}:apps_html",
-             "sarif": f"{_S}:apps_sarif"},
+    "apps": {
+        "text": f"{_T}:apps_text",
+        "json": f"{_J}:apps_json",
+        "html": f"{_H}:apps_html",
+        "sarif": f"{_S}:apps_sarif",
+    },
     "kb": {"text": f"{_T}:kb_text", "json": f"{_J}:kb_json"},
-    "net": {"text": f"{_T}:report_text", "json": f"{_J}:net_json", "md": f"{_M}:report_md",
-            "html": f"{_H}:report_html"},
+    "net": {
+        "text": f"{_T}:report_text",
+        "json": f"{_J}:net_json",
+        "md": f"{_M}:report_md",
+        "html": f"{_H}:report_html",
+    },
 }
 """document kind -> format -> ``module:function`` of its formatter."""
 

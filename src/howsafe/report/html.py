@@ -119,14 +119,16 @@ def _area_chart(report: Report) -> SvgChart:
     bars = []
     for i, a in enumerate(report.verdict.areas):
         label = area_name(a.area)
-        bars.append(Bar(
-            label=label,
-            full_label=label,
-            value_text=(f"{a.grade.value} · {a.score:.0f}/100" if a.score is not None else "? · no data"),
-            y=_TOP + i * _ROW_H,
-            width=round(max(a.score or 0.0, 0.0) / 100 * _BAR_W, 1),
-            css=f"g-{grade_slug(a.grade)}",
-        ))
+        bars.append(
+            Bar(
+                label=label,
+                full_label=label,
+                value_text=(f"{a.grade.value} · {a.score:.0f}/100" if a.score is not None else "? · no data"),
+                y=_TOP + i * _ROW_H,
+                width=round(max(a.score or 0.0, 0.0) / 100 * _BAR_W, 1),
+                css=f"g-{grade_slug(a.grade)}",
+            )
+        )
     return _svg("Grades by area", bars)
 
 
@@ -136,8 +138,16 @@ def _chart(chart: Chart) -> SvgChart:
     for i, (label, value) in enumerate(chart.items):
         full = clean(label)
         short = full if len(full) <= _LABEL_CHARS else full[: _LABEL_CHARS - 1] + "…"
-        bars.append(Bar(short, full, chart_value(value, chart.unit), _TOP + i * _ROW_H,
-                        round(abs(value) / peak * _BAR_W, 1), "bar"))
+        bars.append(
+            Bar(
+                short,
+                full,
+                chart_value(value, chart.unit),
+                _TOP + i * _ROW_H,
+                round(abs(value) / peak * _BAR_W, 1),
+                "bar",
+            )
+        )
     return _svg(clean(chart.title), bars)
 
 
@@ -164,24 +174,32 @@ def report_html(report: Report, options: RenderOptions) -> str:
 
 def compare_html(cmp: Comparison, options: RenderOptions) -> str:
     """The comparison as one self-contained page (same rows as the text and Markdown forms)."""
-    return _env().get_template("compare.html.j2").render(
-        csp=CSP,
-        title=f"howsafe compare: {len(cmp.devices)} phones",
-        tool=clean(options.tool or "howsafe"),
-        cmp=cmp,
-        rows=comparison_rows(cmp),
-        clean=clean,
+    return (
+        _env()
+        .get_template("compare.html.j2")
+        .render(
+            csp=CSP,
+            title=f"howsafe compare: {len(cmp.devices)} phones",
+            tool=clean(options.tool or "howsafe"),
+            cmp=cmp,
+            rows=comparison_rows(cmp),
+            clean=clean,
+        )
     )
 
 
 def apps_html(doc: AppsDoc, options: RenderOptions) -> str:
     """App scan results as one self-contained page (labels and class names are escaped)."""
-    return _env().get_template("apps.html.j2").render(
-        csp=CSP,
-        title=f"Trackers in apps — {clean(doc.tool)}",
-        tool=clean(doc.tool),
-        db=doc.db,
-        apps=doc.apps,
-        app_title=app_title,
-        clean=clean,
+    return (
+        _env()
+        .get_template("apps.html.j2")
+        .render(
+            csp=CSP,
+            title=f"Trackers in apps — {clean(doc.tool)}",
+            tool=clean(doc.tool),
+            db=doc.db,
+            apps=doc.apps,
+            app_title=app_title,
+            clean=clean,
+        )
     )

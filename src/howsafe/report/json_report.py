@@ -40,49 +40,51 @@ def vulns_json(doc: VulnsDoc, options: RenderOptions) -> str:
     from howsafe.vulns.match import data_line, one_line
 
     a = doc.assessment
-    return _dump({
-        "device": {
-            "release": a.device.release,
-            "sdk": a.device.sdk,
-            "security_patch": a.device.spl.isoformat() if a.device.spl else None,
-            "vendor_security_patch": a.device.vendor_spl.isoformat() if a.device.vendor_spl else None,
-            "pre_bulletin": a.device.pre_bulletin,
-            "build_date": a.device.build_date.isoformat() if a.device.build_date else None,
-            "brand": a.device.brand,
-            "soc_vendor": a.device.soc_vendor,
-        },
-        "data_covers_until": a.covers_until.isoformat(),
-        "data_coverage": {
-            "published_through": a.coverage.through if a.coverage else a.covers_until.strftime("%Y-%m"),
-            "months_missing": list(a.coverage.absent) if a.coverage else [],
-            "months_partial": list(a.coverage.partial) if a.coverage else [],
-            "note": data_line(a),
-        },
-        "days_behind": a.days_behind,
-        "bulletins_behind": a.bulletins_behind,
-        "summary": one_line(a),
-        "counts": a.counts,
-        "vulns": [
-            {
-                "id": v.entry.cve,
-                "aliases": list(v.entry.aliases),
-                "name": v.entry.name,
-                "severity": v.entry.severity_label,
-                "type": v.entry.type,
-                "component": v.entry.component,
-                "component_group": v.entry.kind.value,
-                "vendor": v.entry.vendor,
-                "bulletin": v.entry.bulletin,
-                "fixed_spl": v.entry.spl.isoformat(),
-                "status": v.status.value,
-                "reason": v.reason,
-                "url": v.entry.url,
-                "references": v.entry.references,
-                "fixes": list(v.entry.fixes),
-            }
-            for v in a.open
-        ],
-    })
+    return _dump(
+        {
+            "device": {
+                "release": a.device.release,
+                "sdk": a.device.sdk,
+                "security_patch": a.device.spl.isoformat() if a.device.spl else None,
+                "vendor_security_patch": a.device.vendor_spl.isoformat() if a.device.vendor_spl else None,
+                "pre_bulletin": a.device.pre_bulletin,
+                "build_date": a.device.build_date.isoformat() if a.device.build_date else None,
+                "brand": a.device.brand,
+                "soc_vendor": a.device.soc_vendor,
+            },
+            "data_covers_until": a.covers_until.isoformat(),
+            "data_coverage": {
+                "published_through": a.coverage.through if a.coverage else a.covers_until.strftime("%Y-%m"),
+                "months_missing": list(a.coverage.absent) if a.coverage else [],
+                "months_partial": list(a.coverage.partial) if a.coverage else [],
+                "note": data_line(a),
+            },
+            "days_behind": a.days_behind,
+            "bulletins_behind": a.bulletins_behind,
+            "summary": one_line(a),
+            "counts": a.counts,
+            "vulns": [
+                {
+                    "id": v.entry.cve,
+                    "aliases": list(v.entry.aliases),
+                    "name": v.entry.name,
+                    "severity": v.entry.severity_label,
+                    "type": v.entry.type,
+                    "component": v.entry.component,
+                    "component_group": v.entry.kind.value,
+                    "vendor": v.entry.vendor,
+                    "bulletin": v.entry.bulletin,
+                    "fixed_spl": v.entry.spl.isoformat(),
+                    "status": v.status.value,
+                    "reason": v.reason,
+                    "url": v.entry.url,
+                    "references": v.entry.references,
+                    "fixes": list(v.entry.fixes),
+                }
+                for v in a.open
+            ],
+        }
+    )
 
 
 APPS_SCHEMA = "howsafe.apps/1"
@@ -91,17 +93,19 @@ KB_SCHEMA = "howsafe.kb-lookup/1"
 
 def apps_json(doc: AppsDoc, options: RenderOptions) -> str:
     db = doc.db
-    return _dump({
-        "schema": APPS_SCHEMA,
-        "tool": doc.tool,
-        "tracker_db": {
-            "exodus_version": db.exodus_version,
-            "exodus_trackers": db.exodus_count,
-            "total_trackers": len(db.trackers),
-            "licence": "εxodus list: ODbL-1.0 (© Exodus Privacy); howsafe additions: Apache-2.0",
-        },
-        "apps": [a.to_json() for a in doc.apps],
-    })
+    return _dump(
+        {
+            "schema": APPS_SCHEMA,
+            "tool": doc.tool,
+            "tracker_db": {
+                "exodus_version": db.exodus_version,
+                "exodus_trackers": db.exodus_count,
+                "total_trackers": len(db.trackers),
+                "licence": "εxodus list: ODbL-1.0 (© Exodus Privacy); howsafe additions: Apache-2.0",
+            },
+            "apps": [a.to_json() for a in doc.apps],
+        }
+    )
 
 
 def kb_json(entries: Sequence[dict[str, object]], options: RenderOptions) -> str:
@@ -110,8 +114,10 @@ def kb_json(entries: Sequence[dict[str, object]], options: RenderOptions) -> str
 
 
 def net_json(doc: NetDoc, options: RenderOptions) -> str:
-    return _dump({
-        "network": doc.network.to_dict(),
-        "findings": [f.model_dump(mode="json") for f in doc.report.findings],
-        "verdict": doc.report.verdict.model_dump(mode="json"),
-    })
+    return _dump(
+        {
+            "network": doc.network.to_dict(),
+            "findings": [f.model_dump(mode="json") for f in doc.report.findings],
+            "verdict": doc.report.verdict.model_dump(mode="json"),
+        }
+    )

@@ -198,8 +198,7 @@ def device_facts(snapshot: Snapshot) -> list[tuple[str, str]]:
         ("Codename", d.device),
         ("ROM", " ".join(x for x in (d.rom, d.rom_version) if x) or None),
         ("ROM region", d.region),
-        ("Android", f"{d.android_release} (SDK {d.sdk})" if d.android_release and d.sdk
-         else d.android_release),
+        ("Android", f"{d.android_release} (SDK {d.sdk})" if d.android_release and d.sdk else d.android_release),
         ("Security patch level", d.security_patch.isoformat() if d.security_patch else None),
         ("Vendor patch level", d.vendor_security_patch.isoformat() if d.vendor_security_patch else None),
         ("Google Play system update", d.mainline_version),
@@ -211,8 +210,10 @@ def device_facts(snapshot: Snapshot) -> list[tuple[str, str]]:
         ("Verified boot", i.verified_boot_state),
         ("SELinux", i.selinux),
         ("Encryption", " / ".join(x for x in (i.encryption_state, i.encryption_type) if x) or None),
-        ("Root binaries found", ", ".join(i.root_binaries) if i.root_binaries else
-         ("none" if i.root_binaries is not None else None)),
+        (
+            "Root binaries found",
+            ", ".join(i.root_binaries) if i.root_binaries else ("none" if i.root_binaries is not None else None),
+        ),
     ]
     if snapshot.packages is not None:
         rows.append(("Packages", _package_counts(snapshot)))
@@ -292,10 +293,14 @@ def comparison_rows(cmp: Comparison) -> list[tuple[str, ...]]:
         out.append(row(f"  {area_label(area)}", [c.areas.get(area.value, "?") for c in cols]))
     out += [
         row("Android", [c.android or "?" for c in cols]),
-        row("Security patch", [
-            f"{c.security_patch or '?'}" + (f" ({c.patch_age_days} days old)" if c.patch_age_days is not None else "")
-            for c in cols
-        ]),
+        row(
+            "Security patch",
+            [
+                f"{c.security_patch or '?'}"
+                + (f" ({c.patch_age_days} days old)" if c.patch_age_days is not None else "")
+                for c in cols
+            ],
+        ),
         row("End of life", [c.end_of_life for c in cols]),
     ]
     flows = [_flows_cells(c) for c in cols]

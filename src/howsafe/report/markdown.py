@@ -220,8 +220,10 @@ def vulns_md(doc: VulnsDoc, options: RenderOptions) -> str:
             e = v.entry
             comp = (f"{e.vendor}: " if e.vendor and not e.component.startswith(e.vendor) else "") + e.component
             cve = f"[{md_cell(e.cve)}](<{e.url}>)" if e.url and safe_url(e.url) else md_cell(e.cve)
-            lines.append(f"| {cve} | {md_cell(e.severity_label)} | {md_cell(e.type or '-')} | {md_cell(comp)} | "
-                         f"{e.spl.isoformat()} | {md_cell(v.status.value)} |")
+            lines.append(
+                f"| {cve} | {md_cell(e.severity_label)} | {md_cell(e.type or '-')} | {md_cell(comp)} | "
+                f"{e.spl.isoformat()} | {md_cell(v.status.value)} |"
+            )
         lines.append("")
     lines.append(md_escape(data_line(a)))
     return "\n".join(lines) + "\n"

@@ -90,8 +90,8 @@ def _split_code_spans(text: str) -> list[tuple[bool, str]]:
             pos = m.end()  # unmatched: stays in the plain part (escaped there)
             continue
         if m.start() > plain_start:
-            parts.append((False, text[plain_start:m.start()]))
-        parts.append((True, text[m.start():close.end()]))
+            parts.append((False, text[plain_start : m.start()]))
+        parts.append((True, text[m.start() : close.end()]))
         pos = plain_start = close.end()
     if plain_start < len(text):
         parts.append((False, text[plain_start:]))

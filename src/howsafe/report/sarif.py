@@ -53,15 +53,18 @@ def apps_sarif(doc: AppsDoc, options: RenderOptions) -> str:
                 if hit.exodus_id is not None:
                     rule["helpUri"] = f"{INFO_URI}{hit.exodus_id}/"
                 rules[rule_id] = rule
-            results.append({
-                "ruleId": rule_id,
-                "level": "note" if hit.confidence == "low" else "warning",
-                "message": {
-                    "text": f"{who} contains the {hit.name} tracker SDK ({hit.class_count} classes, e.g. "
-                    f"{', '.join(hit.classes[:3])})" + (f"; doubtful: {hit.reason}" if hit.confidence == "low" else "")
-                },
-                "locations": location,
-            })
+            results.append(
+                {
+                    "ruleId": rule_id,
+                    "level": "note" if hit.confidence == "low" else "warning",
+                    "message": {
+                        "text": f"{who} contains the {hit.name} tracker SDK ({hit.class_count} classes, e.g. "
+                        f"{', '.join(hit.classes[:3])})"
+                        + (f"; doubtful: {hit.reason}" if hit.confidence == "low" else "")
+                    },
+                    "locations": location,
+                }
+            )
         for perm in app.permissions:
             if perm not in dangerous:
                 continue
@@ -75,23 +78,29 @@ def apps_sarif(doc: AppsDoc, options: RenderOptions) -> str:
                     "defaultConfiguration": {"level": "note"},
                     "properties": {"tags": ["privacy", "permission"]},
                 }
-            results.append({
-                "ruleId": rule_id,
-                "level": "note",
-                "message": {"text": f"{who} requests {perm} ({dangerous[perm]})"},
-                "locations": location,
-            })
+            results.append(
+                {
+                    "ruleId": rule_id,
+                    "level": "note",
+                    "message": {"text": f"{who} requests {perm} ({dangerous[perm]})"},
+                    "locations": location,
+                }
+            )
     doc_out = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "howsafe",
-                "version": __version__,
-                "rules": list(rules.values()),
-            }},
-            "artifacts": artifacts,
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "howsafe",
+                        "version": __version__,
+                        "rules": list(rules.values()),
+                    }
+                },
+                "artifacts": artifacts,
+                "results": results,
+            }
+        ],
     }
     return json.dumps(doc_out, indent=2, ensure_ascii=False) + "\n"

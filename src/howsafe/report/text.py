@@ -69,9 +69,7 @@ _SEVERITY_STYLE = {
 }
 
 
-def render_text(
-    report: Report, *, snapshot: Snapshot | None = None, color: bool = False, width: int = 100
-) -> str:
+def render_text(report: Report, *, snapshot: Snapshot | None = None, color: bool = False, width: int = 100) -> str:
     """The report drawn for a terminal ``width`` columns wide, with ANSI colour only if ``color``."""
     buf = io.StringIO()
     console = Console(
@@ -92,7 +90,6 @@ def render_text(
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
 
 
-
 def _blocks(report: Report, snapshot: Snapshot | None) -> list[RenderableType]:
     layout = build_layout(report)
     v = report.verdict
@@ -110,16 +107,14 @@ def _blocks(report: Report, snapshot: Snapshot | None) -> list[RenderableType]:
     score = f"score {v.score:.0f}/100" if v.score is not None else "score: not enough evidence"
     body.append(Text(f"{score} · profile {clean(report.profile)} · {device_title(report)}", style="dim"))
     if report.device.partial:
-        body.append(Text("Partial snapshot: the source lacked some state (see 'Not checked').",
-                         style="yellow"))
+        body.append(Text("Partial snapshot: the source lacked some state (see 'Not checked').", style="yellow"))
     blocks.append(Panel(Group(*body), title=Text("Verdict", style="bold"), title_align="left", expand=True))
 
     # 1b. The owner's questions, one line each.
     if report.answers:
         blocks.append(_heading("Your questions"))
         for ans in report.answers:
-            blocks.append(Padding(Text.assemble((clean(ans.question), "bold"), " ", clean(ans.answer)),
-                                  (0, 0, 0, 2)))
+            blocks.append(Padding(Text.assemble((clean(ans.question), "bold"), " ", clean(ans.answer)), (0, 0, 0, 2)))
 
     # 2. Area grades.
     grades = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
@@ -142,10 +137,15 @@ def _blocks(report: Report, snapshot: Snapshot | None) -> list[RenderableType]:
     blocks.append(_heading("What to do first"))
     if v.top_actions:
         for n, action in enumerate(v.top_actions, 1):
-            blocks.append(Padding(Group(
-                Text.assemble((f"{n}. ", "bold"), (clean(action.title), "bold")),
-                Padding(Text(clean(action.remediation)), (0, 0, 0, 3)),
-            ), (0, 0, 0, 2)))
+            blocks.append(
+                Padding(
+                    Group(
+                        Text.assemble((f"{n}. ", "bold"), (clean(action.title), "bold")),
+                        Padding(Text(clean(action.remediation)), (0, 0, 0, 3)),
+                    ),
+                    (0, 0, 0, 2),
+                )
+            )
     else:
         blocks.append(Padding(Text("Nothing to fix: no failed check has a remediation."), (0, 0, 0, 2)))
 
@@ -154,15 +154,23 @@ def _blocks(report: Report, snapshot: Snapshot | None) -> list[RenderableType]:
     if not layout.problems:
         blocks.append(Padding(Text("No check failed."), (0, 0, 0, 2)))
     for group in layout.problems:
-        blocks.append(Padding(Text.assemble(
-            (f"[{group.grade.value}] ", _GRADE_STYLE[group.grade]), (clean(group.label), "bold underline")
-        ), (0, 0, 0, 2)))
+        blocks.append(
+            Padding(
+                Text.assemble(
+                    (f"[{group.grade.value}] ", _GRADE_STYLE[group.grade]), (clean(group.label), "bold underline")
+                ),
+                (0, 0, 0, 2),
+            )
+        )
         shown, hidden = truncated(group.findings, MAX_FINDINGS_PER_AREA)
         for f in shown:
             blocks.append(Padding(_finding(f), (0, 0, 0, 4)))
         if hidden:
-            blocks.append(Padding(Text(f"… and {hidden} more in this area (see --format html or json)",
-                                       style="dim"), (0, 0, 0, 4)))
+            blocks.append(
+                Padding(
+                    Text(f"… and {hidden} more in this area (see --format html or json)", style="dim"), (0, 0, 0, 4)
+                )
+            )
 
     # 5. What could not be checked.
     if layout.unchecked or layout.errors or report.missing:
@@ -176,8 +184,7 @@ def _blocks(report: Report, snapshot: Snapshot | None) -> list[RenderableType]:
             line = f"{clean(u.label)}: {clean(u.summary)}" + (f" — {titles}{more}" if titles else "")
             gaps.add_row(Text("?"), Text(line, style="dim" if not u.findings else ""))
         for f in layout.errors:
-            gaps.add_row(Text("!", style="yellow"),
-                         Text(f"{clean(f.title)}: {clean(f.summary)}", style="yellow"))
+            gaps.add_row(Text("!", style="yellow"), Text(f"{clean(f.title)}: {clean(f.summary)}", style="yellow"))
         for line in missing_lines(report):
             gaps.add_row(Text("-"), Text(f"missing from the source: {line}"))
         blocks.append(Padding(gaps, (0, 0, 0, 2)))
@@ -199,8 +206,9 @@ def _blocks(report: Report, snapshot: Snapshot | None) -> list[RenderableType]:
     if report.data_sources:
         for ds in report.data_sources:
             blocks.append(Padding(Text("- " + data_source_line(ds)), (0, 0, 0, 2)))
-        blocks.append(Padding(Text(f"Data is only as current as these dates: {KB_UPDATE_HINT}.", style="dim"),
-                              (0, 0, 0, 2)))
+        blocks.append(
+            Padding(Text(f"Data is only as current as these dates: {KB_UPDATE_HINT}.", style="dim"), (0, 0, 0, 2))
+        )
     else:
         blocks.append(Padding(Text("No knowledge data was used by this audit."), (0, 0, 0, 2)))
 
@@ -243,16 +251,21 @@ def _section(section: Section) -> list[RenderableType]:
 
 
 def _chart(chart: Chart) -> RenderableType:
-    t = Table(title=Text(clean(chart.title), style="bold"), title_justify="left", box=None,
-              show_header=False, pad_edge=False, padding=(0, 1))
+    t = Table(
+        title=Text(clean(chart.title), style="bold"),
+        title_justify="left",
+        box=None,
+        show_header=False,
+        pad_edge=False,
+        padding=(0, 1),
+    )
     t.add_column("label", overflow="fold", max_width=40)
     t.add_column("bar", no_wrap=True)
     t.add_column("value", justify="right", no_wrap=True)
     peak = max((abs(v) for _, v in chart.items), default=0.0) or 1.0
     for label, value in chart.items:
         n = round(abs(value) / peak * BAR_WIDTH)
-        t.add_row(Text(clean(label)), Text("█" * n or "▏", style="cyan"),
-                  Text(chart_value(value, chart.unit)))
+        t.add_row(Text(clean(label)), Text("█" * n or "▏", style="cyan"), Text(chart_value(value, chart.unit)))
     return t
 
 
@@ -267,7 +280,6 @@ def _table(table: ReportTable) -> RenderableType:
     if hidden:
         t.caption = f"… {hidden} more rows (see --format html or json)"
     return t
-
 
 
 # ------------------------------------------------------------------------------------------------
@@ -301,9 +313,7 @@ def columns_text(rows: Sequence[Sequence[str]], width: int, *, header: Sequence[
             widths[widest] -= 1
     out: list[str] = []
     for r in all_rows:
-        cells = [
-            textwrap.wrap(c, widths[i], break_on_hyphens=False) or [""] for i, c in enumerate(r)
-        ]
+        cells = [textwrap.wrap(c, widths[i], break_on_hyphens=False) or [""] for i, c in enumerate(r)]
         for k in range(max(len(c) for c in cells)):
             parts = [(c[k] if k < len(c) else "").ljust(widths[i]) for i, c in enumerate(cells)]
             out.append((" " * gap).join(parts).rstrip())
@@ -333,10 +343,19 @@ def vulns_text(doc: VulnsDoc, options: RenderOptions) -> str:
         for v in a.open:
             e = v.entry
             comp = (f"{e.vendor}: " if e.vendor and not e.component.startswith(e.vendor) else "") + e.component
-            rows.append([clean(e.cve), clean(e.severity_label), clean(e.type or "-"), clean(comp),
-                         e.spl.isoformat(), v.status.value])
-        lines += columns_text(rows, options.width,
-                              header=["CVE", "severity", "type", "component", "fixed in", "status"])
+            rows.append(
+                [
+                    clean(e.cve),
+                    clean(e.severity_label),
+                    clean(e.type or "-"),
+                    clean(comp),
+                    e.spl.isoformat(),
+                    v.status.value,
+                ]
+            )
+        lines += columns_text(
+            rows, options.width, header=["CVE", "severity", "type", "component", "fixed in", "status"]
+        )
     lines.append("")
     lines.append(clean(data_line(a)))
     return "\n".join(lines) + "\n"
@@ -415,7 +434,5 @@ def apps_text(doc: AppsDoc, options: RenderOptions) -> str:
         lines.append("")
     ok = [a for a in apps if a.error is None]
     n_tr = sum(1 for a in ok if a.trackers)
-    lines.append(
-        f"{len(apps)} inputs: {len(ok)} scanned, {n_tr} with trackers, {len(apps) - len(ok)} unreadable"
-    )
+    lines.append(f"{len(apps)} inputs: {len(ok)} scanned, {n_tr} with trackers, {len(apps) - len(ok)} unreadable")
     return "\n".join(lines) + "\n"

@@ -50,10 +50,7 @@ def _china(ctx: AuditContext, findings: Sequence[Finding]) -> Answer:
     q = "Is my data hosted in mainland China?"
     region = _by_check(findings, "vendor.rom_region")
     cn_rom = [f for f in _failed(region) if any(t == "jurisdiction:CN" for t in f.tags)]
-    cn_net = [
-        f for f in _failed(findings)
-        if f.area is Area.NETWORK and any(t == "jurisdiction:CN" for t in f.tags)
-    ]
+    cn_net = [f for f in _failed(findings) if f.area is Area.NETWORK and any(t == "jurisdiction:CN" for t in f.tags)]
     ids = tuple(f.id for f in cn_rom + cn_net)
     if cn_rom or cn_net:
         parts = []
@@ -67,12 +64,14 @@ def _china(ctx: AuditContext, findings: Sequence[Finding]) -> Answer:
         f = judged[0]
         net = " No capture was given to show where traffic really goes." if ctx.network is None else ""
         return Answer(
-            id="china", question=q,
+            id="china",
+            question=q,
             answer=f"No China-market ROM: {_first_sentence(f.summary)} (evidence: {_evidence_text(f)}).{net}",
             finding_ids=(f.id,),
         )
     return Answer(
-        id="china", question=q,
+        id="china",
+        question=q,
         answer="Cannot tell: the source has no ROM region properties and no traffic capture "
         "(give getprop output, or a capture with --capture).",
     )
@@ -93,24 +92,34 @@ def _analytics(ctx: AuditContext, findings: Sequence[Finding]) -> Answer:
     for f in off:
         parts.append(f"{f.title} ({_evidence_text(f, 1)})")
     if pkg:
-        mine = {t.lower() for t in (d.brand, d.manufacturer, d.rom) if t} | ({"miui"} if "xiaomi" in
-                                                                          str(d.manufacturer).lower() else set())
-        names = sorted({e.key for f in pkg for e in f.evidence if e.kind == "package"},
-                       key=lambda n: (not any(t in n for t in mine), n))  # the phone maker's own first
+        mine = {t.lower() for t in (d.brand, d.manufacturer, d.rom) if t} | (
+            {"miui"} if "xiaomi" in str(d.manufacturer).lower() else set()
+        )
+        names = sorted(
+            {e.key for f in pkg for e in f.evidence if e.kind == "package"},
+            key=lambda n: (not any(t in n for t in mine), n),
+        )  # the phone maker's own first
         switch = ""
         if not on:
             menus = _menus(ctx)
             switch = f"; switches on {rom}: {'; '.join(menus)}" if menus else ""
         parts.append(f"installed analytics/ad packages: {_list(names)}{switch}")
     if not parts:
-        judged = [f for f in _by_check(findings, "vendor.telemetry", "vendor.ads", "vendor.settings")
-                  if f.outcome is Outcome.PASS]
+        judged = [
+            f
+            for f in _by_check(findings, "vendor.telemetry", "vendor.ads", "vendor.settings")
+            if f.outcome is Outcome.PASS
+        ]
         if judged:
-            return Answer(id="analytics", question=q, finding_ids=tuple(f.id for f in judged),
-                          answer="None found: " + "; ".join(
-                              _first_sentence(f.summary).rstrip(".") for f in judged[:2]) + ".")
-        return Answer(id="analytics", question=q,
-                      answer="Cannot tell: the source has no package list and no settings dump.")
+            return Answer(
+                id="analytics",
+                question=q,
+                finding_ids=tuple(f.id for f in judged),
+                answer="None found: " + "; ".join(_first_sentence(f.summary).rstrip(".") for f in judged[:2]) + ".",
+            )
+        return Answer(
+            id="analytics", question=q, answer="Cannot tell: the source has no package list and no settings dump."
+        )
     return Answer(id="analytics", question=q, answer="; ".join(parts) + ".", finding_ids=ids)
 
 
@@ -164,12 +173,18 @@ def _backup(ctx: AuditContext, findings: Sequence[Finding]) -> Answer:
     if not parts:
         absent = [f for f in cloud if f.outcome is Outcome.NOT_APPLICABLE]
         if absent and ctx.snapshot.packages:
-            return Answer(id="backup", question=q, finding_ids=tuple(f.id for f in absent),
-                          answer="No known cloud backup or sync service is installed (the package list "
-                          f"was compared with {len(absent)} vendors' backup and find-device services).")
-        return Answer(id="backup", question=q,
-                      answer="Cannot tell: the source has neither `dumpsys backup`, the backup settings "
-                      "nor a package list.")
+            return Answer(
+                id="backup",
+                question=q,
+                finding_ids=tuple(f.id for f in absent),
+                answer="No known cloud backup or sync service is installed (the package list "
+                f"was compared with {len(absent)} vendors' backup and find-device services).",
+            )
+        return Answer(
+            id="backup",
+            question=q,
+            answer="Cannot tell: the source has neither `dumpsys backup`, the backup settings nor a package list.",
+        )
     lead = "Yes: " if copied else "Not shown to be on: " if all("ON" not in p for p in parts) else ""
     return Answer(id="backup", question=q, answer=lead + "; ".join(parts) + ".", finding_ids=tuple(ids))
 
@@ -216,8 +231,9 @@ def _patches(ctx: AuditContext, findings: Sequence[Finding]) -> Answer:
             parts.append("StageFright: not open (" + f.summary.rstrip(".") + ")")
         else:
             parts.append("StageFright: unknown (the Android version is not reported)")
-    return Answer(id="patches", question=q, answer="; ".join(p.rstrip(".") for p in parts if p) + ".",
-                  finding_ids=tuple(ids))
+    return Answer(
+        id="patches", question=q, answer="; ".join(p.rstrip(".") for p in parts if p) + ".", finding_ids=tuple(ids)
+    )
 
 
 def _cve_count(a: Assessment) -> str:

@@ -54,12 +54,10 @@ def country_name(cc: str) -> str:
 
 
 def _countries(f: Finding) -> list[str]:
-    return [t[len(_TAG):] for t in f.tags if t.startswith(_TAG) and t[len(_TAG):] not in _NOT_COUNTRIES]
+    return [t[len(_TAG) :] for t in f.tags if t.startswith(_TAG) and t[len(_TAG) :] not in _NOT_COUNTRIES]
 
 
-def apply_home_country(
-    findings: Sequence[Finding], profile: Profile, home: str | None
-) -> tuple[list[Finding], str]:
+def apply_home_country(findings: Sequence[Finding], profile: Profile, home: str | None) -> tuple[list[Finding], str]:
     """Findings re-read against ``home`` for a relative-jurisdiction profile, and a verdict note."""
     if not profile.jurisdiction_relative:
         return list(findings), ""

@@ -72,9 +72,7 @@ def _area_score(penalties: list[float]) -> float:
     return max(0.0, 100.0 - total)
 
 
-def verdict_for(
-    findings: Sequence[Finding], profile: Profile, inputs: frozenset[str] | None = None
-) -> Verdict:
+def verdict_for(findings: Sequence[Finding], profile: Profile, inputs: frozenset[str] | None = None) -> Verdict:
     """The verdict for ``profile``. ``inputs`` names the evidence the audit had (see
     howsafe.score.evidence); when given, the minimum-evidence rules for the overall verdict and the
     areas' required inputs apply. Areas always need enough judged checks to be graded."""
@@ -90,16 +88,23 @@ def verdict_for(
         failed = [f for f in fs if f.outcome is Outcome.FAIL]
         if not checked:
             areas.append(
-                AreaVerdict(area=area, grade=Grade.UNKNOWN, score=None, summary="not checked: no data",
-                            failed=0, checked=0)
+                AreaVerdict(
+                    area=area, grade=Grade.UNKNOWN, score=None, summary="not checked: no data", failed=0, checked=0
+                )
             )
             continue
         gap = rules.area_gap(area, fs, inputs)
         if gap is not None:
             found = f"; {len(failed)} problem{'s' if len(failed) != 1 else ''} found" if failed else ""
             areas.append(
-                AreaVerdict(area=area, grade=Grade.UNKNOWN, score=None, summary=gap + found,
-                            failed=len(failed), checked=len(checked))
+                AreaVerdict(
+                    area=area,
+                    grade=Grade.UNKNOWN,
+                    score=None,
+                    summary=gap + found,
+                    failed=len(failed),
+                    checked=len(checked),
+                )
             )
             continue
         score = round(_area_score([finding_penalty(f, profile) for f in failed]), 1)
@@ -110,8 +115,14 @@ def verdict_for(
             else f"no problem found in {len(checked)} check{'s' if len(checked) != 1 else ''}"
         )
         areas.append(
-            AreaVerdict(area=area, grade=grade_for(score), score=score, summary=summary,
-                        failed=len(failed), checked=len(checked))
+            AreaVerdict(
+                area=area,
+                grade=grade_for(score),
+                score=score,
+                summary=summary,
+                failed=len(failed),
+                checked=len(checked),
+            )
         )
 
     scored = [a for a in areas if a.score is not None]
@@ -177,8 +188,17 @@ def top_actions(findings: Sequence[Finding], profile: Profile, limit: int = 5) -
         lead = max(fs, key=lambda f: finding_penalty(f, profile))
         title = lead.title if len(fs) == 1 else f"{lead.title} (+{len(fs) - 1} related)"
         worst = max(f.severity.rank - (1 if f.confidence == "low" else 0) for f in fs)
-        actions.append((worst, Action(title=title, finding_ids=tuple(f.id for f in fs), remediation=remediation,
-                                      impact=round(math.log1p(impact), 3))))
+        actions.append(
+            (
+                worst,
+                Action(
+                    title=title,
+                    finding_ids=tuple(f.id for f in fs),
+                    remediation=remediation,
+                    impact=round(math.log1p(impact), 3),
+                ),
+            )
+        )
     # most severe first (a low-confidence finding counts one step lower), then most risk removed
     actions.sort(key=lambda wa: (-wa[0], -wa[1].impact))
     return [a for _, a in actions[:limit]]

@@ -104,8 +104,7 @@ def _load(path: Path, *, redact: bool) -> Snapshot:
     if text_head.startswith("{"):
         if size > MAX_SNAPSHOT_JSON_BYTES:
             raise TooLargeError(
-                f"{path} is {human_size(size)}; a snapshot JSON is at most "
-                f"{human_size(MAX_SNAPSHOT_JSON_BYTES)}"
+                f"{path} is {human_size(size)}; a snapshot JSON is at most {human_size(MAX_SNAPSHOT_JSON_BYTES)}"
             )
         return snapshot_from_json(
             read_file_capped(path, limit=MAX_SNAPSHOT_JSON_BYTES), location=str(path), redact=redact

@@ -86,8 +86,13 @@ def command_plan() -> CommandPlan:
     text = Path(__file__).resolve().with_name("adb_commands.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     steps = tuple(
-        Step(key=s["key"], commands=tuple(s["try"]), user_retry=bool(s.get("user_retry", False)),
-             min_lines=int(s.get("min_lines", 0)), scan_all=bool(s.get("scan_all", False)))
+        Step(
+            key=s["key"],
+            commands=tuple(s["try"]),
+            user_retry=bool(s.get("user_retry", False)),
+            min_lines=int(s.get("min_lines", 0)),
+            scan_all=bool(s.get("scan_all", False)),
+        )
         for s in data["steps"]
     )
     probe = data["root_probe"]
@@ -113,8 +118,9 @@ def select_device(entries: list[DeviceEntry], serial: str | None) -> str:
         chosen = next((e for e in entries if e.serial == serial), None)
         if chosen is None:
             attached = ", ".join(e.serial for e in entries) or "none"
-            raise NoDeviceError(f"no phone with serial {serial} is attached (attached: {attached}); "
-                                f"{USB_DEBUGGING_HINT}")
+            raise NoDeviceError(
+                f"no phone with serial {serial} is attached (attached: {attached}); {USB_DEBUGGING_HINT}"
+            )
     elif not entries:
         raise NoDeviceError(f"no phone attached over adb: {USB_DEBUGGING_HINT}")
     elif len(entries) > 1:
@@ -130,10 +136,11 @@ def select_device(entries: list[DeviceEntry], serial: str | None) -> str:
     if state == "offline":
         raise NoDeviceError(f"phone {chosen.serial} is offline: unlock it and replug the USB cable")
     if "permission" in state:
-        raise NoDeviceError(f"no permission to open phone {chosen.serial} over USB (on Linux add a udev "
-                            "rule for it, e.g. Debian's android-sdk-platform-tools-common package)")
-    raise NoDeviceError(f"phone {chosen.serial} is in '{state}' mode; boot it normally, then "
-                        f"{USB_DEBUGGING_HINT}")
+        raise NoDeviceError(
+            f"no permission to open phone {chosen.serial} over USB (on Linux add a udev "
+            "rule for it, e.g. Debian's android-sdk-platform-tools-common package)"
+        )
+    raise NoDeviceError(f"phone {chosen.serial} is in '{state}' mode; boot it normally, then {USB_DEBUGGING_HINT}")
 
 
 class _Collector:
@@ -263,9 +270,7 @@ def collect_adb(
     try:
         still_there = any(e.serial == chosen and e.state == "device" for e in transport.devices())
     except NoDeviceError as exc:
-        raise DeviceDisconnected(
-            f"lost the adb server while reading phone {chosen}; nothing was written"
-        ) from exc
+        raise DeviceDisconnected(f"lost the adb server while reading phone {chosen}; nothing was written") from exc
     if not still_there:
         raise DeviceDisconnected(f"phone {chosen} went away during collection; nothing was written")
     notify("done", total, total)
@@ -286,9 +291,7 @@ def redact_serial(serial: str) -> str:
     return REDACTED
 
 
-def _assemble(
-    outputs: dict[str, str], source: SourceInfo, *, redact: bool, missing: list[Missing]
-) -> Snapshot:
+def _assemble(outputs: dict[str, str], source: SourceInfo, *, redact: bool, missing: list[Missing]) -> Snapshot:
     """Parse outputs with the shared assembler, then say why each absent output is absent.
 
     The assembler marks a state missing only when no other output supplied it (accessibility
@@ -301,10 +304,10 @@ def _assemble(
     if not missing:
         return snapshot
     reasons = {_MISSING_ITEM.get(m.item, m.item): m.reason for m in missing}
-    merged = [m.model_copy(update={"reason": reasons.pop(m.item)}) if m.item in reasons else m
-              for m in snapshot.missing]
-    merged += [Missing(item=item, reason=reason) for item, reason in reasons.items()
-               if item not in _TRACKED_ELSEWHERE]
+    merged = [
+        m.model_copy(update={"reason": reasons.pop(m.item)}) if m.item in reasons else m for m in snapshot.missing
+    ]
+    merged += [Missing(item=item, reason=reason) for item, reason in reasons.items() if item not in _TRACKED_ELSEWHERE]
     return snapshot.model_copy(update={"missing": tuple(merged)})
 
 
@@ -329,7 +332,9 @@ _MISSING_ITEM = {
 }
 # States the assembler reports itself when (and only when) no other output supplied them.
 _TRACKED_ELSEWHERE = frozenset(v for k, v in _MISSING_ITEM.items() if not k.startswith("packages_")) | {
-    "packages", "root_binaries"}
+    "packages",
+    "root_binaries",
+}
 
 
 def failure_reason(plan: CommandPlan, result: ShellResult, stdout: str | None = None) -> str | None:

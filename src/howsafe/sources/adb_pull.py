@@ -86,7 +86,6 @@ _PROGRESS_STEP = 1024 * 1024
 _BAD_NAME = "refused: not a valid Android package name"
 
 
-
 # -- results -----------------------------------------------------------------------------------
 
 
@@ -174,7 +173,7 @@ class PullCommands:
         for template in self.path:
             head, _, tail = template.partition("{package}")
             if command.startswith(head) and command.endswith(tail):
-                middle = command[len(head):len(command) - len(tail)]
+                middle = command[len(head) : len(command) - len(tail)]
                 if is_package_name(middle):
                     return True
         return False
@@ -231,8 +230,7 @@ class _Record:
     sha256: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "remote": self.remote, "size": self.size, "mtime": self.mtime,
-                "sha256": self.sha256}
+        return {"name": self.name, "remote": self.remote, "size": self.size, "mtime": self.mtime, "sha256": self.sha256}
 
 
 def _record_from(data: object) -> _Record | None:
@@ -240,9 +238,15 @@ def _record_from(data: object) -> _Record | None:
         return None
     name, remote, size = data.get("name"), data.get("remote"), data.get("size")
     mtime, digest = data.get("mtime"), data.get("sha256")
-    if not (isinstance(name, str) and _APK_NAME_RE.fullmatch(name) and isinstance(remote, str)
-            and isinstance(size, int) and isinstance(mtime, int) and isinstance(digest, str)
-            and _SHA256_RE.fullmatch(digest)):
+    if not (
+        isinstance(name, str)
+        and _APK_NAME_RE.fullmatch(name)
+        and isinstance(remote, str)
+        and isinstance(size, int)
+        and isinstance(mtime, int)
+        and isinstance(digest, str)
+        and _SHA256_RE.fullmatch(digest)
+    ):
         return None
     return _Record(name=name, remote=remote, size=size, mtime=mtime, sha256=digest)
 
@@ -385,7 +389,7 @@ class _Session:
             if not line.startswith("package:"):
                 continue
             # `package:ID`, or `package:PATH=ID  installer=...` when flags were added.
-            body = line[len("package:"):].split()
+            body = line[len("package:") :].split()
             name = body[0].rpartition("=")[2] if body else ""
             if not is_package_name(name):
                 refused.append(PullFailure(package=name[:200] or line[:200], reason=_BAD_NAME))
@@ -404,7 +408,7 @@ class _Session:
             line = line.strip()
             if not line.startswith("package:"):
                 continue
-            remote = line[len("package:"):]
+            remote = line[len("package:") :]
             try:
                 name = apk_name(remote)
             except ValueError as exc:
@@ -471,7 +475,9 @@ class _Session:
             if received != stat.size:
                 raise _PackageFailed(
                     f"{remote} changed while it was pulled ({stat.size} bytes announced, {received} "
-                    "received); run again", remote)
+                    "received); run again",
+                    remote,
+                )
             try:
                 os.replace(part, target)
             except OSError as exc:
@@ -579,8 +585,9 @@ def pull_apks(
                 if not stat.is_file:
                     raise _PackageFailed(f"{remote} is not a regular file", remote)
                 if stat.size > max_file_bytes:
-                    raise _PackageFailed(f"{remote} is {stat.size} bytes, over the limit of "
-                                         f"{max_file_bytes} bytes; not pulled", remote)
+                    raise _PackageFailed(
+                        f"{remote} is {stat.size} bytes, over the limit of {max_file_bytes} bytes; not pulled", remote
+                    )
                 target = directory / name
                 prior = manifest.record(package, name)
                 if prior is not None and _reusable(prior, remote, stat, target):
@@ -591,8 +598,11 @@ def pull_apks(
                     except (AdbFileError, TooLargeError) as exc:
                         raise _PackageFailed(str(exc), remote) from exc
                 records.append(_Record(name, remote, stat.size, stat.mtime, digest))
-                files.append(PulledFile(name=name, remote_path=remote, local_path=target, size=stat.size,
-                                        sha256=digest, reused=reused))
+                files.append(
+                    PulledFile(
+                        name=name, remote_path=remote, local_path=target, size=stat.size, sha256=digest, reused=reused
+                    )
+                )
             keep = {r.name for r in records}
             _remove_stale(directory, keep, manifest.packages.get(package, (False, []))[1])
             manifest.packages[package] = (True, records)
@@ -613,10 +623,17 @@ def pull_apks(
             _remember_partial(manifest, package, records)
             raise DeviceDisconnected(
                 f"{exc}; {len(pulled)} of {total} package(s) were copied to {dest} and recorded in "
-                f"{MANIFEST_NAME}: run again to resume") from exc
+                f"{MANIFEST_NAME}: run again to resume"
+            ) from exc
     notify("done", total, total)
-    return PullResult(dest=dest, manifest=manifest.path, serial=chosen, packages=tuple(pulled),
-                      failures=tuple(failures), commands=tuple(session.sent))
+    return PullResult(
+        dest=dest,
+        manifest=manifest.path,
+        serial=chosen,
+        packages=tuple(pulled),
+        failures=tuple(failures),
+        commands=tuple(session.sent),
+    )
 
 
 def _still_there(adb: AdbPullTransport, serial: str) -> None:

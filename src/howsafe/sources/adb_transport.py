@@ -246,8 +246,7 @@ class AdbServerTransport:
         except OSError as exc:
             if serial is not None:
                 raise DeviceDisconnected(
-                    f"lost the adb server at {self.host}:{self.port} while reading phone {serial}; "
-                    "nothing was written"
+                    f"lost the adb server at {self.host}:{self.port} while reading phone {serial}; nothing was written"
                 ) from exc
             raise NoDeviceError(
                 f"no adb server at {self.host}:{self.port} (start it with `adb start-server` from "
@@ -325,8 +324,7 @@ class AdbServerTransport:
             result = self._read_v2(conn, command) if v2 else self._read_v1(conn, command)
         except TimeoutError as exc:
             raise SourceError(
-                f"phone {serial} did not finish {command!r} within {self.timeout:.0f} s; "
-                "unlock it and try again"
+                f"phone {serial} did not finish {command!r} within {self.timeout:.0f} s; unlock it and try again"
             ) from exc
         except (OSError, EOFError) as exc:
             raise DeviceDisconnected(
@@ -363,15 +361,15 @@ class AdbServerTransport:
                 err += payload
             elif kind == _V2_EXIT:
                 code = payload[0] if payload else 255
-                return ShellResult(command=command, stdout=decode(bytes(out)), stderr=decode(bytes(err)),
-                                   exit_code=code)
+                return ShellResult(
+                    command=command, stdout=decode(bytes(out)), stderr=decode(bytes(err)), exit_code=code
+                )
             # Other packet kinds (window size, close-stdin) carry nothing for us.
 
     def _check_size(self, size: int, command: str) -> None:
         if size > self.max_output:
             limit = self.max_output // (1024 * 1024)
             raise SourceError(f"output of {command!r} exceeds {limit} MiB; stopped")
-
 
     # -- sync (file transfer) --------------------------------------------------------------------
 
@@ -451,11 +449,13 @@ class AdbServerTransport:
                     if ident == b"FAIL":
                         raise AdbFileError(f"phone {serial} would not send {path}: {_fail_text(conn, head)}")
                     if ident != b"DATA" or size > SYNC_DATA_MAX:
-                        raise AdbFileError(f"phone {serial} sent a broken sync frame ({ident!r}, {size} "
-                                           f"bytes) for {path}")
+                        raise AdbFileError(
+                            f"phone {serial} sent a broken sync frame ({ident!r}, {size} bytes) for {path}"
+                        )
                     if received + size > max_bytes:
-                        raise TooLargeError(f"{path} on phone {serial} is larger than "
-                                            f"{max_bytes // (1024 * 1024)} MiB; not pulled")
+                        raise TooLargeError(
+                            f"{path} on phone {serial} is larger than {max_bytes // (1024 * 1024)} MiB; not pulled"
+                        )
                     chunk = conn.read_exact(size)
                 received += size
                 sink(chunk)  # outside the guard: a local write error is not a lost phone
@@ -474,13 +474,13 @@ class _SyncGuard:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if exc is None:
             return
         if isinstance(exc, TimeoutError):
-            raise SourceError(f"phone {self.serial} stopped sending {self.path} for {self.timeout:.0f} s; "
-                              "unlock it and try again") from exc
+            raise SourceError(
+                f"phone {self.serial} stopped sending {self.path} for {self.timeout:.0f} s; unlock it and try again"
+            ) from exc
         if isinstance(exc, (OSError, EOFError)):
             raise DeviceDisconnected(f"phone {self.serial} disconnected while sending {self.path}") from exc
 

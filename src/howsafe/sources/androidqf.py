@@ -63,8 +63,9 @@ def _hex(value: Any, length: int) -> str | None:
 
 
 def _file_hashes(f: dict[str, Any], path: str) -> FileHashes | None:
-    hashes = FileHashes(path=path, md5=_hex(f.get("md5"), 32), sha1=_hex(f.get("sha1"), 40),
-                        sha256=_hex(f.get("sha256"), 64))
+    hashes = FileHashes(
+        path=path, md5=_hex(f.get("md5"), 32), sha1=_hex(f.get("sha1"), 40), sha256=_hex(f.get("sha256"), 64)
+    )
     return hashes if hashes.md5 or hashes.sha1 or hashes.sha256 else None
 
 
@@ -78,12 +79,14 @@ class _PackageExtras:
     apks: list[FileHashes] = field(default_factory=list)
 
     def update(self, pkg: Package) -> Package:
-        return pkg.model_copy(update={
-            "signer_sha256": tuple(self.sha256) or pkg.signer_sha256,
-            "signer_sha1": tuple(self.sha1) or pkg.signer_sha1,
-            "signer_md5": tuple(self.md5) or pkg.signer_md5,
-            "apk_hashes": tuple(self.apks) or pkg.apk_hashes,
-        })
+        return pkg.model_copy(
+            update={
+                "signer_sha256": tuple(self.sha256) or pkg.signer_sha256,
+                "signer_sha1": tuple(self.sha1) or pkg.signer_sha1,
+                "signer_md5": tuple(self.md5) or pkg.signer_md5,
+                "apk_hashes": tuple(self.apks) or pkg.apk_hashes,
+            }
+        )
 
 
 def _packages_outputs(items: Any) -> tuple[dict[str, str], dict[str, _PackageExtras]]:
@@ -163,12 +166,16 @@ def _files_listing(container: Container, name: str) -> tuple[FileEntry, ...]:
             continue
         size = item.get("size")
         mode = item.get("mode")
-        entries.append(FileEntry(
-            path=item["path"], md5=_hex(item.get("md5"), 32), sha1=_hex(item.get("sha1"), 40),
-            sha256=_hex(item.get("sha256"), 64),
-            size=size if isinstance(size, int) and not isinstance(size, bool) else None,
-            mode=mode if isinstance(mode, str) else None,
-        ))
+        entries.append(
+            FileEntry(
+                path=item["path"],
+                md5=_hex(item.get("md5"), 32),
+                sha1=_hex(item.get("sha1"), 40),
+                sha256=_hex(item.get("sha256"), 64),
+                size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+                mode=mode if isinstance(mode, str) else None,
+            )
+        )
     return tuple(entries)
 
 
@@ -213,9 +220,7 @@ def load_androidqf(container: Container, *, redact: bool) -> Snapshot:
     if "getprop" not in outputs or "dumpsys" not in outputs:
         _fill_from_bugreport(container, outputs, read)
     if not outputs:
-        raise InputError(
-            f"{container.location}: an androidqf acquisition with none of the files howsafe reads"
-        )
+        raise InputError(f"{container.location}: an androidqf acquisition with none of the files howsafe reads")
     tool, started = _acquisition_info(container)
     source = SourceInfo(
         kind=SourceKind.ANDROIDQF,

@@ -178,9 +178,7 @@ def snapshot_from_outputs(outputs: Mapping[str, str], *, source: SourceInfo, red
         parsed = parse_getprop(getprop_text)
         props = parsed.properties
         if parsed.truncated:
-            missing.append(
-                Missing(item="properties", reason="getprop output was cut off; the last entry is lost")
-            )
+            missing.append(Missing(item="properties", reason="getprop output was cut off; the last entry is lost"))
         if not props:
             missing.append(Missing(item="properties", reason="getprop output held no properties"))
 
@@ -275,9 +273,7 @@ def snapshot_from_outputs(outputs: Mapping[str, str], *, source: SourceInfo, red
     if ps_text is None:
         missing.append(Missing(item="processes", reason=NOT_IN_SOURCE))
     else:
-        processes = tuple(
-            Process(pid=r.pid, ppid=r.ppid, user=r.user, name=r.name) for r in parse_ps(ps_text)
-        )
+        processes = tuple(Process(pid=r.pid, ppid=r.ppid, user=r.user, name=r.name) for r in parse_ps(ps_text))
 
     app_ids_seen: dict[str, tuple[str, ...]] = {}
     for name in APP_ID_SECTIONS:

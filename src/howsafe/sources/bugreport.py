@@ -21,9 +21,7 @@ from howsafe.sources.assemble import snapshot_from_outputs
 from howsafe.sources.containers import Container, skipped_entries
 
 _SECTION = re.compile(r"^------ (?P<title>.+?) ------$", re.MULTILINE)
-_DUMPSTATE = re.compile(
-    r"^== dumpstate: ([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2})", re.MULTILINE
-)
+_DUMPSTATE = re.compile(r"^== dumpstate: ([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2})", re.MULTILINE)
 _KERNEL = re.compile(r"^Kernel: (Linux version .*)$", re.MULTILINE)
 BUGREPORT_MARK = "== dumpstate:"
 
@@ -97,9 +95,7 @@ def is_bugreport_zip(container: Container) -> bool:
     )
 
 
-def snapshot_from_bugreport_text(
-    text: str, *, location: str, files: tuple[str, ...], redact: bool
-) -> Snapshot:
+def snapshot_from_bugreport_text(text: str, *, location: str, files: tuple[str, ...], redact: bool) -> Snapshot:
     outputs, collected = outputs_from_bugreport_text(text)
     if not outputs:
         raise InputError(f"{location}: the bugreport has no system properties or dumpsys sections")

@@ -87,9 +87,7 @@ def read_file_capped(path: Path, *, limit: int = MAX_MEMBER_BYTES) -> bytes:
         if not stat.S_ISREG(st.st_mode):
             raise InputError(f"{path}: not a regular file")
         if st.st_size > limit:
-            raise TooLargeError(
-                f"{path} is {human_size(st.st_size)}; a dump file is at most {human_size(limit)}"
-            )
+            raise TooLargeError(f"{path} is {human_size(st.st_size)}; a dump file is at most {human_size(limit)}")
         with path.open("rb") as handle:
             return _read_capped(handle, limit, str(path))
     except PermissionError as exc:
@@ -195,9 +193,15 @@ def _not_a_plain_file(path: str) -> str | None:
             target = "?"
         return f"symbolic link to {target}"
     if not stat.S_ISREG(st.st_mode):
-        kind = ("device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
-                else "FIFO" if stat.S_ISFIFO(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode)
-                else "special file")
+        kind = (
+            "device"
+            if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+            else "FIFO"
+            if stat.S_ISFIFO(st.st_mode)
+            else "socket"
+            if stat.S_ISSOCK(st.st_mode)
+            else "special file"
+        )
         return f"a {kind}, not a regular file"
     if st.st_nlink > 1:
         return f"{st.st_nlink} hard links (another name for it may be outside the dump)"
@@ -271,9 +275,7 @@ class ZipContainer:
                 f"({human_size(info.file_size)}): looks like a zip bomb"
             )
         if info.file_size > limit:
-            raise TooLargeError(
-                f"{what} inflates to {human_size(info.file_size)}; the limit is {human_size(limit)}"
-            )
+            raise TooLargeError(f"{what} inflates to {human_size(info.file_size)}; the limit is {human_size(limit)}")
         cap = min(limit, self._budget[0])
         try:
             with self._zip.open(info) as handle:

@@ -180,9 +180,7 @@ def load_folder(container: Container, *, redact: bool, location: str | None = No
     return snapshot.model_copy(update=update)
 
 
-def _firmware_package(
-    pkg: Package, versions: dict[str, tuple[int | None, str | None, int | None]]
-) -> Package:
+def _firmware_package(pkg: Package, versions: dict[str, tuple[int | None, str | None, int | None]]) -> Package:
     """Every APK of a firmware image is preinstalled: a system app with no installer."""
     code, name, target = versions.get(pkg.id, (None, None, None))
     return pkg.model_copy(

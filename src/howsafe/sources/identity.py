@@ -60,9 +60,7 @@ def xiaomi_regions() -> dict[str, str]:
     return {str(k): v for k, v in regions.items()}
 
 
-_XIAOMI_INCREMENTAL = re.compile(
-    r"^(?:V\d+(?:\.\d+)+|OS\d+(?:\.\d+)+)\.[A-Z]([A-Z]{2})([A-Z]{2})(?:XM|FI|FN)$"
-)
+_XIAOMI_INCREMENTAL = re.compile(r"^(?:V\d+(?:\.\d+)+|OS\d+(?:\.\d+)+)\.[A-Z]([A-Z]{2})([A-Z]{2})(?:XM|FI|FN)$")
 
 
 def _xiaomi_region(incremental: str | None) -> str | None:
@@ -109,9 +107,7 @@ def _rom(props: Mapping[str, str]) -> tuple[str | None, str | None, str | None]:
         return "EMUI", raw.removeprefix("EmotionUI_"), None
     oplus = _first(props, "ro.build.version.oplusrom", "ro.build.version.opporom")
     if oplus or _first(props, "ro.oxygen.version", "ro.build.version.realmeui"):
-        region = _first(
-            props, "ro.oplus.regionmark", "ro.vendor.oplus.regionmark", "persist.sys.oplus.region"
-        )
+        region = _first(props, "ro.oplus.regionmark", "ro.vendor.oplus.regionmark", "persist.sys.oplus.region")
         brand = (_first(props, "ro.product.brand") or "").lower()
         oxygen = _first(props, "ro.oxygen.version")
         realme = _first(props, "ro.build.version.realmeui")
@@ -207,9 +203,7 @@ _MANUFACTURER_KEYS = (
 def device_from_properties(props: Mapping[str, str], *, kernel: str | None = None) -> Device:
     """Build the identity record; ``kernel`` comes from ``/proc/version`` when the source had it."""
     rom, rom_version, region = _rom(props)
-    fingerprint = _first(
-        props, "ro.build.fingerprint", "ro.system.build.fingerprint", "ro.vendor.build.fingerprint"
-    )
+    fingerprint = _first(props, "ro.build.fingerprint", "ro.system.build.fingerprint", "ro.vendor.build.fingerprint")
     return Device(
         brand=_first(props, "ro.product.brand", "ro.product.system.brand", "ro.product.vendor.brand"),
         manufacturer=_first(props, *_MANUFACTURER_KEYS),

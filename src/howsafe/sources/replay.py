@@ -48,9 +48,24 @@ log = logging.getLogger(__name__)
 ADB_SERVER_VERSION = 41  # what platform-tools 35 reports for host:version
 #: Features an Android 15 phone advertises (``adb features``); shell_v2 gives exit codes.
 DEFAULT_FEATURES = (
-    "shell_v2", "cmd", "stat_v2", "ls_v2", "fixed_push_mkdir", "apex", "abb", "fixed_push_symlink_timestamp",
-    "abb_exec", "remount_shell", "track_app", "sendrecv_v2", "sendrecv_v2_brotli", "sendrecv_v2_lz4",
-    "sendrecv_v2_zstd", "sendrecv_v2_dry_run_send", "openscreen_mdns", "delayed_ack",
+    "shell_v2",
+    "cmd",
+    "stat_v2",
+    "ls_v2",
+    "fixed_push_mkdir",
+    "apex",
+    "abb",
+    "fixed_push_symlink_timestamp",
+    "abb_exec",
+    "remount_shell",
+    "track_app",
+    "sendrecv_v2",
+    "sendrecv_v2_brotli",
+    "sendrecv_v2_lz4",
+    "sendrecv_v2_zstd",
+    "sendrecv_v2_dry_run_send",
+    "openscreen_mdns",
+    "delayed_ack",
 )
 _MAX_REQUEST = 64 * 1024
 #: Recordings shipped in the package (built by scripts/build_recordings.py from real device data).
@@ -111,14 +126,21 @@ def recording_from_manifest(manifest: Mapping[str, object]) -> Recording:
     if not isinstance(commands, Mapping):
         raise CorruptInputError("adb recording manifest has no commands")
     replies = {
-        str(cmd): Reply(stdout=str(spec.get("stdout", "")), stderr=str(spec.get("stderr", "")),
-                        exit_code=int(spec.get("exit_code", 0)))
+        str(cmd): Reply(
+            stdout=str(spec.get("stdout", "")),
+            stderr=str(spec.get("stderr", "")),
+            exit_code=int(spec.get("exit_code", 0)),
+        )
         for cmd, spec in commands.items()
         if isinstance(spec, Mapping)
     }
-    return Recording(serial=str(manifest.get("serial", "replay-0001")), replies=replies,
-                     product=str(manifest.get("product", "")), model=str(manifest.get("model", "")),
-                     device=str(manifest.get("device", "")))
+    return Recording(
+        serial=str(manifest.get("serial", "replay-0001")),
+        replies=replies,
+        product=str(manifest.get("product", "")),
+        model=str(manifest.get("model", "")),
+        device=str(manifest.get("device", "")),
+    )
 
 
 def load_recording(path: Path | str) -> Recording:
@@ -136,8 +158,9 @@ def load_recording(path: Path | str) -> Recording:
             if "file" in spec:
                 name = Path(spec["file"]).name  # never leave the folder
                 stdout = (folder / name).read_text(encoding="utf-8")
-            replies[command] = Reply(stdout=stdout, stderr=spec.get("stderr", ""),
-                                     exit_code=int(spec.get("exit_code", 0)))
+            replies[command] = Reply(
+                stdout=stdout, stderr=spec.get("stderr", ""), exit_code=int(spec.get("exit_code", 0))
+            )
         files: dict[str, bytes | Path] = {}
         for remote, name in manifest.get("files", {}).items():
             local = folder / Path(name).name  # never leave the folder
@@ -211,8 +234,7 @@ class ReplayServer:
         #: The first phone's changeable state (None unless stateful).
         self.phone: PhoneState | None = phone
         if self.phone is None and stateful:
-            self.phone = PhoneState.from_replies({c: r.stdout for c, r in first.replies.items()
-                                                  if r.exit_code == 0})
+            self.phone = PhoneState.from_replies({c: r.stdout for c, r in first.replies.items() if r.exit_code == 0})
         self.cut_on_write = cut_on_write
         self.cut_applies = cut_applies
         self.on_command = on_command
@@ -243,8 +265,9 @@ class ReplayServer:
         server.server_bind()
         server.server_activate()
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="howsafe-adb-replay", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="howsafe-adb-replay", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -267,8 +290,9 @@ class ReplayServer:
     def __enter__(self) -> ReplayServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     # -- protocol --------------------------------------------------------------------------------
@@ -312,14 +336,16 @@ class ReplayServer:
             for rec in self._visible():
                 line = f"{rec.serial}\t{rec.state}"
                 if request.endswith("-l") and rec.state == "device":
-                    line = (f"{rec.serial:<22} {rec.state} product:{rec.product} model:{rec.model} "
-                            f"device:{rec.device} transport_id:{self.devices.index(rec) + 1}")
+                    line = (
+                        f"{rec.serial:<22} {rec.state} product:{rec.product} model:{rec.model} "
+                        f"device:{rec.device} transport_id:{self.devices.index(rec) + 1}"
+                    )
                 lines.append(line + "\n")
             _okay_block(sock, "".join(lines).encode())
         elif request == "host:features":
             _okay_block(sock, ",".join(DEFAULT_FEATURES).encode())
         elif request.startswith("host-serial:") and request.endswith(":features"):
-            dev = self._find(request[len("host-serial:"):-len(":features")])
+            dev = self._find(request[len("host-serial:") : -len(":features")])
             if dev is None:
                 _fail(sock, "device not found")
             else:
@@ -328,15 +354,18 @@ class ReplayServer:
             serial = ""
             for prefix in ("host:transport:", "host:tport:serial:"):
                 if request.startswith(prefix):
-                    serial = request[len(prefix):]  # may hold colons: 192.168.1.5:5555
+                    serial = request[len(prefix) :]  # may hold colons: 192.168.1.5:5555
             visible = self._visible()
             dev = self._find(serial) if serial else (visible[0] if len(visible) == 1 else None)
             if dev is None:
                 _fail(sock, f"device '{serial}' not found" if serial else "more than one device/emulator")
             elif dev.state == "unauthorized":
-                _fail(sock, "device unauthorized.\nThis adb server's $ADB_VENDOR_KEYS is not set\n"
-                            "Try 'adb kill-server' if that seems wrong.\nOtherwise check for a "
-                            "confirmation dialog on your device.")
+                _fail(
+                    sock,
+                    "device unauthorized.\nThis adb server's $ADB_VENDOR_KEYS is not set\n"
+                    "Try 'adb kill-server' if that seems wrong.\nOtherwise check for a "
+                    "confirmation dialog on your device.",
+                )
             elif dev.state != "device":
                 _fail(sock, "device offline")
             else:
@@ -357,7 +386,7 @@ class ReplayServer:
         if request.startswith("shell,v2,raw:") or request.startswith("shell,v2:"):
             v2, command = True, request.split(":", 1)[1]
         elif request.startswith("shell:"):
-            v2, command = False, request[len("shell:"):]
+            v2, command = False, request[len("shell:") :]
         else:
             _fail(sock, f"unknown service {request!r}")
             return
@@ -428,7 +457,6 @@ class ReplayServer:
         sock.sendall(_v2_packet(3, bytes([code & 0xFF])))
         return True
 
-
     # -- sync (file transfer) --------------------------------------------------------------------
 
     def _sync(self, sock: socket.socket, dev: Recording) -> None:
@@ -461,8 +489,23 @@ class ReplayServer:
                 if size_now is None:
                     sock.sendall(struct.pack(_STA2, ident, errno.ENOENT, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
                 else:
-                    sock.sendall(struct.pack(_STA2, ident, 0, 0xFD05, 4242, 0o100644, 1, 1000,
-                                             1000, size_now, FILE_MTIME, FILE_MTIME, FILE_MTIME))
+                    sock.sendall(
+                        struct.pack(
+                            _STA2,
+                            ident,
+                            0,
+                            0xFD05,
+                            4242,
+                            0o100644,
+                            1,
+                            1000,
+                            1000,
+                            size_now,
+                            FILE_MTIME,
+                            FILE_MTIME,
+                            FILE_MTIME,
+                        )
+                    )
             elif ident == b"RECV":
                 if source is None:
                     _sync_fail(sock, f"open failed: No such file or directory: {path}")
@@ -504,7 +547,7 @@ def _file_size(source: bytes | Path | None) -> int | None:
 def _chunks(source: bytes | Path) -> Iterator[bytes]:
     if isinstance(source, bytes):
         for start in range(0, len(source), _SYNC_CHUNK):
-            yield source[start:start + _SYNC_CHUNK]
+            yield source[start : start + _SYNC_CHUNK]
         return
     with source.open("rb") as fh:
         while chunk := fh.read(_SYNC_CHUNK):
@@ -566,8 +609,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     source = Path(name) if Path(name, "manifest.json").is_file() else bundled_recording_dir(name)
     with ReplayServer(source, stateful=stateful) as server:
         hint = "howsafe harden --adb --apply" if stateful else "howsafe audit --adb"
-        sys.stdout.write(f"replaying {source.name} on 127.0.0.1:{server.port}\n"
-                         f"try: ANDROID_ADB_SERVER_PORT={server.port} {hint}\n")
+        sys.stdout.write(
+            f"replaying {source.name} on 127.0.0.1:{server.port}\ntry: ANDROID_ADB_SERVER_PORT={server.port} {hint}\n"
+        )
         sys.stdout.flush()
         try:
             while True:

@@ -36,8 +36,15 @@ from howsafe.errors import CorruptInputError
 _PKG = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
 _NS = ("global", "secure", "system")
 #: Commands that change state (a crash test counts these).
-WRITE_VERBS = ("pm disable-user", "pm enable", "pm uninstall", "cmd package install-existing",
-               "settings put", "settings delete", "appops set")
+WRITE_VERBS = (
+    "pm disable-user",
+    "pm enable",
+    "pm uninstall",
+    "cmd package install-existing",
+    "settings put",
+    "settings delete",
+    "appops set",
+)
 
 
 @dataclass
@@ -169,8 +176,12 @@ class PhoneState:
         return "".join(lines), "", 0
 
     def _unknown(self, verb: str, pkg: str) -> tuple[str, str, int]:
-        return ("", f"Exception occurred while executing '{verb}':\n"
-                    f"java.lang.IllegalArgumentException: Unknown package: {pkg}\n", 255)
+        return (
+            "",
+            f"Exception occurred while executing '{verb}':\n"
+            f"java.lang.IllegalArgumentException: Unknown package: {pkg}\n",
+            255,
+        )
 
     def _set_enabled(self, verb: str, rest: list[str] | None) -> tuple[str, str, int] | None:
         if rest is None or len(rest) != 1 or not _PKG.match(rest[0]):
@@ -199,8 +210,7 @@ class PhoneState:
         pkg = rest[0]
         rec = self.packages.get(pkg)
         if rec is None:
-            return ("", f"android.content.pm.PackageManager$NameNotFoundException: Package {pkg} "
-                        "doesn't exist\n", 1)
+            return ("", f"android.content.pm.PackageManager$NameNotFoundException: Package {pkg} doesn't exist\n", 1)
         rec.installed = True
         return f"Package {pkg} installed for user: 0\n", "", 0
 
@@ -271,7 +281,7 @@ def _ids(text: str) -> list[str]:
 def _parse_pm_line(line: str) -> tuple[str, PackageRecord] | None:
     if not line.startswith("package:"):
         return None
-    body = line[len("package:"):].strip()
+    body = line[len("package:") :].strip()
     head, _, tail = body.partition(" ")
     path = None
     if "=" in head:
@@ -283,7 +293,7 @@ def _parse_pm_line(line: str) -> tuple[str, PackageRecord] | None:
     rec = PackageRecord(path=path or None)
     for word in tail.split():
         if word.startswith("installer="):
-            rec.installer = word[len("installer="):]
+            rec.installer = word[len("installer=") :]
         elif word.startswith("uid:"):
             try:
                 rec.uid = int(word[4:].split(",")[0])
@@ -328,7 +338,7 @@ def recording_manifest(folder: Path) -> dict[str, object]:
         if f_file.is_file():
             for line in f_file.read_text(encoding="utf-8").splitlines():
                 if line.startswith("package:") and "=" in line:
-                    path, _, pkg = line[len("package:"):].rpartition("=")
+                    path, _, pkg = line[len("package:") :].rpartition("=")
                     paths.setdefault(pkg.strip(), path)
         uids = {pkg: (1000 if pkg == "android" else 10000 + i) for i, pkg in enumerate(ids)}
         full = "".join(
@@ -336,21 +346,26 @@ def recording_manifest(folder: Path) -> dict[str, object]:
             for p in ids
         )
         third = [p for p in ids if "/data-app/" in paths.get(p, "")]
-        commands.update({
-            "pm list packages -f -i -U -u": {"stdout": full},
-            "pm list packages -s": {"stdout": "".join(f"package:{p}\n" for p in ids if p not in third)},
-            "pm list packages -3": {"stdout": "".join(f"package:{p}\n" for p in third)},
-            "pm list packages -d": {"stdout": ""},
-            "pm list packages": {"stdout": "".join(f"package:{p}\n" for p in ids)},
-        })
+        commands.update(
+            {
+                "pm list packages -f -i -U -u": {"stdout": full},
+                "pm list packages -s": {"stdout": "".join(f"package:{p}\n" for p in ids if p not in third)},
+                "pm list packages -3": {"stdout": "".join(f"package:{p}\n" for p in third)},
+                "pm list packages -d": {"stdout": ""},
+                "pm list packages": {"stdout": "".join(f"package:{p}\n" for p in ids)},
+            }
+        )
     return {
         "serial": f"replay-{props.get('ro.product.device') or folder.name[:20]}",
         "state": "device",
         "product": props.get("ro.product.name", ""),
         "model": props.get("ro.product.model", ""),
         "device": props.get("ro.product.device", ""),
-        "provenance": {"device_folder": folder.name, "source": meta.get("source", ""),
-                       "rule": "see howsafe.sources.replay_state.recording_manifest"},
+        "provenance": {
+            "device_folder": folder.name,
+            "source": meta.get("source", ""),
+            "rule": "see howsafe.sources.replay_state.recording_manifest",
+        },
         "commands": commands,
     }
 

@@ -87,9 +87,7 @@ def snapshot_from_json(data: bytes | str, *, location: str, redact: bool = True)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
-        raise CorruptInputError(
-            f"{location}: invalid snapshot at {where or 'top level'}: {first.get('msg')}"
-        ) from exc
+        raise CorruptInputError(f"{location}: invalid snapshot at {where or 'top level'}: {first.get('msg')}") from exc
     if redact and not snapshot.redacted:
         snapshot = snapshot.model_copy(
             update={

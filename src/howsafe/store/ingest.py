@@ -94,8 +94,7 @@ class FleetAuditor:
         if self._kb_version is None:
             if report is None:
                 return "unknown"
-            blob = json.dumps([__version__, [s.model_dump(mode="json") for s in report.data_sources]],
-                              sort_keys=True)
+            blob = json.dumps([__version__, [s.model_dump(mode="json") for s in report.data_sources]], sort_keys=True)
             self._kb_version = hashlib.sha256(blob.encode()).hexdigest()[:16]
         return self._kb_version
 
@@ -125,8 +124,7 @@ def _existing(session: Session, org_id: int, sha: str) -> IngestResult | None:
     ).first()
     if row is None:
         return None
-    grades = dict(session.execute(
-        select(AuditRow.profile, AuditRow.grade).where(AuditRow.snapshot_id == row[0])).all())
+    grades = dict(session.execute(select(AuditRow.profile, AuditRow.grade).where(AuditRow.snapshot_id == row[0])).all())
     return IngestResult(snapshot_id=row[0], device_id=row[1], sha256=sha, created=False, grades=grades)
 
 
@@ -139,10 +137,16 @@ def _finding_rows(reports: dict[str, Report]) -> tuple[list[FindingRow], list[Fl
         if f.outcome is not Outcome.FAIL:
             continue
         eol = eol or f.check in EOL_CHECKS
-        findings.append(FindingRow(finding_id=clean(f.id, 300), check=clean(f.check, 100), area=f.area.value,
-                                   severity=f.severity.value, title=clean(f.title, 500)))
-        category = "vendor_package" if f.check.startswith("vendor.") else (
-            "tracker" if "tracker" in f.check else "")
+        findings.append(
+            FindingRow(
+                finding_id=clean(f.id, 300),
+                check=clean(f.check, 100),
+                area=f.area.value,
+                severity=f.severity.value,
+                title=clean(f.title, 500),
+            )
+        )
+        category = "vendor_package" if f.check.startswith("vendor.") else ("tracker" if "tracker" in f.check else "")
         if not category:
             continue
         for e in f.evidence:
@@ -157,15 +161,19 @@ def _finding_rows(reports: dict[str, Report]) -> tuple[list[FindingRow], list[Fl
 def _audit_rows(fleet: FleetAuditor, reports: dict[str, Report]) -> list[AuditRow]:
     when = now()
     return [
-        AuditRow(profile=p, grade=r.verdict.grade.value, score=r.verdict.score,
-                 kb_version=fleet.kb_version(r), audited_at=when, report=pack(r.model_dump_json()))
+        AuditRow(
+            profile=p,
+            grade=r.verdict.grade.value,
+            score=r.verdict.score,
+            kb_version=fleet.kb_version(r),
+            audited_at=when,
+            report=pack(r.model_dump_json()),
+        )
         for p, r in reports.items()
     ]
 
 
-def ingest(
-    engine: Engine, fleet: FleetAuditor, *, org_id: int, body: bytes, label: str | None = None
-) -> IngestResult:
+def ingest(engine: Engine, fleet: FleetAuditor, *, org_id: int, body: bytes, label: str | None = None) -> IngestResult:
     """Store and audit one uploaded snapshot for ``org_id`` (idempotent by content hash)."""
     snapshot, sha = parse_snapshot(body)
     with Session(engine) as session:
@@ -185,9 +193,16 @@ def ingest(
                 device = Device(org_id=org_id, label=name, last_seen=when)
                 session.add(device)
                 session.flush()
-            row = SnapshotRow(org_id=org_id, device_id=device.id, sha256=sha, uploaded_at=when,
-                              security_patch=d.security_patch, android=_opt(d.android_release, 50),
-                              size=len(canonical), data=pack(canonical))
+            row = SnapshotRow(
+                org_id=org_id,
+                device_id=device.id,
+                sha256=sha,
+                uploaded_at=when,
+                security_patch=d.security_patch,
+                android=_opt(d.android_release, 50),
+                size=len(canonical),
+                data=pack(canonical),
+            )
             session.add(row)
             session.flush()
             for audit in _audit_rows(fleet, reports):
@@ -206,8 +221,13 @@ def ingest(
             device.end_of_support = eol
             device.last_seen = when
             device.latest_snapshot_id = row.id
-            result = IngestResult(snapshot_id=row.id, device_id=device.id, sha256=sha, created=True,
-                                  grades={p: r.verdict.grade.value for p, r in reports.items()})
+            result = IngestResult(
+                snapshot_id=row.id,
+                device_id=device.id,
+                sha256=sha,
+                created=True,
+                grades={p: r.verdict.grade.value for p, r in reports.items()},
+            )
     except IntegrityError:
         # The same snapshot arrived concurrently (or the label raced): the other upload won.
         with Session(engine) as session:
@@ -222,7 +242,11 @@ Progress = Callable[[int, int], None]
 
 
 def reaudit(
-    engine: Engine, fleet: FleetAuditor, *, only_stale: bool = True, progress: Progress | None = None,
+    engine: Engine,
+    fleet: FleetAuditor,
+    *,
+    only_stale: bool = True,
+    progress: Progress | None = None,
     batch: int = 50,
 ) -> tuple[int, int]:
     """Audit stored snapshots again with the current knowledge; returns (re-audited, total).
@@ -237,23 +261,36 @@ def reaudit(
     redone = 0
     current: str | None = None
     for start in range(0, total, batch):
-        chunk = ids[start:start + batch]
+        chunk = ids[start : start + batch]
         with Session(engine) as session:
-            blobs = dict(session.execute(
-                select(SnapshotRow.id, SnapshotRow.data).where(SnapshotRow.id.in_(chunk))).all())
-            versions = dict(session.execute(
-                select(AuditRow.snapshot_id, func.min(AuditRow.kb_version))
-                .where(AuditRow.snapshot_id.in_(chunk)).group_by(AuditRow.snapshot_id)).all())
-            counts = dict(session.execute(
-                select(AuditRow.snapshot_id, func.count()).where(AuditRow.snapshot_id.in_(chunk))
-                .group_by(AuditRow.snapshot_id)).all())
+            blobs = dict(
+                session.execute(select(SnapshotRow.id, SnapshotRow.data).where(SnapshotRow.id.in_(chunk))).all()
+            )
+            versions = dict(
+                session.execute(
+                    select(AuditRow.snapshot_id, func.min(AuditRow.kb_version))
+                    .where(AuditRow.snapshot_id.in_(chunk))
+                    .group_by(AuditRow.snapshot_id)
+                ).all()
+            )
+            counts = dict(
+                session.execute(
+                    select(AuditRow.snapshot_id, func.count())
+                    .where(AuditRow.snapshot_id.in_(chunk))
+                    .group_by(AuditRow.snapshot_id)
+                ).all()
+            )
         for sid in chunk:
             blob = blobs.get(sid)
             done += 1
             if blob is None:
                 continue
-            if (only_stale and current is not None and versions.get(sid) == current
-                    and counts.get(sid) == len(fleet.profiles)):
+            if (
+                only_stale
+                and current is not None
+                and versions.get(sid) == current
+                and counts.get(sid) == len(fleet.profiles)
+            ):
                 if progress:
                     progress(done, total)
                 continue
@@ -284,4 +321,3 @@ def _replace_audits(engine: Engine, fleet: FleetAuditor, sid: int, reports: dict
         device = session.scalars(select(Device).where(Device.latest_snapshot_id == sid)).first()
         if device is not None:
             device.end_of_support = eol
-

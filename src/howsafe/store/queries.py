@@ -95,17 +95,26 @@ def _filtered(org_id: int, flt: DeviceFilter) -> Select[Device]:
     stmt = select(Device).where(Device.org_id == org_id)
     if flt.q:
         like = f"%{_escape_like(flt.q.lower())}%"
-        stmt = stmt.where(or_(func.lower(Device.label).like(like, escape="\\"),
-                              func.lower(Device.model).like(like, escape="\\"),
-                              func.lower(Device.brand).like(like, escape="\\")))
+        stmt = stmt.where(
+            or_(
+                func.lower(Device.label).like(like, escape="\\"),
+                func.lower(Device.model).like(like, escape="\\"),
+                func.lower(Device.brand).like(like, escape="\\"),
+            )
+        )
     if flt.brand:
         stmt = stmt.where(func.lower(Device.brand) == flt.brand.lower())
     if flt.end_of_support is not None:
         stmt = stmt.where(Device.end_of_support.is_(flt.end_of_support))
     if flt.grade:
-        stmt = stmt.join(AuditRow, and_(AuditRow.snapshot_id == Device.latest_snapshot_id,
-                                        AuditRow.profile == (flt.profile or "everyday"),
-                                        AuditRow.grade == flt.grade))
+        stmt = stmt.join(
+            AuditRow,
+            and_(
+                AuditRow.snapshot_id == Device.latest_snapshot_id,
+                AuditRow.profile == (flt.profile or "everyday"),
+                AuditRow.grade == flt.grade,
+            ),
+        )
     return stmt
 
 
@@ -113,17 +122,26 @@ def _grades_for(session: Session, snapshot_ids: list[int]) -> dict[int, dict[str
     out: dict[int, dict[str, str]] = defaultdict(dict)
     if not snapshot_ids:
         return out
-    rows = session.execute(select(AuditRow.snapshot_id, AuditRow.profile, AuditRow.grade)
-                           .where(AuditRow.snapshot_id.in_(snapshot_ids)))
+    rows = session.execute(
+        select(AuditRow.snapshot_id, AuditRow.profile, AuditRow.grade).where(AuditRow.snapshot_id.in_(snapshot_ids))
+    )
     for sid, profile, grade in rows:
         out[sid][profile] = grade
     return out
 
 
 def _device_row(d: Device, grades: dict[int, dict[str, str]]) -> DeviceRow:
-    return DeviceRow(id=d.id, label=d.label, brand=d.brand, model=d.model, android=d.android,
-                     security_patch=d.security_patch, last_seen=utc(d.last_seen), end_of_support=d.end_of_support,
-                     grades=dict(sorted(grades.get(d.latest_snapshot_id or -1, {}).items())))
+    return DeviceRow(
+        id=d.id,
+        label=d.label,
+        brand=d.brand,
+        model=d.model,
+        android=d.android,
+        security_patch=d.security_patch,
+        last_seen=utc(d.last_seen),
+        end_of_support=d.end_of_support,
+        grades=dict(sorted(grades.get(d.latest_snapshot_id or -1, {}).items())),
+    )
 
 
 def list_devices(
@@ -133,8 +151,9 @@ def list_devices(
     flt = flt or DeviceFilter()
     base = _filtered(org_id, flt)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    devices = list(session.scalars(base.order_by(Device.last_seen.desc(), Device.id.desc())
-                                   .limit(limit).offset(offset)))
+    devices = list(
+        session.scalars(base.order_by(Device.last_seen.desc(), Device.id.desc()).limit(limit).offset(offset))
+    )
     grades = _grades_for(session, [d.latest_snapshot_id for d in devices if d.latest_snapshot_id])
     return [_device_row(d, grades) for d in devices], total
 
@@ -147,18 +166,24 @@ def device_detail(session: Session, org_id: int, device_id: int, *, max_history:
     d = get_device(session, org_id, device_id)
     if d is None:
         return None
-    snaps = list(session.execute(
-        select(SnapshotRow.id, SnapshotRow.uploaded_at, SnapshotRow.security_patch, SnapshotRow.android)
-        .where(SnapshotRow.device_id == d.id, SnapshotRow.org_id == org_id)
-        .order_by(SnapshotRow.id.desc()).limit(max_history)))
+    snaps = list(
+        session.execute(
+            select(SnapshotRow.id, SnapshotRow.uploaded_at, SnapshotRow.security_patch, SnapshotRow.android)
+            .where(SnapshotRow.device_id == d.id, SnapshotRow.org_id == org_id)
+            .order_by(SnapshotRow.id.desc())
+            .limit(max_history)
+        )
+    )
     snaps.reverse()
     ids = [s[0] for s in snaps]
     grades = _grades_for(session, ids)
     found: dict[int, dict[str, tuple[str, str, str]]] = defaultdict(dict)
     if ids:
         for sid, fid, sev, area, title in session.execute(
-            select(FindingRow.snapshot_id, FindingRow.finding_id, FindingRow.severity, FindingRow.area,
-                   FindingRow.title).where(FindingRow.snapshot_id.in_(ids))):
+            select(
+                FindingRow.snapshot_id, FindingRow.finding_id, FindingRow.severity, FindingRow.area, FindingRow.title
+            ).where(FindingRow.snapshot_id.in_(ids))
+        ):
             found[sid][fid] = (sev, area, title)
     history: list[HistoryEntry] = []
     previous: set[str] | None = None
@@ -166,8 +191,17 @@ def device_detail(session: Session, org_id: int, device_id: int, *, max_history:
         now_ids = set(found[sid])
         appeared = sorted(now_ids - previous) if previous is not None else sorted(now_ids)
         fixed = sorted(previous - now_ids) if previous is not None else []
-        history.append(HistoryEntry(snapshot_id=sid, uploaded_at=utc(uploaded), security_patch=patch, android=android,
-                                    grades=dict(sorted(grades.get(sid, {}).items())), appeared=appeared, fixed=fixed))
+        history.append(
+            HistoryEntry(
+                snapshot_id=sid,
+                uploaded_at=utc(uploaded),
+                security_patch=patch,
+                android=android,
+                grades=dict(sorted(grades.get(sid, {}).items())),
+                appeared=appeared,
+                fixed=fixed,
+            )
+        )
         previous = now_ids
     latest = found.get(d.latest_snapshot_id or -1, {})
     order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
@@ -193,11 +227,14 @@ def fleet_summary(session: Session, org_id: int, *, today: dt.date, top: int = 1
     for profile, grade, n in session.execute(
         select(AuditRow.profile, AuditRow.grade, func.count())
         .join(Device, Device.latest_snapshot_id == AuditRow.snapshot_id)
-        .where(Device.org_id == org_id).group_by(AuditRow.profile, AuditRow.grade)):
+        .where(Device.org_id == org_id)
+        .group_by(AuditRow.profile, AuditRow.grade)
+    ):
         grades[profile][grade] = grades[profile].get(grade, 0) + n
     lag: Counter[str] = Counter(dict.fromkeys(PATCH_BUCKETS, 0))
-    for patch, n in session.execute(select(Device.security_patch, func.count()).where(Device.org_id == org_id)
-                                    .group_by(Device.security_patch)):
+    for patch, n in session.execute(
+        select(Device.security_patch, func.count()).where(Device.org_id == org_id).group_by(Device.security_patch)
+    ):
         lag[patch_bucket(patch, today)] += n
 
     def top_flags(category: str) -> list[tuple[str, int]]:
@@ -205,17 +242,37 @@ def fleet_summary(session: Session, org_id: int, *, today: dt.date, top: int = 1
             select(FlagRow.key, func.count().label("n"))
             .join(Device, Device.latest_snapshot_id == FlagRow.snapshot_id)
             .where(Device.org_id == org_id, FlagRow.category == category)
-            .group_by(FlagRow.key).order_by(func.count().desc(), FlagRow.key).limit(top))
+            .group_by(FlagRow.key)
+            .order_by(func.count().desc(), FlagRow.key)
+            .limit(top)
+        )
         return [(k, n) for k, n in rows]
 
-    eol = session.scalar(select(func.count()).select_from(Device)
-                         .where(Device.org_id == org_id, Device.end_of_support.is_(True))) or 0
-    eol_devices = [(i, lbl) for i, lbl in session.execute(
-        select(Device.id, Device.label).where(Device.org_id == org_id, Device.end_of_support.is_(True))
-        .order_by(Device.security_patch.asc(), Device.id).limit(top))]
-    return FleetSummary(devices=devices, snapshots=snapshots, grades={k: dict(v) for k, v in sorted(grades.items())},
-                        patch_lag={b: lag[b] for b in PATCH_BUCKETS}, vendor_packages=top_flags("vendor_package"),
-                        trackers=top_flags("tracker"), end_of_support=eol, end_of_support_devices=eol_devices)
+    eol = (
+        session.scalar(
+            select(func.count()).select_from(Device).where(Device.org_id == org_id, Device.end_of_support.is_(True))
+        )
+        or 0
+    )
+    eol_devices = [
+        (i, lbl)
+        for i, lbl in session.execute(
+            select(Device.id, Device.label)
+            .where(Device.org_id == org_id, Device.end_of_support.is_(True))
+            .order_by(Device.security_patch.asc(), Device.id)
+            .limit(top)
+        )
+    ]
+    return FleetSummary(
+        devices=devices,
+        snapshots=snapshots,
+        grades={k: dict(v) for k, v in sorted(grades.items())},
+        patch_lag={b: lag[b] for b in PATCH_BUCKETS},
+        vendor_packages=top_flags("vendor_package"),
+        trackers=top_flags("tracker"),
+        end_of_support=eol,
+        end_of_support_devices=eol_devices,
+    )
 
 
 def store_version(session: Session) -> int:

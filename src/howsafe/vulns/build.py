@@ -72,8 +72,12 @@ FULL_TABLE_SOURCES = frozenset({"aosp_mirror", "zhangxinwu", "agentfabulous", "m
 _NOT_PHONE_COMPONENTS = frozenset({"android tv"})
 # Component makers the HTML-era vendor table does not name.
 _EXTRA_VENDORS = {"fpc": "FPC", "amlogic": "Amlogic"}
-_SEVERITY_WORDS = {"critical": Severity.CRITICAL, "high": Severity.HIGH, "moderate": Severity.MEDIUM,
-                   "low": Severity.LOW}
+_SEVERITY_WORDS = {
+    "critical": Severity.CRITICAL,
+    "high": Severity.HIGH,
+    "moderate": Severity.MEDIUM,
+    "low": Severity.LOW,
+}
 _TYPES = frozenset({"RCE", "EoP", "ID", "DoS"})
 
 

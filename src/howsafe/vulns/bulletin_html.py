@@ -307,9 +307,7 @@ def parse_bulletin(html: str, bulletin: str) -> list[VulnEntry]:
     return out
 
 
-def _rows(
-    grid: list[list[_Cell]], *, bulletin: str, spl: dt.date, heading: str, pixel: bool
-) -> list[VulnEntry]:
+def _rows(grid: list[list[_Cell]], *, bulletin: str, spl: dt.date, heading: str, pixel: bool) -> list[VulnEntry]:
     header = [_clean(c.text) for c in grid[0]]
     c_ref = _column(header, "reference", "bug", "android bug")
     c_type = _column(header, "type")

@@ -60,7 +60,7 @@ def _next_month(key: str) -> str:
 
 
 def month_ranges(months: Sequence[str]) -> str:
-    """"2023-04, 2023-06..2023-07": consecutive months folded into ranges."""
+    """ "2023-04, 2023-06..2023-07": consecutive months folded into ranges."""
     runs: list[list[str]] = []
     for m in sorted(months):
         if runs and _next_month(runs[-1][-1]) == m:
@@ -207,9 +207,7 @@ def _row(e: VulnEntry) -> list[Any]:
 
 
 def _entry(row: Sequence[Any]) -> VulnEntry:
-    (cve, bulletin, spl, sev, vtype, kind, component, vendor, versions, refs, fixes, pixel, aliases, name) = (
-        row
-    )
+    (cve, bulletin, spl, sev, vtype, kind, component, vendor, versions, refs, fixes, pixel, aliases, name) = row
     return VulnEntry(
         cve=str(cve),
         bulletin=str(bulletin),

@@ -228,16 +228,12 @@ def kernel_eol(
         major = (android_release or "").split(".")[0]
         pick = next((b for b in branches if b.get("min_android_release") == major), None)
         pick = pick or min(branches, key=lambda b: b.get("eol", ""))
-        return _status(
-            f"kernel {ver} ({pick['branch']})", pick.get("eol"), today, "AOSP kernel-lifetimes.xml"
-        )
+        return _status(f"kernel {ver} ({pick['branch']})", pick.get("eol"), today, "AOSP kernel-lifetimes.xml")
     for row in doc.get("linux", []):
         if str(row.get("cycle")) == ver:
             return _status(f"kernel {ver}", row.get("eol"), today, "endoflife.date/linux-kernel")
     # Older than every listed branch: the oldest Android branch listed (4.14) is already past EOL.
-    known = [
-        tuple(int(x) for x in str(b.get("version", "0.0")).split(".")[:2]) for b in doc.get("kernel", [])
-    ]
+    known = [tuple(int(x) for x in str(b.get("version", "0.0")).split(".")[:2]) for b in doc.get("kernel", [])]
     if known and (int(m.group(1)), int(m.group(2))) < min(known):
         return EolStatus(
             f"kernel {ver}",

@@ -146,9 +146,7 @@ def applies(entry: VulnEntry, facts: DeviceFacts) -> tuple[MatchStatus, str] | N
         return None
     if entry.pixel_only and not is_google(facts):
         return None
-    if entry.versions is not None and (
-        facts.release is None or not versions_match(entry.versions, facts.release)
-    ):
+    if entry.versions is not None and (facts.release is None or not versions_match(entry.versions, facts.release)):
         return None
     if entry.vendor is None:
         if entry.kind is ComponentKind.VENDOR:  # a chip row whose source names no vendor
@@ -231,9 +229,7 @@ def open_vulns(db: VulnDB, facts: DeviceFacts, today: dt.date | None = None) -> 
         ov = OpenVuln(entry=entry, status=res[0], reason=res[1])
         prev = best.get(entry.cve)
         best[entry.cve] = ov if prev is None else _worse(prev, ov)
-    return sorted(
-        best.values(), key=lambda v: (-v.entry.severity.rank, -v.entry.spl.toordinal(), v.entry.cve)
-    )
+    return sorted(best.values(), key=lambda v: (-v.entry.severity.rank, -v.entry.spl.toordinal(), v.entry.cve))
 
 
 def count_by_severity(vulns: Iterable[OpenVuln]) -> dict[str, int]:

@@ -116,9 +116,7 @@ def read_record(rec: Mapping[str, Any]) -> list[VulnEntry]:
             spl = _date(str(es.get("spl", "")))
             if spl is None:
                 continue  # no fix information: nothing to compare a device against
-            listed = [
-                normalise_release(str(v)) for v in aff.get("versions") or () if str(v).lower() != "kernel"
-            ]
+            listed = [normalise_release(str(v)) for v in aff.get("versions") or () if str(v).lower() != "kernel"]
             releases = tuple(r for r in listed if r)
             per_spl: dict[dt.date, tuple[str, ...] | None] = {spl: releases or None}
         else:

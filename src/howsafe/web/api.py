@@ -44,9 +44,14 @@ class ErrorBody(BaseModel):
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {401: "No token or an unknown/revoked token", 403: "The token's role is too low",
-            404: "No such device in your org", 413: "Upload too large", 422: "Invalid input",
-            429: "Too many uploads: wait Retry-After seconds"}
+    text = {
+        401: "No token or an unknown/revoked token",
+        403: "The token's role is too low",
+        404: "No such device in your org",
+        413: "Upload too large",
+        422: "Invalid input",
+        429: "Too many uploads: wait Retry-After seconds",
+    }
     return {c: {"model": ErrorBody, "description": text[c]} for c in codes}
 
 
@@ -60,8 +65,12 @@ def principal(
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     if creds is None or creds.scheme.lower() != "bearer":
-        raise ApiError(401, "unauthorized", "an API token is required (Authorization: Bearer TOKEN)",
-                       {"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "unauthorized",
+            "an API token is required (Authorization: Bearer TOKEN)",
+            {"WWW-Authenticate": "Bearer"},
+        )
     with Session(settings_of(request).engine) as session:
         who = authenticate(session, creds.credentials)
     if who is None:
@@ -186,9 +195,17 @@ class ReauditStatus(BaseModel):
 
 
 def _device_out(d: queries.DeviceRow) -> DeviceOut:
-    return DeviceOut(id=d.id, label=d.label, brand=d.brand, model=d.model, android=d.android,
-                     security_patch=d.security_patch, last_seen=d.last_seen, end_of_support=d.end_of_support,
-                     grades=d.grades)
+    return DeviceOut(
+        id=d.id,
+        label=d.label,
+        brand=d.brand,
+        model=d.model,
+        android=d.android,
+        security_patch=d.security_patch,
+        last_seen=d.last_seen,
+        end_of_support=d.end_of_support,
+        grades=d.grades,
+    )
 
 
 def _text(value: str | None, name: str) -> str | None:
@@ -209,17 +226,28 @@ def health() -> Health:
 
 
 @router.post(
-    "/snapshots", response_model=UploadResult, status_code=201, tags=["snapshots"],
-    responses={200: {"model": UploadResult, "description": "Already stored (same content hash)"},
-               **_errors(401, 403, 413, 422, 429)},
-    openapi_extra={"requestBody": {"required": True, "description": "A snapshot written by `howsafe collect`",
-                                   "content": {"application/json": {"schema": {"type": "object"}}}}},
+    "/snapshots",
+    response_model=UploadResult,
+    status_code=201,
+    tags=["snapshots"],
+    responses={
+        200: {"model": UploadResult, "description": "Already stored (same content hash)"},
+        **_errors(401, 403, 413, 422, 429),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "A snapshot written by `howsafe collect`",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
 )
 async def upload_snapshot(
     request: Request,
     who: Uploader,
-    label: Annotated[str | None, Query(max_length=300, description="Device name (default: brand, model, codename)")]
-    = None,
+    label: Annotated[
+        str | None, Query(max_length=300, description="Device name (default: brand, model, codename)")
+    ] = None,
 ) -> Response:
     """Upload a snapshot: validated, redacted, audited for every profile and stored (idempotent)."""
     settings = settings_of(request)
@@ -227,8 +255,12 @@ async def upload_snapshot(
         raise ApiError(422, "invalid_request", "label: no NUL characters")
     wait = request.app.state.upload_limiter.allow(who.token_id)
     if wait is not None:
-        raise ApiError(429, "rate_limited", f"at most {settings.uploads_per_minute} uploads per minute per token",
-                       {"Retry-After": str(max(1, math.ceil(wait)))})
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"at most {settings.uploads_per_minute} uploads per minute per token",
+            {"Retry-After": str(max(1, math.ceil(wait)))},
+        )
     limit = settings.max_upload_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -247,8 +279,13 @@ async def upload_snapshot(
         result = await run_in_threadpool(ingest, settings.engine, fleet, org_id=who.org_id, body=body, label=label)
     except InputError as exc:
         raise ApiError(422, "invalid_snapshot", str(exc)) from exc
-    out = UploadResult(snapshot_id=result.snapshot_id, device_id=result.device_id, sha256=result.sha256,
-                       created=result.created, grades=result.grades)
+    out = UploadResult(
+        snapshot_id=result.snapshot_id,
+        device_id=result.device_id,
+        sha256=result.sha256,
+        created=result.created,
+        grades=result.grades,
+    )
     return JSONResponse(out.model_dump(mode="json"), status_code=201 if result.created else 200)
 
 
@@ -265,14 +302,16 @@ def devices(
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> DeviceList:
     """The org's devices, newest first, with each profile's grade for the newest snapshot."""
-    flt = queries.DeviceFilter(q=_text(q, "q"), brand=_text(brand, "brand"), profile=profile, grade=grade,
-                               end_of_support=end_of_support)
+    flt = queries.DeviceFilter(
+        q=_text(q, "q"), brand=_text(brand, "brand"), profile=profile, grade=grade, end_of_support=end_of_support
+    )
     rows, total = queries.list_devices(session, who.org_id, flt, limit=limit, offset=offset)
     return DeviceList(total=total, limit=limit, offset=offset, devices=[_device_out(d) for d in rows])
 
 
-@router.get("/devices/{device_id}", response_model=DeviceDetailOut, tags=["devices"],
-            responses=_errors(401, 403, 404, 422))
+@router.get(
+    "/devices/{device_id}", response_model=DeviceDetailOut, tags=["devices"], responses=_errors(401, 403, 404, 422)
+)
 def device(who: Viewer, session: DB, device_id: DeviceId) -> DeviceDetailOut:
     """A device with its history: patch level and grades per snapshot, findings that appeared or were fixed."""
     detail = queries.device_detail(session, who.org_id, device_id)
@@ -280,26 +319,51 @@ def device(who: Viewer, session: DB, device_id: DeviceId) -> DeviceDetailOut:
         raise ApiError(404, "not_found", f"no device {device_id}")
     return DeviceDetailOut(
         device=_device_out(detail.device),
-        history=[HistoryOut(snapshot_id=h.snapshot_id, uploaded_at=h.uploaded_at, security_patch=h.security_patch,
-                            android=h.android, grades=h.grades, appeared=h.appeared, fixed=h.fixed)
-                 for h in detail.history],
+        history=[
+            HistoryOut(
+                snapshot_id=h.snapshot_id,
+                uploaded_at=h.uploaded_at,
+                security_patch=h.security_patch,
+                android=h.android,
+                grades=h.grades,
+                appeared=h.appeared,
+                fixed=h.fixed,
+            )
+            for h in detail.history
+        ],
         findings=[FindingOut(id=i, severity=s, area=a, title=t) for i, s, a, t in detail.findings],
     )
 
 
-_REPORT_TYPES = {"json": "application/json", "html": "text/html; charset=utf-8",
-                 "md": "text/markdown; charset=utf-8", "text": "text/plain; charset=utf-8"}
+_REPORT_TYPES = {
+    "json": "application/json",
+    "html": "text/html; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "text": "text/plain; charset=utf-8",
+}
 
 
 @router.get(
-    "/devices/{device_id}/report", tags=["devices"],
-    responses={200: {"description": "The newest snapshot's report",
-                     "content": {"application/json": {"schema": {"type": "object"}}, "text/html": {},
-                                 "text/markdown": {}, "text/plain": {}}},
-               **_errors(401, 403, 404, 422)},
+    "/devices/{device_id}/report",
+    tags=["devices"],
+    responses={
+        200: {
+            "description": "The newest snapshot's report",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/html": {},
+                "text/markdown": {},
+                "text/plain": {},
+            },
+        },
+        **_errors(401, 403, 404, 422),
+    },
 )
 def device_report(
-    who: Viewer, session: DB, device_id: DeviceId, profile: Profile = "everyday",
+    who: Viewer,
+    session: DB,
+    device_id: DeviceId,
+    profile: Profile = "everyday",
     format: Literal["json", "html", "md", "text"] = "json",
 ) -> Response:
     """The newest snapshot's report for one profile, in any howsafe format."""
@@ -322,21 +386,29 @@ def render_stored(report_blob: bytes, snapshot_blob: bytes, fmt: str) -> str:
 def fleet(request: Request, who: Viewer, session: DB) -> FleetOut:
     """Fleet summary: grades per profile, patch lag, common risky vendor packages and trackers, end of support."""
     s = request.app.state.summaries.get(session, who.org_id, today=settings_of(request).clock().date())
-    return FleetOut(devices=s.devices, snapshots=s.snapshots, grades=s.grades, patch_lag=s.patch_lag,
-                    vendor_packages=[Count(key=k, devices=n) for k, n in s.vendor_packages],
-                    trackers=[Count(key=k, devices=n) for k, n in s.trackers], end_of_support=s.end_of_support)
+    return FleetOut(
+        devices=s.devices,
+        snapshots=s.snapshots,
+        grades=s.grades,
+        patch_lag=s.patch_lag,
+        vendor_packages=[Count(key=k, devices=n) for k, n in s.vendor_packages],
+        trackers=[Count(key=k, devices=n) for k, n in s.trackers],
+        end_of_support=s.end_of_support,
+    )
 
 
 @router.get("/tokens", response_model=list[TokenOut], tags=["tokens"], responses=_errors(401, 403))
 def tokens(who: Admin, session: DB) -> list[TokenOut]:
     """The org's tokens (never their secrets)."""
-    return [TokenOut(id=t.id, role=t.role, name=t.name, created_at=queries.utc(t.created_at),
-                     revoked=t.revoked_at is not None)
-            for t in list_tokens(session, who.org_id)]
+    return [
+        TokenOut(
+            id=t.id, role=t.role, name=t.name, created_at=queries.utc(t.created_at), revoked=t.revoked_at is not None
+        )
+        for t in list_tokens(session, who.org_id)
+    ]
 
 
-@router.post("/tokens", response_model=TokenCreated, status_code=201, tags=["tokens"],
-             responses=_errors(401, 403, 422))
+@router.post("/tokens", response_model=TokenCreated, status_code=201, tags=["tokens"], responses=_errors(401, 403, 422))
 def new_token(who: Admin, session: DB, body: TokenIn) -> TokenCreated:
     """A new token for the caller's org; its secret is in this response only."""
     if "\x00" in body.name:
@@ -373,8 +445,7 @@ def reaudit_status(who: Admin) -> ReauditStatus:
     return _status()
 
 
-@router.post("/reaudit", response_model=ReauditStatus, status_code=202, tags=["server"],
-             responses=_errors(401, 403))
+@router.post("/reaudit", response_model=ReauditStatus, status_code=202, tags=["server"], responses=_errors(401, 403))
 def reaudit_start(request: Request, who: Admin) -> ReauditStatus:
     """Re-audit stored snapshots whose knowledge version is outdated, in the background.
 

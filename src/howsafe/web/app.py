@@ -21,8 +21,10 @@ from howsafe.web.limits import RateLimiter
 log = logging.getLogger(__name__)
 
 API = "/api/v1"
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 DEFAULT_MAX_UPLOAD = 50 * 1024 * 1024
 
 
@@ -54,8 +56,15 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
-_HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               413: "too_large", 415: "unsupported_media_type", 429: "rate_limited"}
+_HTTP_CODES = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
@@ -66,7 +75,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         title="howsafe fleet server",
         version=__version__,
         description="Upload Android snapshots, audited by howsafe for every threat profile; "
-                    "read devices, their history, reports and a fleet summary. Bearer tokens.",
+        "read devices, their history, reports and a fleet summary. Bearer tokens.",
         openapi_url=f"{API}/openapi.json",
         docs_url=None,
         redoc_url=None,

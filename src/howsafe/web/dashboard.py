@@ -86,8 +86,15 @@ def _to_login() -> Response:
 def login_form(request: Request, error: str | None = None) -> Response:
     csrf = secrets.token_urlsafe(24)
     resp = page(request, "login.html.j2", login=None, csrf=csrf, error=error)
-    resp.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
-                    secure=settings_of(request).secure_cookies, max_age=1800, path="/login")
+    resp.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        csrf,
+        httponly=True,
+        samesite="strict",
+        secure=settings_of(request).secure_cookies,
+        max_age=1800,
+        path="/login",
+    )
     return resp
 
 
@@ -108,11 +115,25 @@ async def login_submit(request: Request) -> Response:
             return resp
         cookie = secrets.token_urlsafe(32)
         now = settings.clock()
-        session.add(SessionRow(id_hash=_hash(cookie), token_id=who.token_id, csrf=secrets.token_urlsafe(24),
-                               created_at=now, expires_at=now + dt.timedelta(hours=settings.session_hours)))
+        session.add(
+            SessionRow(
+                id_hash=_hash(cookie),
+                token_id=who.token_id,
+                csrf=secrets.token_urlsafe(24),
+                created_at=now,
+                expires_at=now + dt.timedelta(hours=settings.session_hours),
+            )
+        )
     resp = RedirectResponse("/", status_code=303)
-    resp.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="strict", secure=settings.secure_cookies,
-                    max_age=settings.session_hours * 3600, path="/")
+    resp.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        max_age=settings.session_hours * 3600,
+        path="/",
+    )
     resp.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return resp
 
@@ -148,8 +169,16 @@ def overview(request: Request) -> Response:
     with Session(settings.engine) as session:
         s = request.app.state.summaries.get(session, login.who.org_id, today=settings.clock().date())
     grades = {p: _bars(g) for p, g in s.grades.items()}
-    return page(request, "overview.html.j2", login=login, summary=s, grades=grades,
-                patch_lag=_bars(s.patch_lag), vendor=_bars(s.vendor_packages), trackers=_bars(s.trackers))
+    return page(
+        request,
+        "overview.html.j2",
+        login=login,
+        summary=s,
+        grades=grades,
+        patch_lag=_bars(s.patch_lag),
+        vendor=_bars(s.vendor_packages),
+        trackers=_bars(s.trackers),
+    )
 
 
 @router.get("/devices")
@@ -169,13 +198,29 @@ def device_list(
     if profile not in profiles:
         profile = "everyday"
     clean = [(v or "").replace("\x00", "") or None for v in (q, brand, grade)]
-    flt = queries.DeviceFilter(q=clean[0], brand=clean[1], profile=profile, grade=clean[2],
-                               end_of_support=True if eol == "yes" else (False if eol == "no" else None))
+    flt = queries.DeviceFilter(
+        q=clean[0],
+        brand=clean[1],
+        profile=profile,
+        grade=clean[2],
+        end_of_support=True if eol == "yes" else (False if eol == "no" else None),
+    )
     with Session(settings_of(request).engine) as session:
         rows, total = queries.list_devices(session, login.who.org_id, flt, limit=PAGE, offset=(page_no - 1) * PAGE)
     pages = max(1, (total + PAGE - 1) // PAGE)
-    return page(request, "devices.html.j2", login=login, rows=rows, total=total, flt=flt, profiles=profiles,
-                grades=queries.GRADES, page_no=page_no, pages=pages, eol=eol or "")
+    return page(
+        request,
+        "devices.html.j2",
+        login=login,
+        rows=rows,
+        total=total,
+        flt=flt,
+        profiles=profiles,
+        grades=queries.GRADES,
+        page_no=page_no,
+        pages=pages,
+        eol=eol or "",
+    )
 
 
 def _timeline(history: list[queries.HistoryEntry]) -> dict[str, Any] | None:
@@ -187,13 +232,17 @@ def _timeline(history: list[queries.HistoryEntry]) -> dict[str, Any] | None:
     span = max(hi - lo, 1)
     width, height, pad = 600, 160, 30
     n = max(len(history) - 1, 1)
-    coords = [(pad + (width - 2 * pad) * i / n, height - pad - (height - 2 * pad) * (d - lo) / span)
-              for (i, _), d in zip(points, days, strict=True)]
+    coords = [
+        (pad + (width - 2 * pad) * i / n, height - pad - (height - 2 * pad) * (d - lo) / span)
+        for (i, _), d in zip(points, days, strict=True)
+    ]
     return {
-        "width": width, "height": height,
+        "width": width,
+        "height": height,
         "points": " ".join(f"{x:.1f},{y:.1f}" for x, y in coords),
         "dots": [(round(x, 1), round(y, 1), p.isoformat()) for (x, y), (_, p) in zip(coords, points, strict=True)],
-        "low": dt.date.fromordinal(lo).isoformat(), "high": dt.date.fromordinal(hi).isoformat(),
+        "low": dt.date.fromordinal(lo).isoformat(),
+        "high": dt.date.fromordinal(hi).isoformat(),
     }
 
 
@@ -208,9 +257,16 @@ def device_page(request: Request, device_id: int) -> Response:
         detail = queries.device_detail(session, login.who.org_id, device_id)
     if detail is None:
         return error_page(request, 404, "No such device.")
-    return page(request, "device.html.j2", login=login, d=detail.device, detail=detail,
-                history=list(reversed(detail.history)), timeline=_timeline(detail.history),
-                profiles=available_profiles())
+    return page(
+        request,
+        "device.html.j2",
+        login=login,
+        d=detail.device,
+        detail=detail,
+        history=list(reversed(detail.history)),
+        timeline=_timeline(detail.history),
+        profiles=available_profiles(),
+    )
 
 
 @router.get("/devices/{device_id}/report")
@@ -241,8 +297,18 @@ def compare_page(request: Request, id: Annotated[list[int] | None, Query()] = No
     finding_ids = sorted({f[0] for d in details for f in d.findings})
     titles = {f[0]: f[3] for d in details for f in d.findings}
     has = [{f[0] for f in d.findings} for d in details]
-    return page(request, "compare.html.j2", login=login, details=details, finding_ids=finding_ids, titles=titles,
-                has=has, profiles=available_profiles(), choices=choices, selected=set(ids))
+    return page(
+        request,
+        "compare.html.j2",
+        login=login,
+        details=details,
+        finding_ids=finding_ids,
+        titles=titles,
+        has=has,
+        profiles=available_profiles(),
+        choices=choices,
+        selected=set(ids),
+    )
 
 
 def purge_expired_sessions(session: Session, now: dt.datetime) -> int:
