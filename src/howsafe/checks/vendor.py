@@ -18,7 +18,7 @@ from howsafe.kb import KnowledgeBase
 from howsafe.kb import packages as kb_packages
 from howsafe.kb.packages import PackageDB, PackageInfo, package_db
 from howsafe.kb.removal import disable_advice, level_label, removal_info
-from howsafe.kb.rom_market import RomMarket, international_hosting, rom_market
+from howsafe.kb.rom_market import RomMarket, hosting_for_rom, international_hosting, rom_market
 from howsafe.kb.vendor_settings import vendor_settings
 from howsafe.model import Evidence, Finding, Outcome, Package, Section, Severity, Snapshot, Table
 
@@ -118,7 +118,7 @@ def vendor_flows_section(ctx: AuditContext) -> Section | None:
         if regional is not None:
             hosting[h.info.vendor] = f"{regional.where} for this {ctx.snapshot.device.region} ROM ({regional.source})"
         elif market.china or "CN" not in h.info.jurisdiction:
-            where = h.info.hosted or ", ".join(h.info.jurisdiction)
+            where = hosting_for_rom(ctx.kb, h.info.hosted, market, h.info.family) or ", ".join(h.info.jurisdiction)
             if where:
                 hosting[h.info.vendor] = where
     counts: dict[str, int] = {}
@@ -180,8 +180,13 @@ class _PackageRoleCheck(BaseCheck):
         market = ctx.facts.rom_market
         cn_pkgs = [h.pkg.id for h in active if "CN" in h.info.jurisdiction]
         # A package's own "hosted" words are shown unless they claim mainland China without the ROM.
+        hosted_words = ((h, hosting_for_rom(ctx.kb, h.info.hosted, market, h.info.family)) for h in active)
         hosted = sorted(
-            {h.info.hosted for h in active if h.info.hosted and (market.china or "CN" not in h.info.jurisdiction)}
+            {
+                w
+                for h, w in hosted_words
+                if w and (market.china or w != h.info.hosted or "CN" not in h.info.jurisdiction)
+            }
         )
         vendors = sorted({h.info.vendor for h in active})
         unknown_state = any(h.pkg.enabled is None for h in active)
@@ -288,7 +293,8 @@ class VendorSettingsCheck(BaseCheck):
             cn = china and family is not None and family.china_rom_hosting == "CN"
             tags = ["ads" if entry.role == "ads" else "telemetry"] + (["jurisdiction:CN"] if cn else [])
             where = f" Endpoints: {', '.join(entry.domains)}." if entry.domains else ""
-            hosted = f" Hosted: {entry.hosted}." if entry.hosted else ""
+            narrowed = hosting_for_rom(ctx.kb, entry.hosted, ctx.facts.rom_market, family.family if family else None)
+            hosted = f" Hosted: {narrowed}." if narrowed else ""
             menu = f" Switch it off in {entry.menu}." if entry.menu else ""
             if state == "on":
                 out.append(

@@ -33,6 +33,7 @@ from howsafe.harden.levels import allowed_at, package_level
 from howsafe.harden.model import LEVEL_RANK, HeldBack, Level, Plan, Step
 from howsafe.kb.base import KnowledgeBase
 from howsafe.kb.packages import package_db
+from howsafe.kb.rom_market import hosting_for_rom, rom_market
 from howsafe.kb.vendor_settings import SettingEntry, vendor_settings
 from howsafe.model import Finding, Outcome, Severity, Snapshot
 from howsafe.score.profile import Profile
@@ -136,6 +137,7 @@ def _package_steps(
         )
         return
     db = package_db(kb)
+    market = rom_market(kb, snapshot)
     for pkg in snapshot.packages:
         if pkg.enabled is False or pkg.installed is False:
             continue
@@ -170,8 +172,9 @@ def _package_steps(
             undo = (allow.build("enable", package=pkg.id),)
         what = info.label or pkg.label or pkg.id
         reason = f"{info.description}"
-        if info.hosted:
-            reason += f" Hosted: {info.hosted}."
+        hosted = hosting_for_rom(kb, info.hosted, market, info.family)
+        if hosted:
+            reason += f" Hosted: {hosted}."
         requires = None
         if lv.account_bound:
             requires = "sign out of the vendor account on the phone first (Settings > Accounts)"
@@ -248,6 +251,7 @@ def _setting_steps(
     if family is None:
         return
     entries = vendor_settings(kb).for_family(family.family)
+    market = rom_market(kb, snapshot)
     has_settings = any(snapshot.settings.values())
     for entry in entries:
         current = snapshot.setting(entry.namespace, entry.key)
@@ -283,6 +287,7 @@ def _setting_steps(
             if current is None or not has_settings
             else f"its value {current!r} is not a known off value"
         )
+        hosted = hosting_for_rom(kb, entry.hosted, market, family.family)
         steps.append(
             Step(
                 id=f"setting:{entry.namespace}/{entry.key}",
@@ -290,7 +295,7 @@ def _setting_steps(
                 target=f"{entry.namespace}/{entry.key}",
                 level="safe",
                 title=f"Switch off: {entry.title.removesuffix(' is on').removesuffix(' are on')}",
-                reason=f"{entry.what} Planned because {seen}." + (f" Hosted: {entry.hosted}." if entry.hosted else ""),
+                reason=f"{entry.what} Planned because {seen}." + (f" Hosted: {hosted}." if hosted else ""),
                 source=entry.sources,
                 op="setting",
                 action=action,

@@ -204,12 +204,39 @@ def international_hosting(kb: KnowledgeBase, family: str | None, region: str | N
     return None
 
 
+def hosting_for_rom(kb: KnowledgeBase, hosted: str | None, market: RomMarket, family: str | None) -> str | None:
+    """A knowledge-base "hosted" statement narrowed to the market this ROM was built for.
+
+    Many vendor entries say where the vendor hosts a service *per market* ("mainland China for China
+    ROMs; Singapore, Europe, India or Russia for international ROMs"). Printing both halves on a phone
+    whose market the build properties settle is noise at best and, read quickly, a false claim
+    ("hosted in China" on a Global ROM). When the market is known, keep only the half that applies:
+    mainland China for a China-market ROM; for an international ROM the region's hosting from
+    ``regions/china_rom.toml`` when the knowledge base has it, else an honest "not in the knowledge
+    base". Statements that are not split by market, and ROMs whose market is unknown, pass unchanged.
+    """
+    if not hosted or "for china roms" not in hosted.lower():
+        return hosted
+    if market.china:
+        return "mainland China (this phone runs a China-market ROM)"
+    if not market.region:
+        return hosted
+    where = international_hosting(kb, family, market.region)
+    if where is not None:
+        return f"{where.where}, where the vendor hosts {market.region} ROMs ({where.source})"
+    return (
+        f"outside mainland China: this is an international ROM ({market.region}); "
+        "which regional servers it uses is not in the knowledge base"
+    )
+
+
 __all__ = [
     "CHINA_ROM_FILE",
     "ChinaRomFile",
     "Hosting",
     "RomMarket",
     "china_rom_rules",
+    "hosting_for_rom",
     "international_hosting",
     "is_china_rom",
     "parse_china_rom_file",
