@@ -12,14 +12,27 @@ Lookup order, most to least certain:
 3. the longest matching prefix rule (``com.miui.*``)      -> confidence ``low``
 
 Coverage (``scripts/kb_coverage.py``) counts only (1): a prefix rule is a guess, not knowledge.
+
+Compiled cache: validating the family files with pydantic costs more than the rest of a typical
+audit, so once validated the indexed database is stored in the user's cache folder
+(``compiled/packages.marshal``), keyed by a SHA-256 of the family files' bytes and of this code.
+A later run that finds the same key loads it instead of validating again. A stale copy (a file
+changed by ``kb update`` or an upgrade) has another key and is rebuilt; a damaged one fails its own
+SHA-256 or its shape check and is rebuilt; an unwritable cache folder only means validating every
+time. The cache never holds anything that was not validated first.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import marshal
+import os
+import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from pydantic import ValidationError
@@ -275,30 +288,144 @@ def build_db(docs: Iterable[VendorFile], imported: Mapping[str, ImportedEntry] |
     return db
 
 
-def load_vendor_files(kb: KnowledgeBase) -> list[VendorFile]:
-    """Read every family file the knowledge base has (updated copies take precedence)."""
-    docs: list[VendorFile] = []
+def _read_family_files(kb: KnowledgeBase) -> list[tuple[str, str, bytes]]:
+    """(family, name, bytes) of every family file the knowledge base has (updated copies first)."""
+    out: list[tuple[str, str, bytes]] = []
     for family in PACKAGE_FAMILIES:
         name = f"packages/{family}.json"
         path = kb.find(name, required=False)
         if path is None:
             continue
         try:
-            raw = path.read_bytes()
+            out.append((family, name, path.read_bytes()))
         except OSError as exc:
             raise KnowledgeError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    if not out:
+        raise KnowledgeError("no package knowledge files found")
+    return out
+
+
+def _validate(files: list[tuple[str, str, bytes]]) -> list[VendorFile]:
+    docs: list[VendorFile] = []
+    for family, name, raw in files:
         doc = parse_vendor_file(raw, name)
         if doc.family != family:
             raise KnowledgeError(f"{name} declares family {doc.family!r}")
         docs.append(doc)
-    if not docs:
-        raise KnowledgeError("no package knowledge files found")
     return docs
+
+
+def load_vendor_files(kb: KnowledgeBase) -> list[VendorFile]:
+    """Read and validate every family file the knowledge base has (updated copies take precedence)."""
+    return _validate(_read_family_files(kb))
+
+
+# -- compiled cache ---------------------------------------------------------------------------
+
+_COMPILED_NAME = "compiled/packages.marshal"
+_COMPILED_MAGIC = b"howsafe-packages-1\n"
+_CODE_FILES = (Path(__file__), Path(__file__).with_name("package_schema.py"))
+
+
+def _compiled_key(files: list[tuple[str, str, bytes]]) -> str | None:
+    """SHA-256 of the family files and of the code that validates and indexes them (None: unknown)."""
+    h = hashlib.sha256(_COMPILED_MAGIC + str(marshal.version).encode())
+    try:
+        for code in _CODE_FILES:
+            h.update(code.read_bytes())
+    except OSError:  # installed without sources: no way to tell a stale cache, so none is used
+        return None
+    for family, name, raw in files:
+        h.update(f"\0{family}\0{name}\0{len(raw)}\0".encode())
+        h.update(raw)
+    return h.hexdigest()
+
+
+def _compiled_path(kb: KnowledgeBase) -> Path | None:
+    return kb.cache_dir / _COMPILED_NAME if kb.cache_dir is not None else None
+
+
+def _dump_db(key: str, db: PackageDB) -> bytes:
+    payload = marshal.dumps(
+        (
+            key,
+            [astuple(i) for i in db.exact.values()],
+            [(r.prefix, astuple(r.info)) for r in db.rules],
+            [astuple(f) for f in db.families.values()],
+        )
+    )
+    return _COMPILED_MAGIC + hashlib.sha256(payload).digest() + payload
+
+
+def _load_db(blob: bytes, key: str) -> PackageDB | None:
+    """The database stored in ``blob`` when it is intact and made from the same inputs, else None."""
+    head = len(_COMPILED_MAGIC)
+    if blob[:head] != _COMPILED_MAGIC:
+        return None
+    digest, payload = blob[head : head + 32], blob[head + 32 :]
+    if hashlib.sha256(payload).digest() != digest:
+        return None
+    try:
+        stored_key, exact, rules, families = marshal.loads(payload)  # noqa: S302 - own file, SHA-256 checked above
+        if stored_key != key:
+            return None
+        db = PackageDB()
+        for t in exact:
+            info = PackageInfo(*t)
+            db.exact[info.id] = info
+        db.rules = [_Rule(str(prefix), PackageInfo(*t)) for prefix, t in rules]
+        for t in families:
+            fam = VendorFamily(*t)
+            db.families[fam.family] = fam
+    except (ValueError, TypeError, EOFError):
+        return None
+    return db
+
+
+def _write_compiled(path: Path, blob: bytes) -> None:
+    """Write atomically; any failure (read-only or full cache) just means no cache."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".packages-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(blob)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        log.debug("cannot write the compiled package knowledge at %s: %s", path, exc)
+
+
+def _vendor_db(kb: KnowledgeBase) -> PackageDB:
+    """The indexed family files: from the compiled cache when it is current and intact, else validated."""
+    files = _read_family_files(kb)
+    key = _compiled_key(files)
+    path = _compiled_path(kb) if key is not None else None
+    if path is not None and key is not None:
+        try:
+            blob = path.read_bytes()
+        except OSError:
+            blob = b""
+        cached = _load_db(blob, key) if blob else None
+        if cached is not None:
+            return cached
+    db = build_db(_validate(files))
+    if path is not None and key is not None:
+        _write_compiled(path, _dump_db(key, db))
+    return db
 
 
 def package_db(kb: KnowledgeBase) -> PackageDB:
     """The package database of ``kb``, loaded once (plus the user's UAD import, if any)."""
-    return kb.memo("howsafe.kb.packages", lambda: build_db(load_vendor_files(kb), load_imported()))
+
+    def load() -> PackageDB:
+        db = _vendor_db(kb)
+        db.imported = dict(load_imported())
+        return db
+
+    return kb.memo("howsafe.kb.packages", load)
 
 
 def lookup(kb: KnowledgeBase, package_id: str) -> PackageInfo | None:
