@@ -13,32 +13,25 @@ Lookup order, most to least certain:
 
 Coverage (``scripts/kb_coverage.py``) counts only (1): a prefix rule is a guess, not knowledge.
 
-Compiled cache: validating the family files with pydantic costs more than the rest of a typical
-audit, so once validated the indexed database is stored in the user's cache folder
-(``compiled/packages.marshal``), keyed by a SHA-256 of the family files' bytes and of this code.
-A later run that finds the same key loads it instead of validating again. A stale copy (a file
-changed by ``kb update`` or an upgrade) has another key and is rebuilt; a damaged one fails its own
-SHA-256 or its shape check and is rebuilt; an unwritable cache folder only means validating every
-time. The cache never holds anything that was not validated first.
+Validating the family files with pydantic costs more than the rest of a typical audit, so the
+indexed database is kept compiled in the user's cache folder (:mod:`howsafe.kb.compiled`: keyed by
+a SHA-256 of the family files and of this code; stale or damaged copies are rebuilt).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import marshal
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
+from howsafe.kb.compiled import compiled_key, read_compiled, write_compiled
 from howsafe.kb.package_schema import PACKAGE_FAMILIES, REMOVAL_RANK, PackageEntry, VendorFile
 from howsafe.kb.uad_import import UAD_SOURCE_LABEL, ImportedEntry, load_imported
 from howsafe.model import DataSource
@@ -320,55 +313,24 @@ def load_vendor_files(kb: KnowledgeBase) -> list[VendorFile]:
     return _validate(_read_family_files(kb))
 
 
-# -- compiled cache ---------------------------------------------------------------------------
+# -- compiled copy (see howsafe.kb.compiled) -----------------------------------------------------
 
-_COMPILED_NAME = "compiled/packages.marshal"
-_COMPILED_MAGIC = b"howsafe-packages-1\n"
+_COMPILED = "packages"
 _CODE_FILES = (Path(__file__), Path(__file__).with_name("package_schema.py"))
 
 
-def _compiled_key(files: list[tuple[str, str, bytes]]) -> str | None:
-    """SHA-256 of the family files and of the code that validates and indexes them (None: unknown)."""
-    h = hashlib.sha256(_COMPILED_MAGIC + str(marshal.version).encode())
-    try:
-        for code in _CODE_FILES:
-            h.update(code.read_bytes())
-    except OSError:  # installed without sources: no way to tell a stale cache, so none is used
-        return None
-    for family, name, raw in files:
-        h.update(f"\0{family}\0{name}\0{len(raw)}\0".encode())
-        h.update(raw)
-    return h.hexdigest()
-
-
-def _compiled_path(kb: KnowledgeBase) -> Path | None:
-    return kb.cache_dir / _COMPILED_NAME if kb.cache_dir is not None else None
-
-
-def _dump_db(key: str, db: PackageDB) -> bytes:
-    payload = marshal.dumps(
-        (
-            key,
-            [astuple(i) for i in db.exact.values()],
-            [(r.prefix, astuple(r.info)) for r in db.rules],
-            [astuple(f) for f in db.families.values()],
-        )
+def _plain(db: PackageDB) -> object:
+    return (
+        [astuple(i) for i in db.exact.values()],
+        [(r.prefix, astuple(r.info)) for r in db.rules],
+        [astuple(f) for f in db.families.values()],
     )
-    return _COMPILED_MAGIC + hashlib.sha256(payload).digest() + payload
 
 
-def _load_db(blob: bytes, key: str) -> PackageDB | None:
-    """The database stored in ``blob`` when it is intact and made from the same inputs, else None."""
-    head = len(_COMPILED_MAGIC)
-    if blob[:head] != _COMPILED_MAGIC:
-        return None
-    digest, payload = blob[head : head + 32], blob[head + 32 :]
-    if hashlib.sha256(payload).digest() != digest:
-        return None
+def _from_plain(value: Any) -> PackageDB | None:
+    """The database of a compiled copy; None when its shape is not what this code writes."""
     try:
-        stored_key, exact, rules, families = marshal.loads(payload)  # noqa: S302 - own file, SHA-256 checked above
-        if stored_key != key:
-            return None
+        exact, rules, families = value
         db = PackageDB()
         for t in exact:
             info = PackageInfo(*t)
@@ -377,43 +339,20 @@ def _load_db(blob: bytes, key: str) -> PackageDB | None:
         for t in families:
             fam = VendorFamily(*t)
             db.families[fam.family] = fam
-    except (ValueError, TypeError, EOFError):
+    except (ValueError, TypeError):
         return None
     return db
 
 
-def _write_compiled(path: Path, blob: bytes) -> None:
-    """Write atomically; any failure (read-only or full cache) just means no cache."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".packages-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(blob)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        log.debug("cannot write the compiled package knowledge at %s: %s", path, exc)
-
-
 def _vendor_db(kb: KnowledgeBase) -> PackageDB:
-    """The indexed family files: from the compiled cache when it is current and intact, else validated."""
+    """The indexed family files: from the compiled copy when current and intact, else validated."""
     files = _read_family_files(kb)
-    key = _compiled_key(files)
-    path = _compiled_path(kb) if key is not None else None
-    if path is not None and key is not None:
-        try:
-            blob = path.read_bytes()
-        except OSError:
-            blob = b""
-        cached = _load_db(blob, key) if blob else None
-        if cached is not None:
-            return cached
-    db = build_db(_validate(files))
-    if path is not None and key is not None:
-        _write_compiled(path, _dump_db(key, db))
+    key = compiled_key(_COMPILED, ((name, raw) for _, name, raw in files), _CODE_FILES)
+    stored = read_compiled(kb, _COMPILED, key)
+    db = _from_plain(stored) if stored is not None else None
+    if db is None:
+        db = build_db(_validate(files))
+        write_compiled(kb, _COMPILED, key, _plain(db))
     return db
 
 
