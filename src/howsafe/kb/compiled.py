@@ -19,12 +19,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import marshal
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from howsafe.errors import KnowledgeError
+from howsafe.fsio import atomic_write
 from howsafe.kb.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -88,14 +88,6 @@ def write_compiled(kb: KnowledgeBase, name: str, key: str | None, value: Any) ->
         return
     blob = MAGIC + hashlib.sha256(payload).digest() + payload
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(blob)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        log.debug("cannot write the compiled %s at %s: %s", name, path, exc)
+        atomic_write(path, blob, error=KnowledgeError, make_parents=True)
+    except KnowledgeError as exc:
+        log.debug("no compiled %s: %s", name, exc)
