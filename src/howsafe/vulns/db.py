@@ -302,7 +302,9 @@ def _load_compiled(kb: KnowledgeBase, path: Path) -> VulnDB:
         data = path.read_bytes()
     except OSError as exc:
         raise KnowledgeError(f"cannot read vulnerability database {path}: {exc.strerror or exc}") from exc
-    key = compiled_key(_COMPILED, [(DB_NAME, data)], [Path(__file__)])
+    here = Path(__file__)
+    code = [here, here.with_name("model.py"), here.parents[1] / "model.py"]  # the row checks use their enums
+    key = compiled_key(_COMPILED, [(DB_NAME, data)], code)
     stored = read_compiled(kb, _COMPILED, key)
     if stored is not None:
         try:
