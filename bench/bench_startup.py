@@ -10,16 +10,30 @@ process and its children, which a loaded shared machine disturbs far less than w
 
 - ``howsafe --version`` against ``python -c pass`` (the interpreter alone). Target: <= 60 ms.
 - ``howsafe apps`` on the real APKs of the fixture set (``apks/``, one process, ``--jobs 1``) against
-  the libdeflate inflate-only time of the same DEX members (in process). Target: <= 2x + 50 ms.
+  the libdeflate inflate-only time of the same DEX members, twice: as a whole process
+  (``bench/inflate_only.py``: the interpreter, ``deflate``, the ZIP directories and the inflation, no
+  howsafe import: the whole-process peer) and, stricter, in process (the inflation
+  alone). Target: <= 2x + 50 ms; both verdicts are printed.
 - ``howsafe audit`` of an androidqf acquisition built from a real 222-package Xiaomi listing
   (``xiaomi-vince`` fixture: its getprop and ``pm list packages -f``) against MVT's
   ``mvt-android check-androidqf -n`` on the same folder (MVT installed in its own venv, given by
   ``--mvt``; it has no indicators downloaded, so both only parse and check). Target: <= 0.5x.
+
+Bytecode: before timing, the script compiles howsafe's sources (``compileall`` on ``src/howsafe``,
+writing ``__pycache__``), as ``pip install`` does for users, so that no case pays for compiling
+modules from source (MVT's virtual environment, installed by pip, has its bytecode too). It does
+so even when ``PYTHONDONTWRITEBYTECODE`` is set, and runs the cases with that variable unset.
+
+Compiled knowledge: an audit keeps the validated vendor package files and vulnerability database
+in the user's cache folder (``howsafe.kb.compiled``); the first audit after an install or a
+``kb update`` builds them. One untimed audit runs before the rounds, so the figures are those of
+every later run (the first run costs about what an audit cost before the copy existed).
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import statistics
@@ -39,6 +53,12 @@ from howsafe.apk.zipread import ZipArchive  # noqa: E402
 SHARED = REPO.parent / "shared"
 DEVICE = SHARED / "fixtures" / "devices" / "xiaomi-vince-V10.2.3.0.OEGMIXM"
 APKS = SHARED / "fixtures" / "apk" / "apks"
+
+
+def ensure_bytecode() -> None:
+    """Compile howsafe's modules to ``__pycache__`` (what ``pip install`` does) so no run compiles source."""
+    if not compileall.compile_dir(str(REPO / "src" / "howsafe"), quiet=1):
+        raise SystemExit("compileall failed")
 
 
 def run_once(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
@@ -105,9 +125,10 @@ def inflate_floor(runs: int) -> float:
 
 def rounds(cases: dict[str, list[str]], runs: int) -> dict[str, dict[str, Any]]:
     res: dict[str, dict[str, list[float]]] = {k: {"wall": [], "cpu": []} for k in cases}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     for _ in range(runs):
         for name, cmd in cases.items():
-            w, c = run_once(cmd)
+            w, c = run_once(cmd, env)
             res[name]["wall"].append(w)
             res[name]["cpu"].append(c)
     return {
@@ -128,16 +149,19 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     hs = [str(Path(sys.executable).parent / "howsafe")]
+    ensure_bytecode()
     with tempfile.TemporaryDirectory(prefix="howsafe-bench-startup-") as tmp:
         dump = build_androidqf(Path(tmp) / "androidqf")
         cases = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "howsafe --version": [*hs, "--version"],
             "howsafe apps (4 real APKs)": [*hs, "apps", str(APKS), "--jobs", "1", "--format", "json", "-o", os.devnull],
+            "inflate-only process (4 real APKs)": [sys.executable, str(REPO / "bench" / "inflate_only.py"), str(APKS)],
             "howsafe audit (androidqf, 222 packages)": [*hs, "audit", str(dump), "--format", "json", "-o", os.devnull],
         }
         if args.mvt:
             cases["mvt-android check-androidqf"] = [args.mvt, "check-androidqf", "-n", str(dump)]
+        run_once(cases["howsafe audit (androidqf, 222 packages)"])  # builds the compiled knowledge if missing
         res = rounds(cases, args.runs)
         floor = inflate_floor(args.runs)
     out: dict[str, Any] = {
@@ -148,12 +172,16 @@ def main() -> None:
     }
     for k, v in res.items():
         print(f"{k:45s} wall {v['wall_median'] * 1000:7.0f} ms   cpu {v['cpu_median'] * 1000:7.0f} ms")
-    apps = res["howsafe apps (4 real APKs)"]
-    target = 2 * floor + 0.050
-    print(
-        f"libdeflate inflate-only (in process, cpu): {floor * 1000:.0f} ms -> apps target {target * 1000:.0f} ms; "
-        f"apps cpu {apps['cpu_median'] * 1000:.0f} ms = {(apps['cpu_median'] - 0.050) / floor:.2f}x floor + 50 ms"
-    )
+    apps = res["howsafe apps (4 real APKs)"]["cpu_median"]
+    whole = res["inflate-only process (4 real APKs)"]["cpu_median"]
+    for label, fl in (("whole process", whole), ("in process", floor)):
+        target = 2 * fl + 0.050
+        verdict = "met" if apps <= target else "NOT met"
+        print(
+            f"libdeflate inflate-only ({label}, cpu): {fl * 1000:.0f} ms -> apps target {target * 1000:.0f} ms; "
+            f"apps cpu {apps * 1000:.0f} ms = {(apps - 0.050) / fl:.2f}x floor + 50 ms ({verdict})"
+        )
+        out[f"apps_over_floor_{label.replace(' ', '_')}"] = (apps - 0.050) / fl
     if args.mvt:
         a, m = res["howsafe audit (androidqf, 222 packages)"], res["mvt-android check-androidqf"]
         out["audit_over_mvt_cpu"] = a["cpu_median"] / m["cpu_median"]

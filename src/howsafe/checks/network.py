@@ -7,19 +7,32 @@ domain knowledge (``kb/data/domains``); countries are IP *registration* countrie
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from howsafe.checks.base import AuditContext, BaseCheck
 from howsafe.checks.registry import register
 from howsafe.model import Evidence, Finding, Outcome, Section, Severity
-from howsafe.net.attribution import DomainKnowledge
-from howsafe.net.model import Host, NetworkReport
-from howsafe.net.section import human_bytes, network_section
+
+if TYPE_CHECKING:  # the network code is imported only when a capture was analysed (every check requires one)
+    from howsafe.net.attribution import DomainKnowledge
+    from howsafe.net.model import Host, NetworkReport
 
 PHONE_VENDORS = ("Xiaomi", "Samsung", "Huawei", "Oppo", "OnePlus", "Vivo", "Honor", "Google", "Apple")
 DATA_PURPOSES = ("telemetry", "analytics", "ads")
 TRACKER_PURPOSES = ("analytics", "ads")
 MAX_EVIDENCE = 25
+
+
+def human_bytes(n: int) -> str:
+    from howsafe.net.section import human_bytes as fmt
+
+    return fmt(n)
+
+
+def _knowledge(ctx: AuditContext) -> DomainKnowledge:
+    from howsafe.net.attribution import DomainKnowledge
+
+    return DomainKnowledge.for_kb(ctx.kb)
 
 
 def _src(report: NetworkReport) -> str:
@@ -44,7 +57,11 @@ def _used(h: Host) -> bool:
 
 def network_report_section(ctx: AuditContext) -> Section | None:
     """The hosts / countries / apps tables and charts, when a capture was analysed."""
-    return network_section(ctx.network) if ctx.network is not None else None
+    if ctx.network is None:
+        return None
+    from howsafe.net.section import network_section
+
+    return network_section(ctx.network)
 
 
 class _NetworkCheck(BaseCheck):
@@ -62,7 +79,7 @@ class VendorTelemetryCheck(_NetworkCheck):
         d = self.defn
         net = ctx.network
         assert net is not None  # required
-        know = DomainKnowledge.for_kb(ctx.kb)
+        know = _knowledge(ctx)
         by_owner: dict[str, list[Host]] = {}
         for h in net.hosts:
             if h.owner in PHONE_VENDORS and h.purpose in DATA_PURPOSES and _used(h):
@@ -109,7 +126,7 @@ class JurisdictionCheck(_NetworkCheck):
         assert net is not None  # required
         if not net.by_country:
             return [d.not_available("the inputs carry no byte counts (DNS logs only)")]
-        know = DomainKnowledge.for_kb(ctx.kb)
+        know = _knowledge(ctx)
         out: list[Finding] = []
         quiet: list[str] = []
         for row in net.by_country:

@@ -12,6 +12,10 @@ Lookup order, most to least certain:
 3. the longest matching prefix rule (``com.miui.*``)      -> confidence ``low``
 
 Coverage (``scripts/kb_coverage.py``) counts only (1): a prefix rule is a guess, not knowledge.
+
+Validating the family files with pydantic costs more than the rest of a typical audit, so the
+indexed database is kept compiled in the user's cache folder (:mod:`howsafe.kb.compiled`: keyed by
+a SHA-256 of the family files and of this code; stale or damaged copies are rebuilt).
 """
 
 from __future__ import annotations
@@ -19,13 +23,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import astuple, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
+from howsafe.kb.compiled import compiled_key, read_compiled, write_compiled
 from howsafe.kb.package_schema import PACKAGE_FAMILIES, REMOVAL_RANK, PackageEntry, VendorFile
 from howsafe.kb.uad_import import UAD_SOURCE_LABEL, ImportedEntry, load_imported
 from howsafe.model import DataSource
@@ -275,30 +281,90 @@ def build_db(docs: Iterable[VendorFile], imported: Mapping[str, ImportedEntry] |
     return db
 
 
-def load_vendor_files(kb: KnowledgeBase) -> list[VendorFile]:
-    """Read every family file the knowledge base has (updated copies take precedence)."""
-    docs: list[VendorFile] = []
+def _read_family_files(kb: KnowledgeBase) -> list[tuple[str, str, bytes]]:
+    """(family, name, bytes) of every family file the knowledge base has (updated copies first)."""
+    out: list[tuple[str, str, bytes]] = []
     for family in PACKAGE_FAMILIES:
         name = f"packages/{family}.json"
         path = kb.find(name, required=False)
         if path is None:
             continue
         try:
-            raw = path.read_bytes()
+            out.append((family, name, path.read_bytes()))
         except OSError as exc:
             raise KnowledgeError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    if not out:
+        raise KnowledgeError("no package knowledge files found")
+    return out
+
+
+def _validate(files: list[tuple[str, str, bytes]]) -> list[VendorFile]:
+    docs: list[VendorFile] = []
+    for family, name, raw in files:
         doc = parse_vendor_file(raw, name)
         if doc.family != family:
             raise KnowledgeError(f"{name} declares family {doc.family!r}")
         docs.append(doc)
-    if not docs:
-        raise KnowledgeError("no package knowledge files found")
     return docs
+
+
+def load_vendor_files(kb: KnowledgeBase) -> list[VendorFile]:
+    """Read and validate every family file the knowledge base has (updated copies take precedence)."""
+    return _validate(_read_family_files(kb))
+
+
+# -- compiled copy (see howsafe.kb.compiled) -----------------------------------------------------
+
+_COMPILED = "packages"
+_CODE_FILES = (Path(__file__), Path(__file__).with_name("package_schema.py"))
+
+
+def _plain(db: PackageDB) -> object:
+    return (
+        [astuple(i) for i in db.exact.values()],
+        [(r.prefix, astuple(r.info)) for r in db.rules],
+        [astuple(f) for f in db.families.values()],
+    )
+
+
+def _from_plain(value: Any) -> PackageDB | None:
+    """The database of a compiled copy; None when its shape is not what this code writes."""
+    try:
+        exact, rules, families = value
+        db = PackageDB()
+        for t in exact:
+            info = PackageInfo(*t)
+            db.exact[info.id] = info
+        db.rules = [_Rule(str(prefix), PackageInfo(*t)) for prefix, t in rules]
+        for t in families:
+            fam = VendorFamily(*t)
+            db.families[fam.family] = fam
+    except (ValueError, TypeError):
+        return None
+    return db
+
+
+def _vendor_db(kb: KnowledgeBase) -> PackageDB:
+    """The indexed family files: from the compiled copy when current and intact, else validated."""
+    files = _read_family_files(kb)
+    key = compiled_key(_COMPILED, ((name, raw) for _, name, raw in files), _CODE_FILES)
+    stored = read_compiled(kb, _COMPILED, key)
+    db = _from_plain(stored) if stored is not None else None
+    if db is None:
+        db = build_db(_validate(files))
+        write_compiled(kb, _COMPILED, key, _plain(db))
+    return db
 
 
 def package_db(kb: KnowledgeBase) -> PackageDB:
     """The package database of ``kb``, loaded once (plus the user's UAD import, if any)."""
-    return kb.memo("howsafe.kb.packages", lambda: build_db(load_vendor_files(kb), load_imported()))
+
+    def load() -> PackageDB:
+        db = _vendor_db(kb)
+        db.imported = dict(load_imported())
+        return db
+
+    return kb.memo("howsafe.kb.packages", load)
 
 
 def lookup(kb: KnowledgeBase, package_id: str) -> PackageInfo | None:

@@ -3,10 +3,27 @@
 Readers (``pcapio``, ``csvlog``, ``dnslogs``) turn captures and DNS logs into flows and name
 events on a ``Collector``; ``packets`` is the streaming hot path for pcap/pcapng; ``build``
 attributes hosts (``attribution``) and freezes everything into a ``NetworkReport``.
+
+Importing the package imports none of them: the names below load their module on first use, so
+that a check needing only ``howsafe.net.model`` does not pay for the packet readers.
 """
 
-from howsafe.net.analyse import analyse_captures, sniff
-from howsafe.net.model import AppRef, FileError, Host, IoTDevice, NetworkReport, Skip, Traffic
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from howsafe.net.analyse import analyse_captures, sniff
+    from howsafe.net.model import AppRef, FileError, Host, IoTDevice, NetworkReport, Skip, Traffic
+
+_WHERE = {
+    "analyse_captures": "howsafe.net.analyse",
+    "sniff": "howsafe.net.analyse",
+    **dict.fromkeys(
+        ("AppRef", "FileError", "Host", "IoTDevice", "NetworkReport", "Skip", "Traffic"), "howsafe.net.model"
+    ),
+}
 
 __all__ = [
     "AppRef",
@@ -19,3 +36,11 @@ __all__ = [
     "analyse_captures",
     "sniff",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

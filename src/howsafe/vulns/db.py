@@ -21,6 +21,7 @@ from typing import Any
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
+from howsafe.kb.compiled import compiled_key, read_compiled, write_compiled
 from howsafe.model import DataSource, Severity
 from howsafe.vulns.model import ComponentKind, VulnEntry
 
@@ -292,6 +293,39 @@ def load_file(path: Path) -> VulnDB:
     return loads(data)
 
 
+_COMPILED = "vulns"
+
+
+def _load_compiled(kb: KnowledgeBase, path: Path) -> VulnDB:
+    """:func:`load_file`, but a copy already checked by an earlier run (:mod:`howsafe.kb.compiled`) is reused."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KnowledgeError(f"cannot read vulnerability database {path}: {exc.strerror or exc}") from exc
+    here = Path(__file__)
+    code = [here, here.with_name("model.py"), here.parents[1] / "model.py"]  # the row checks use their enums
+    key = compiled_key(_COMPILED, [(DB_NAME, data)], code)
+    stored = read_compiled(kb, _COMPILED, key)
+    if stored is not None:
+        try:
+            rows, fields = stored
+            return VulnDB(rows, covers_until=dt.date.fromisoformat(fields.pop("covers_until")), **fields)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            pass  # not the shape this code writes: parse again
+    db = loads(data)
+    fields = {
+        "covers_until": db.covers_until.isoformat(),
+        "bulletins": db.bulletins,
+        "source": db.source,
+        "licence": db.licence,
+        "generated": db.generated,
+        "named": db.named,
+        "months": db.months,
+    }
+    write_compiled(kb, _COMPILED, key, (db.rows(), fields))
+    return db
+
+
 def load_db(kb: KnowledgeBase) -> VulnDB:
     """The database this knowledge base uses (an updated copy wins over the bundled one), memoised."""
 
@@ -299,7 +333,7 @@ def load_db(kb: KnowledgeBase) -> VulnDB:
         path = kb.find(DB_NAME)
         assert path is not None
         try:
-            return load_file(path)
+            return _load_compiled(kb, path)
         except KnowledgeError as exc:
             if kb.is_updated(DB_NAME):  # a damaged download: say which file and how to recover
                 raise KnowledgeError(f"{exc} ({path}); run `howsafe kb update` again or delete it") from exc
