@@ -15,6 +15,7 @@ from typing import Any
 
 from howsafe.model import Severity
 from howsafe.vulns.bulletin_html import classify, parse_folder
+from howsafe.vulns.components import vendor_prefixing
 from howsafe.vulns.db import ABSENT, COMPLETE, PARTIAL, VulnDB
 from howsafe.vulns.model import ComponentKind, VulnEntry
 from howsafe.vulns.versions import parse_versions
@@ -70,8 +71,6 @@ FACTS_LICENCE = "facts from Android Security Bulletins, source.android.com (page
 FULL_TABLE_SOURCES = frozenset({"aosp_mirror", "zhangxinwu", "agentfabulous", "msu_capstone"})
 # Bulletin components outside a phone (TV only): not matched against phones.
 _NOT_PHONE_COMPONENTS = frozenset({"android tv"})
-# Component makers the HTML-era vendor table does not name.
-_EXTRA_VENDORS = {"fpc": "FPC", "amlogic": "Amlogic"}
 _SEVERITY_WORDS = {
     "critical": Severity.CRITICAL,
     "high": Severity.HIGH,
@@ -92,10 +91,9 @@ def _facts_classify(component: str | None, versions: str = "") -> tuple[Componen
         if low == "android soc":
             return ComponentKind.VENDOR, None, "chip component (vendor not stated in the source)"
         return ComponentKind.SYSTEM, None, "platform (component not stated in the source)"
-    low = component.lower()
-    for key, name in _EXTRA_VENDORS.items():
-        if low.startswith(key):
-            return ComponentKind.VENDOR, name, component
+    maker = vendor_prefixing(component)
+    if maker is not None:
+        return ComponentKind.VENDOR, maker, component
     kind, vendor = classify(component)
     return kind, vendor, component
 
