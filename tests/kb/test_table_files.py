@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from howsafe.kb import KnowledgeBase, bundled_data_dir
 from howsafe.kb.schema import BulletinComponentsFile, DomainListsFile, KbModel, SocVendorsFile
 from howsafe.kb.soc import soc_vendor_for, soc_vendors
+from howsafe.model import Severity
 from howsafe.net.attribution import DomainKnowledge
 from howsafe.vulns.components import components, vendor_in, vendor_prefixing, vendor_role
 from howsafe.vulns.model import VendorRole
@@ -68,6 +69,7 @@ def test_components_table_is_read_as_validated() -> None:
     assert vendor_in("FPC fingerprint") is None and vendor_prefixing("FPC fingerprint") == "FPC"
     assert vendor_role("Unisoc") is VendorRole.SOC and vendor_role("Broadcom") is VendorRole.PART
     assert vendor_role("Samsung LSI") is VendorRole.PART  # no bulletin vendor row of that name
+    assert components().severity["moderate"] is Severity.MEDIUM and "android tv" in components().not_phone
 
 
 def test_domain_lists_table_is_read_as_validated() -> None:

@@ -76,6 +76,7 @@ class BulletinVendor(KbModel):
 
 class ComponentWords(KbModel):
     type_phrases: list[tuple[str, Literal["RCE", "EoP", "ID", "DoS"]]]
+    not_phone: list[str]
     media: list[str]
     framework: list[str]
 
@@ -85,6 +86,7 @@ class BulletinComponentsFile(KbModel):
 
     meta: FileMeta
     vendor: list[BulletinVendor]
+    severity: dict[str, Literal["critical", "high", "medium", "low"]]
     words: ComponentWords
 
 

@@ -24,20 +24,12 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from howsafe.model import Severity
 from howsafe.vulns.components import components, vendor_in
 from howsafe.vulns.model import ComponentKind, VulnEntry
 from howsafe.vulns.versions import parse_versions
 
 _DATE = re.compile(r"(20\d\d)-(\d\d)-(\d\d)")
 _CVE = re.compile(r"CVE-\d{4}-\d{4,}")
-
-SEVERITIES = {
-    "critical": Severity.CRITICAL,
-    "high": Severity.HIGH,
-    "moderate": Severity.MEDIUM,
-    "low": Severity.LOW,
-}
 
 
 @dataclass
@@ -263,7 +255,7 @@ def _rows(grid: list[list[_Cell]], *, bulletin: str, spl: dt.date, heading: str,
         cves = _CVE.findall(cve_cell.text)
         if not cves or sev_cell is None:
             continue
-        sev = SEVERITIES.get(_clean(sev_cell.text).rstrip("*").strip().lower())
+        sev = components().severity.get(_clean(sev_cell.text).rstrip("*").strip().lower())
         if sev is None:  # NSI / None: no security impact
             continue
         vtype = _clean(row[c_type].text) if c_type is not None and c_type < len(row) else heading_type

@@ -1,7 +1,8 @@
 """Bulletin component knowledge (``kb/data/vulns/components.toml``), read once on first use.
 
 Which vendor a component heading or OSV package names, that vendor's role (SoC, phone maker or
-part maker) and the words that mark media and framework components.
+part maker), the words that mark media and framework components, the components outside a phone
+and the severity words.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from functools import cache
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb.tables import bundled_toml
+from howsafe.model import Severity
 from howsafe.vulns.model import VendorRole
 
 COMPONENTS_FILE = "vulns/components.toml"
@@ -32,6 +34,8 @@ class Components:
     vendors: tuple[BulletinVendor, ...]
     by_name: dict[str, BulletinVendor]
     type_phrases: tuple[tuple[str, str], ...]
+    severity: dict[str, Severity]  # a bulletin's severity word (lower-case) -> severity
+    not_phone: frozenset[str]  # lower-case component names outside a phone
     media: tuple[str, ...]
     framework: tuple[str, ...]
 
@@ -56,6 +60,8 @@ def components() -> Components:
             vendors=vendors,
             by_name={v.name: v for v in vendors},
             type_phrases=tuple((str(p), str(c)) for p, c in words["type_phrases"]),
+            severity={str(k): Severity(v) for k, v in raw["severity"].items()},
+            not_phone=frozenset(str(w) for w in words["not_phone"]),
             media=tuple(str(w) for w in words["media"]),
             framework=tuple(str(w) for w in words["framework"]),
         )
