@@ -33,3 +33,21 @@ def test_every_error_class_lives_in_errors_and_is_drawn() -> None:
 def test_exit_codes_are_the_documented_ones() -> None:
     assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 4, 130]
     assert not hasattr(errors, "NetworkDisabledError")
+
+
+def test_no_public_exception_class_is_defined_outside_errors() -> None:
+    """Parser and API errors too (ValueError/Exception subclasses) live in errors.py and are drawn;
+    only private control-flow exceptions (``_Skip``) may live beside their one user."""
+    doc = errors.__doc__ or ""
+    for mod in pkgutil.walk_packages(howsafe.__path__, "howsafe."):
+        if mod.name.endswith("__main__") or ".migrations" in mod.name:
+            continue  # alembic's migration scripts run only inside alembic
+        try:
+            module = importlib.import_module(mod.name)
+        except ImportError:  # an optional extra that is not installed
+            continue
+        for name, obj in vars(module).items():
+            if isinstance(obj, type) and issubclass(obj, BaseException) and obj.__module__ == mod.name:
+                assert mod.name == "howsafe.errors" or name.startswith("_"), f"{name} is defined in {mod.name}"
+                if mod.name == "howsafe.errors" and obj is not HowsafeError and not name.startswith("_"):
+                    assert f" {name} " in doc, f"{name} is not drawn in the errors.py tree"

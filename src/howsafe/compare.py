@@ -26,7 +26,7 @@ from howsafe.apk.model import AppReport
 from howsafe.engine import Auditor, utc_now
 from howsafe.kb import KnowledgeBase
 from howsafe.kb.packages import lookup
-from howsafe.model import Area, Grade, Outcome, Report, Snapshot, display_name
+from howsafe.model import Area, Grade, Outcome, Report, Snapshot
 from howsafe.score import load_profile
 from howsafe.score.verdict import area_label
 
@@ -78,11 +78,7 @@ class Comparison:
 def device_label(snap: Snapshot) -> str:
     """The phone's name (brand once, as :func:`howsafe.model.display_name`) and its ROM."""
     d = snap.device
-    name = (
-        display_name(d.brand, d.marketname or d.model)
-        if (d.marketname or d.model)
-        else (d.device or display_name(d.brand, None))
-    )
+    name = d.display_name()
     rom = " ".join(x for x in (d.rom, d.rom_version) if x)
     return f"{name} ({rom})" if rom else name
 

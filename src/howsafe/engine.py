@@ -59,6 +59,7 @@ def utc_now() -> dt.datetime:
 def device_summary(snapshot: Snapshot) -> DeviceSummary:
     d = snapshot.device
     return DeviceSummary(
+        display_name=d.display_name(),
         brand=d.brand,
         model=d.model,
         marketname=d.marketname,

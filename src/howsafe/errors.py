@@ -23,10 +23,19 @@
     ├── MissingExtraError           an optional part is not installed (``howsafe[server]``)
     └── ReportError                 a report could not be written
 
-Every class lives here; modules that used to define one re-export it from here. Parsers may
-signal inside themselves with private ``ValueError`` subclasses (``DnsError``, ``QuicError``,
-``PayloadError``, ``PatternError``) that are caught in the same module and never reach a caller. Exit codes are
-:class:`ExitCode`.
+Outside that tree, and never reaching the CLI::
+
+    ValueError
+    ├── DnsError                    a DNS message is malformed (bad pointer, label past the end, loop)
+    ├── QuicError                   not a decryptable QUIC v1 Initial (lengths, authentication, no ClientHello)
+    ├── PayloadError                a ClientHello or request head whose lengths do not fit the data
+    └── PatternError                a STIX2 pattern the reader does not understand (reported and skipped)
+    Exception
+    └── ApiError                    the fleet server's HTTP API answer: status, stable code, message
+
+The parser errors are raised and caught inside the network and IOC readers (a malformed packet or
+pattern is counted or reported, never a traceback); ``ApiError`` becomes a JSON error response.
+Every class lives here; modules that use one import it from here. Exit codes are :class:`ExitCode`.
 
 Library errors (zipfile, json, OSError) are re-raised as one of these with ``from`` so the cause
 stays visible in logs while the user sees one clear line.
@@ -169,3 +178,33 @@ class PushError(HowsafeError):
 
 class MissingExtraError(HowsafeError):
     """An optional part of howsafe is not installed."""
+
+
+# --- outside the HowsafeError tree (see the module docstring) ---
+
+
+class DnsError(ValueError):
+    """The message is malformed (bad pointer, label past the end, loop)."""
+
+
+class QuicError(ValueError):
+    """Not a decryptable QUIC v1 Initial (bad lengths, failed authentication, no ClientHello)."""
+
+
+class PayloadError(ValueError):
+    """A ClientHello or request head whose lengths do not fit the data."""
+
+
+class PatternError(ValueError):
+    """A pattern this reader does not understand (reported and skipped)."""
+
+
+class ApiError(Exception):
+    """An API failure with a stable machine-readable code (the fleet server answers it as JSON)."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SNAPSHOT_SCHEMA_VERSION = 1
 REPORT_SCHEMA_VERSION = 1
@@ -86,16 +86,19 @@ class Device(_Frozen):
     mainline_version: str | None = Field(default=None, description="Google Play system update level")
 
     def display_name(self) -> str:
-        """Brand and market name (or model) without saying the brand twice ("Redmi Note 8", not
-        "Redmi Redmi Note 8")."""
-        return display_name(self.brand, self.marketname or self.model)
+        """How every output names the phone: brand (or maker) and market name (or model), the brand
+        said once ("Redmi Note 8", not "Redmi Redmi Note 8"); see :func:`display_name`."""
+        return display_name(self.brand or self.manufacturer, self.marketname or self.model, self.device)
 
 
-def display_name(brand: str | None, label: str | None) -> str:
-    """``label`` prefixed by ``brand`` unless it already starts with it (case-insensitive)."""
+def display_name(brand: str | None, label: str | None, codename: str | None = None) -> str:
+    """``label`` prefixed by ``brand`` unless it already starts with it (case-insensitive); without
+    a label, the codename, else the brand, else "unknown device"."""
     if brand and label and label.lower().startswith(brand.lower()):
         return label
-    return " ".join(x for x in (brand, label) if x) or "unknown device"
+    if label:
+        return f"{brand} {label}" if brand else label
+    return codename or brand or "unknown device"
 
 
 class Integrity(_Frozen):
@@ -362,6 +365,10 @@ class DataSource(_Frozen):
 
 
 class DeviceSummary(_Frozen):
+    display_name: str = Field(
+        default="",
+        description="How every output names the device: brand and market name (or model), the brand said once",
+    )
     brand: str | None
     model: str | None
     marketname: str | None
@@ -373,6 +380,15 @@ class DeviceSummary(_Frozen):
     security_patch: dt.date | None
     source: SourceKind
     partial: bool = Field(description="True when the source lacked some state (see snapshot.missing)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_when_absent(cls, data: Any) -> Any:
+        """A report written before ``display_name`` existed gets it from its brand and model."""
+        if isinstance(data, dict) and not data.get("display_name"):
+            label = data.get("marketname") or data.get("model")
+            return {**data, "display_name": display_name(data.get("brand"), label, data.get("device"))}
+        return data
 
 
 class Chart(_Frozen):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from howsafe.cli import main
-from howsafe.errors import CorruptInputError
+from howsafe.errors import CorruptInputError, InputError
 from howsafe.harden import Journal, allowlist, load_journal
 from howsafe.harden.journal import Entry, checksum, latest_journal
 
@@ -99,3 +99,19 @@ def test_latest_journal_refuses_rather_than_skips_a_damaged_newer_one(tmp_path: 
     with pytest.raises(CorruptInputError):
         latest_journal(tmp_path)
     assert old.path.exists()
+
+
+def test_journal_is_private_and_a_write_failure_is_one_line(tmp_path: Path) -> None:
+    j = _journal(tmp_path)
+    assert j.path.stat().st_mode & 0o777 == 0o600
+    blocked = _journal(tmp_path / "other")
+    blocked.path.unlink()
+    blocked.path.mkdir()  # a folder where the journal file goes: the rename must fail
+    with pytest.raises(InputError, match=r"^cannot write the undo journal .*; nothing more is sent to the phone$"):
+        blocked.save()
+    assert sorted(p.name for p in blocked.path.parent.iterdir()) == [blocked.path.name]  # no temporary left
+    (tmp_path / "file").write_text("x")
+    j2 = _journal(tmp_path / "ok")
+    j2.path = tmp_path / "file" / "journal.json"  # its folder cannot be created
+    with pytest.raises(InputError, match=r"^cannot write the undo journal .*nothing more is sent to the phone$"):
+        j2.save()

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA
+from howsafe.errors import PatternError
 from howsafe.iocs import IocType, build_set
-from howsafe.iocs.stix import PatternError, parse_pattern, read_bundle
+from howsafe.iocs.stix import parse_pattern, read_bundle
 
 IOCS = DATA / "iocs"
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES
-from howsafe.errors import InputError
+from howsafe.errors import InputError, PayloadError
 from howsafe.kb import KnowledgeBase
 from howsafe.net import analyse_captures, dns
-from howsafe.net.payload import PayloadError, client_hello_sni, tls_record_sni
+from howsafe.net.payload import client_hello_sni, tls_record_sni
 
 CAPS = FIXTURES / "captures"
 

@@ -92,7 +92,6 @@ def test_dumpsys_package_modern() -> None:
     assert a.uid == 10145 and a.system is True and a.installer is None
     assert a.first_install == dt.datetime(2009, 1, 1, 8, 0, 0)
     assert a.last_update == dt.datetime(2024, 3, 5, 21, 14, 9)
-    assert a.signature_hashes == ("4f3e2d1c",)
     # install grants + user 0 runtime grants; user 999's grant and the denied one do not count
     assert a.granted_permissions == (
         "android.permission.INTERNET",
@@ -120,7 +119,6 @@ def test_dumpsys_package_android5() -> None:
     p = parse_dumpsys_package(samples.DUMPSYS_PACKAGE_LEGACY)["com.miui.cleanmaster"]
     assert p.system is True and p.enabled is False and p.uid == 10071
     assert p.granted_permissions == ("android.permission.READ_PHONE_STATE", "android.permission.INTERNET")
-    assert p.signature_hashes == ()
 
 
 def test_dumpsys_sections_split_and_parsed() -> None:

@@ -73,7 +73,6 @@ def test_mangled_bracket_and_leading_junk() -> None:
         "ro.oplus.storage.super_size": "11927625728",
         "c.d": "y",
     }
-    assert result.unterminated == ("ro.oplus.storage.super_size",)
     assert not result.truncated
 
 

@@ -14,11 +14,7 @@ from howsafe.report.sanitize import clean
 def summary_line(snapshot: Snapshot) -> str:
     """One line for stderr: which device, how many packages, what the source lacked."""
     d = snapshot.device
-    label = d.marketname or d.model
-    if d.brand and label and label.lower().startswith(d.brand.lower()):
-        name = label
-    else:
-        name = " ".join(x for x in (d.brand, label) if x) or "unknown device"
+    name = d.display_name()
     rom = " ".join(x for x in (d.rom, d.rom_version) if x)
     android = f"Android {d.android_release}" if d.android_release else ""
     spl = f"patch {d.security_patch.isoformat()}" if d.security_patch else ""

@@ -17,13 +17,15 @@ record (or audit report) of the item, so nothing is lost to the flat columns.
 
 from __future__ import annotations
 
-import os
+import io
 import time
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from howsafe.errors import InputError
+from howsafe.fsio import atomic_write
 
 PART_GLOB = "part-*.parquet"
 _TMP_PREFIX = ".tmp-"
@@ -109,6 +111,7 @@ def remove_stale_temporaries(out: str) -> int:
     if not fs.exists(root):
         return 0
     stale = fs.glob(f"{root.rstrip('/')}/{_TMP_PREFIX}*")
+    stale += fs.glob(f"{root.rstrip('/')}/.{PART_GLOB}.*.part")  # fsio.atomic_write's, on a local store
     for p in stale:
         fs.rm(p)
     return len(stale)
@@ -190,12 +193,14 @@ class PartWriter:
         table = self._pa.Table.from_pylist([{k: r.get(k) for k in names} for r in self.rows], schema=self.schema)
         name = f"part-{self.run_id}-{self.parts_written:05d}.parquet"
         final = f"{self.root.rstrip('/')}/{name}"
-        tmp = f"{self.root.rstrip('/')}/{_TMP_PREFIX}{name}"
-        with self.fs.open(tmp, "wb") as fh:
-            pq.write_table(table, fh, compression="zstd")
         if self.fs.protocol in ("file", ("file", "local")) or "file" in self.fs.protocol:
-            os.replace(tmp, final)
-        else:
+            buf = io.BytesIO()
+            pq.write_table(table, buf, compression="zstd")
+            atomic_write(Path(final), buf.getvalue(), error=InputError)
+        else:  # a remote store: write a temporary object, then move it into place
+            tmp = f"{self.root.rstrip('/')}/{_TMP_PREFIX}{name}"
+            with self.fs.open(tmp, "wb") as fh:
+                pq.write_table(table, fh, compression="zstd")
             self.fs.mv(tmp, final)
         self.parts_written += 1
         self.rows_written += len(self.rows)

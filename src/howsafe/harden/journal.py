@@ -26,9 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, cast
@@ -36,6 +34,7 @@ from typing import Literal, cast
 import platformdirs
 
 from howsafe.errors import CorruptInputError, InputError
+from howsafe.fsio import atomic_write
 from howsafe.harden.commands import Command, UnsafeCommandError, allowlist
 
 JOURNAL_FORMAT = "howsafe-harden-journal"
@@ -145,21 +144,14 @@ class Journal:
         folder = self.path.parent
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            _fsync_dir(folder)
         except OSError as exc:
-            raise InputError(
-                f"cannot write the undo journal {self.path}: {exc.strerror or exc}; nothing more is sent to the phone"
-            ) from exc
+            raise self._write_error(f"{exc.strerror or exc}") from exc
+        # temp file beside it, fsync, rename, fsync the folder: durable before the phone is touched
+        atomic_write(self.path, data, error=self._write_error, mode=0o600, sync_dir=True)
+
+    def _write_error(self, message: str) -> InputError:
+        reason = message.removeprefix(f"cannot write {self.path}: ")
+        return InputError(f"cannot write the undo journal {self.path}: {reason}; nothing more is sent to the phone")
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -171,19 +163,6 @@ class Journal:
 def checksum(body: dict[str, object]) -> str:
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return "sha256:" + hashlib.sha256(canonical.encode("ascii")).hexdigest()
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # some platforms cannot open a folder; the rename is still atomic there
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _damaged(path: Path, why: str) -> CorruptInputError:

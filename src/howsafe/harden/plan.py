@@ -54,9 +54,7 @@ _UPDATE_DETAIL = ("updates.spl_age", "updates.open_cves", "updates.stagefright")
 
 def device_title(snapshot: Snapshot) -> str:
     d = snapshot.device
-    name = d.marketname or d.model or d.device or "unknown phone"
-    brand = d.brand or d.manufacturer or ""
-    title = name if brand and name.lower().startswith(brand.lower()) else f"{brand} {name}".strip()
+    title = d.display_name()
     rom = " ".join(x for x in (d.rom, d.rom_version) if x)
     android = f"Android {d.android_release}" if d.android_release else ""
     extra = ", ".join(x for x in (rom, android) if x)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from howsafe.errors import CorruptInputError, TooLargeError
+from howsafe.errors import CorruptInputError, PatternError, TooLargeError
 from howsafe.iocs.model import Collection, Indicator, IocType, Unsupported
 from howsafe.parse.jsonsafe import load_members
 
@@ -44,10 +44,6 @@ _PATHS: dict[str, IocType] = {
 
 # One comparison: object-path = 'value' (value with \' and \\ escapes).
 _COMPARISON = re.compile(r"\s*(?P<path>[a-z0-9\-]+:[A-Za-z0-9_.\-']+?)\s*=\s*'(?P<value>(?:[^'\\]|\\.)*)'\s*")
-
-
-class PatternError(ValueError):
-    """A pattern this reader does not understand (reported and skipped)."""
 
 
 def parse_pattern(pattern: str) -> list[tuple[IocType, str]]:

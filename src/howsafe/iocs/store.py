@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 import platformdirs
 
 from howsafe.errors import HowsafeError, InputError
+from howsafe.fsio import atomic_write
 from howsafe.iocs.compiled import CompiledIndex, Parsed, build_index, open_index
 from howsafe.iocs.model import Collection, Indicator, IndicatorSet, IocType, LoadError, Unsupported, normalise, url_host
 from howsafe.iocs.stix import MAX_BUNDLE_BYTES, read_bundle
@@ -59,9 +59,7 @@ def read_index(directory: Path) -> dict[str, dict[str, str]]:
 
 
 def write_index(directory: Path, index: Mapping[str, Mapping[str, str]]) -> None:
-    tmp = directory / (INDEX_NAME + ".part")
-    tmp.write_text(json.dumps(index, indent=2, sort_keys=True), encoding="utf-8")
-    tmp.replace(directory / INDEX_NAME)
+    atomic_write(directory / INDEX_NAME, json.dumps(index, indent=2, sort_keys=True), error=InputError)
 
 
 def env_paths(env: Mapping[str, str] | None = None) -> list[Path]:
@@ -200,13 +198,10 @@ def add_to_store(sources: Iterable[Path], *, directory: Path | None = None) -> l
             assert existing is not None
             dest = d / existing
         else:
-            tmp = dest.with_name(dest.name + ".part")
-            try:
-                shutil.copyfile(f, tmp)
-                tmp.replace(dest)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
+            data = _read_capped(f)
+            if hashlib.sha256(data).hexdigest() != digest:
+                raise InputError(f"{f}: changed while it was being added; run again")
+            atomic_write(dest, data, error=InputError)
             index[dest.name] = {"name": collection.name, "source": str(f.resolve()), "sha256": digest}
             parsed[dest.name] = (dataclasses.replace(collection, path=str(dest)), indicators, unsupported)
             by_hash[digest] = dest.name

@@ -8,41 +8,31 @@ one, and a failed download leaves the previous copy in place.
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import logging
 import tempfile
-import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from howsafe.errors import CorruptInputError, HowsafeError, KnowledgeError
+from howsafe.fsio import atomic_write
+from howsafe.http import MAX_DOWNLOAD as HTTP_MAX_DOWNLOAD
+from howsafe.http import Fetch, https_fetch
 from howsafe.iocs.model import IndicatorSet
 from howsafe.iocs.stix import read_bundle
 from howsafe.iocs.store import _safe_name, compiled_store, read_index, store_dir, write_index
 
 log = logging.getLogger(__name__)
 
-Fetch = Callable[[str], bytes]
-
 INDEX_URL = "https://raw.githubusercontent.com/mvt-project/mvt-indicators/main/indicators.yaml"
 RAW_URL = "https://raw.githubusercontent.com/{owner}/{repo}/{branch}/{path}"
-MAX_DOWNLOAD = 256 * 1024 * 1024
+MAX_DOWNLOAD = HTTP_MAX_DOWNLOAD
 
 
 def http_fetch(url: str) -> bytes:  # pragma: no cover - network
-    """Plain HTTPS GET with a size cap (the only network code in the IOC module)."""
-    req = urllib.request.Request(url, headers={"User-Agent": "howsafe-iocs-update"})  # noqa: S310
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - fixed https URLs
-            data: bytes = resp.read(MAX_DOWNLOAD + 1)
-    except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, resets
-        raise KnowledgeError(f"download of {url} failed: {getattr(exc, 'reason', None) or exc}") from exc
-    if len(data) > MAX_DOWNLOAD:
-        raise CorruptInputError(f"{url}: larger than {MAX_DOWNLOAD} bytes")
-    return data
+    """The default fetch: :func:`howsafe.http.https_fetch` (HTTPS only, size-bounded, KnowledgeError)."""
+    return https_fetch(url, limit=MAX_DOWNLOAD, user_agent="howsafe-iocs-update")
 
 
 @dataclass(frozen=True)
@@ -97,20 +87,17 @@ def update(fetch: Fetch = http_fetch, *, directory: Path | None = None, index_ur
     for entry in entries:
         try:
             payload = fetch(entry.url)
-            with tempfile.NamedTemporaryFile(dir=d, suffix=".stix2.part", delete=False) as tmp:
-                tmp.write(payload)
-            tmp_path = Path(tmp.name)
-            try:
-                _, indicators, _ = read_bundle(tmp_path, collection_name=entry.name)
-                probe = IndicatorSet()
-                for ind in indicators:  # exactly what a later audit does with it
-                    probe.add(ind)
-                if not indicators:
-                    raise CorruptInputError("no usable indicator")
-                dest = d / f"{_safe_name(entry.name)}.stix2"
-                tmp_path.replace(dest)
-            finally:
-                tmp_path.unlink(missing_ok=True)
+            with tempfile.TemporaryDirectory(dir=d, prefix=".check-") as scratch:
+                staged = Path(scratch) / "bundle.stix2"  # the reader takes a file: parse a scratch copy
+                staged.write_bytes(payload)
+                _, indicators, _ = read_bundle(staged, collection_name=entry.name)
+            probe = IndicatorSet()
+            for ind in indicators:  # exactly what a later audit does with it
+                probe.add(ind)
+            if not indicators:
+                raise CorruptInputError("no usable indicator")
+            dest = d / f"{_safe_name(entry.name)}.stix2"
+            atomic_write(dest, payload, error=KnowledgeError)
         except (HowsafeError, OSError) as exc:
             log.warning("could not update %s: %s", entry.name, exc)
             failed.append((entry.name, str(exc)))

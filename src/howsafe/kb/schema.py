@@ -8,7 +8,7 @@ and the validated object is memoised on the :class:`~howsafe.kb.KnowledgeBase`.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -47,3 +47,60 @@ def load_toml_model(kb: KnowledgeBase, name: str, model: type[M]) -> M:
             raise KnowledgeError(f"{name} is invalid: {where}: {first['msg']}") from exc
 
     return kb.memo(f"model:{name}", _load)
+
+
+# --- Tables read on first use with tomllib (kb/tables.py): validated in the tests, not at run time ---
+
+
+class SocVendor(KbModel):
+    name: str
+    bulletin: str
+    declared: list[str]
+    platform: str
+
+
+class SocVendorsFile(KbModel):
+    """``soc/vendors.toml``: the one SoC vendor table (device identity and vulnerability matching)."""
+
+    meta: FileMeta
+    vendor: list[SocVendor]
+
+
+class BulletinVendor(KbModel):
+    key: str
+    name: str
+    role: Literal["soc", "oem", "part"]
+    brands: list[str] = []
+    prefix_only: bool = False
+
+
+class ComponentWords(KbModel):
+    type_phrases: list[tuple[str, Literal["RCE", "EoP", "ID", "DoS"]]]
+    not_phone: list[str]
+    media: list[str]
+    framework: list[str]
+
+
+class BulletinComponentsFile(KbModel):
+    """``vulns/components.toml``: vendors and component groups of the security bulletins."""
+
+    meta: FileMeta
+    vendor: list[BulletinVendor]
+    severity: dict[str, Literal["critical", "high", "medium", "low"]]
+    words: ComponentWords
+
+
+class DomainList(KbModel):
+    source: str
+    url: str
+    purpose: Literal["telemetry", "ads"]
+    purpose_needs_tag: str | None = None
+
+
+class DomainListsFile(KbModel):
+    """``domains/lists.toml``: how the vendor domain lists and εxodus categories are read."""
+
+    meta: FileMeta
+    lists: dict[str, DomainList]
+    owners: dict[str, str]
+    exodus_purpose: dict[str, Literal["ads", "analytics", "telemetry"]]

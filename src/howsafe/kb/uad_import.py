@@ -21,6 +21,7 @@ from pathlib import Path
 import platformdirs
 
 from howsafe.errors import InputError, KnowledgeError, TooLargeError
+from howsafe.fsio import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -137,17 +138,18 @@ def import_uad(source: Path, dest: Path | None = None) -> ImportResult:
             for pid, e in sorted(entries.items())
         },
     }
-    tmp = dest.with_name(dest.name + ".part")
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(dest)
-    except (OSError, ValueError) as exc:  # ValueError: text that cannot be encoded
-        tmp.unlink(missing_ok=True)
-        raise KnowledgeError(f"cannot store the UAD import at {dest}: {getattr(exc, 'strerror', None) or exc}") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        data = json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")
+    except ValueError as exc:  # text that cannot be encoded
+        raise KnowledgeError(f"cannot store the UAD import at {dest}: {exc}") from exc
+    atomic_write(
+        dest,
+        data,
+        error=lambda msg: KnowledgeError(
+            f"cannot store the UAD import at {dest}: {msg.removeprefix(f'cannot write {dest}: ')}"
+        ),
+        make_parents=True,
+    )
     log.info("imported %d UAD entries (%d skipped) into %s", len(entries), skipped, dest)
     return ImportResult(path=dest, imported=len(entries), skipped=skipped)
 

@@ -33,25 +33,15 @@ log = logging.getLogger(__name__)
 DOMAINS_DIR = "domains"
 EXODUS_NAMES = ("trackers/exodus_trackers.json",)
 OVERRIDES_NAME = "trackers/network_overrides.json"
-_LIST_FILE = re.compile(r"^(nextdns|v2fly)_([a-z0-9]+)\.txt$")
-_VENDOR_NAMES = {
-    "xiaomi": "Xiaomi",
-    "samsung": "Samsung",
-    "huawei": "Huawei",
-    "apple": "Apple",
-    "oppo": "Oppo",
-    "oneplus": "OnePlus",
-    "vivo": "Vivo",
-    "honor": "Honor",
-}
-_EXODUS_PURPOSE = {
-    "Advertisement": "ads",
-    "Analytics": "analytics",
-    "Crash reporting": "telemetry",
-    "Profiling": "analytics",
-    "Identification": "analytics",
-    "Location": "analytics",
-}
+LISTS_NAME = "lists.toml"  # how the list files are read, the list owners, εxodus categories
+_LIST_FILE = re.compile(r"^([a-z0-9]+)_([a-z0-9]+)\.txt$")
+
+
+@dataclass(frozen=True)
+class _ListSpec:
+    source: str
+    purpose: str
+    needs_tag: str | None
 
 
 @dataclass(frozen=True)
@@ -171,8 +161,8 @@ class DomainKnowledge:
         return self.countries.get(cc, {}).get("name", cc)
 
 
-def _parse_list(path: Path, kind: str, vendor: str, entries: dict[str, _Entry]) -> None:
-    source = "nextdns/native-tracking-domains (MIT)" if kind == "nextdns" else "v2fly/domain-list-community (MIT)"
+def _parse_list(path: Path, spec: _ListSpec, vendor: str, entries: dict[str, _Entry]) -> None:
+    source = spec.source
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.split("#", 1)[0].strip()
         if not line or line.startswith(("include:", "regexp:", "keyword:")):
@@ -183,7 +173,7 @@ def _parse_list(path: Path, kind: str, vendor: str, entries: dict[str, _Entry]) 
             if name.startswith(prefix):
                 name = name[len(prefix) :]
         attrs = set(parts[1:])
-        purpose = "telemetry" if kind == "nextdns" else ("ads" if "@ads" in attrs else None)
+        purpose = spec.purpose if spec.needs_tag is None or spec.needs_tag in attrs else None
         brand_tld = "." not in name  # e.g. "samsung": the vendor's own top-level domain
         old = entries.get(name)
         if old is not None:
@@ -199,7 +189,14 @@ def load(kb: KnowledgeBase) -> DomainKnowledge:
     try:
         raw = tomllib.loads((folder / "vendors.toml").read_text(encoding="utf-8"))
         countries_raw = tomllib.loads((folder / "countries.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        lists_raw = tomllib.loads((folder / LISTS_NAME).read_text(encoding="utf-8"))
+        specs = {
+            name: _ListSpec(str(v["source"]), str(v["purpose"]), v.get("purpose_needs_tag"))
+            for name, v in lists_raw["lists"].items()
+        }
+        owners = {str(k): str(v) for k, v in lists_raw["owners"].items()}
+        exodus_purpose = {str(k): str(v) for k, v in lists_raw["exodus_purpose"].items()}
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise KnowledgeError(f"domain knowledge is missing or invalid: {exc}") from exc
     entries: dict[str, _Entry] = {}
     for item in raw.get("domain", []):
@@ -208,15 +205,15 @@ def load(kb: KnowledgeBase) -> DomainKnowledge:
         )
     for path in sorted(folder.glob("*.txt")):
         m = _LIST_FILE.match(path.name)
-        if m:
-            _parse_list(path, m.group(1), _VENDOR_NAMES.get(m.group(2), m.group(2).title()), entries)
+        if m and m.group(1) in specs:
+            _parse_list(path, specs[m.group(1)], owners.get(m.group(2), m.group(2).title()), entries)
     optouts = {k: {kk: str(vv) for kk, vv in v.items()} for k, v in raw.get("optout", {}).items()}
-    trackers, loaded = _load_exodus(kb)
+    trackers, loaded = _load_exodus(kb, exodus_purpose)
     countries = {k: {kk: str(vv) for kk, vv in v.items()} for k, v in countries_raw.get("country", {}).items()}
     return DomainKnowledge(entries, trackers, optouts, countries, str(countries_raw.get("default", "info")), loaded)
 
 
-def _load_exodus(kb: KnowledgeBase) -> tuple[list[_Tracker], bool]:
+def _load_exodus(kb: KnowledgeBase, purposes: dict[str, str]) -> tuple[list[_Tracker], bool]:
     for name in EXODUS_NAMES:
         path = kb.find(name, required=False)
         if path is None:
@@ -226,7 +223,7 @@ def _load_exodus(kb: KnowledgeBase) -> tuple[list[_Tracker], bool]:
         except (OSError, ValueError) as exc:
             log.warning("εxodus tracker file %s unreadable, tracker layer skipped: %s", path, exc)
             return [], False
-        return parse_exodus(data, load_overrides(kb)), True
+        return parse_exodus(data, load_overrides(kb), purposes), True
     log.info("εxodus tracker file not installed; tracker network signatures skipped")
     return [], False
 
@@ -271,12 +268,16 @@ def load_overrides(kb: KnowledgeBase) -> dict[str, list[str]]:
         raise KnowledgeError(f"{OVERRIDES_NAME} is invalid: {exc}") from exc
 
 
-def parse_exodus(data: object, overrides: dict[str, list[str]] | None = None) -> list[_Tracker]:
+def parse_exodus(
+    data: object, overrides: dict[str, list[str]] | None = None, purposes: dict[str, str] | None = None
+) -> list[_Tracker]:
     """Network signatures of the εxodus dump (``{"trackers": {id: {...}}}`` or a list).
 
-    ``overrides`` (tracker name -> endpoints) replace signatures that cover a whole platform.
+    ``overrides`` (tracker name -> endpoints) replace signatures that cover a whole platform;
+    ``purposes`` maps εxodus categories to purposes (``domains/lists.toml``; none given: no purpose).
     """
     overrides = overrides or {}
+    purposes = purposes or {}
     items: list[dict[str, object]] = []
     if isinstance(data, dict):
         inner = data.get("trackers", data)
@@ -304,8 +305,8 @@ def parse_exodus(data: object, overrides: dict[str, list[str]] | None = None) ->
         purpose = None
         if isinstance(cats, list):
             for c in cats:
-                if isinstance(c, str) and c in _EXODUS_PURPOSE:
-                    purpose = _EXODUS_PURPOSE[c]
+                if isinstance(c, str) and c in purposes:
+                    purpose = purposes[c]
                     break
         out.append(_Tracker(name, pattern, purpose))
     return out

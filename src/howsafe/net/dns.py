@@ -11,6 +11,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from howsafe.errors import DnsError
+
 MAX_JUMPS = 16
 MAX_NAME = 255
 MAX_RECORDS = 256
@@ -29,10 +31,6 @@ QTYPES = {
     65: "HTTPS",
     255: "ANY",
 }
-
-
-class DnsError(ValueError):
-    """The message is malformed (bad pointer, label past the end, loop)."""
 
 
 @dataclass(frozen=True)

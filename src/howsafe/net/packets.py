@@ -14,10 +14,10 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterable
 
+from howsafe.errors import DnsError, PayloadError, QuicError
 from howsafe.net import dns, quic
 from howsafe.net.collect import Collector, FileStats, Flow, MiioAcc
 from howsafe.net.payload import (
-    PayloadError,
     http_host,
     is_http_request,
     tls_record_incomplete,
@@ -294,7 +294,7 @@ class PacketEngine:
         elif kind == "quic" and quic.is_initial(payload):
             try:
                 sni = quic.initial_sni(payload)
-            except quic.QuicError as exc:
+            except QuicError as exc:
                 self.c.skip(self.stats.file, f"quic: {exc}")
                 sni = None
             if sni:
@@ -311,7 +311,7 @@ class PacketEngine:
     def _dns(self, fl: Flow, rev: bool, payload: bytes, ts: float) -> None:
         try:
             msg = dns.parse(payload)
-        except dns.DnsError as exc:
+        except DnsError as exc:
             self.c.skip(self.stats.file, f"dns-malformed: {exc}")
             if fl.bad >= 0:
                 fl.bad += 1

@@ -9,13 +9,11 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 
+from howsafe.errors import PayloadError
+
 HTTP_METHODS = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ")
 MAX_HTTP_HEAD = 8192
 MAX_EXTENSIONS = 128
-
-
-class PayloadError(ValueError):
-    """A ClientHello or request head whose lengths do not fit the data."""
 
 
 def _u16(b: bytes, i: int) -> int:

@@ -13,7 +13,8 @@ import hashlib
 import hmac
 import logging
 
-from howsafe.net.payload import PayloadError, client_hello_sni
+from howsafe.errors import PayloadError, QuicError
+from howsafe.net.payload import client_hello_sni
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +28,6 @@ try:  # optional: QUIC naming is skipped without it
     AVAILABLE = True
 except ImportError:  # pragma: no cover - exercised only where cryptography is absent
     AVAILABLE = False
-
-
-class QuicError(ValueError):
-    """Not a decryptable QUIC v1 Initial (bad lengths, failed authentication, no ClientHello)."""
 
 
 def _hkdf_extract(salt: bytes, ikm: bytes) -> bytes:

@@ -21,7 +21,7 @@ with additions; recognised per-package lines (indent varies by release)::
         runtime permissions:        (``name: granted=true, flags=[ ... ]``)
 
 The ``signatures:[...]`` values are Java hash codes of the certificates, not digests: they are
-kept as ``signature_hashes`` and must not be mistaken for SHA-256 fingerprints.
+skipped (never mistaken for SHA-256 fingerprints).
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ _PKG_HEAD = re.compile(r"^\s*Package \[(?P<id>[^\]]+)\] \(")
 _USER_LINE = re.compile(r"^\s*User (?P<user>[0-9]{1,9}):(?P<rest>.*)$")
 _KV = re.compile(r"(\w+)=(\S+)")
 _FLAGS = re.compile(r"\[(.*?)\]")
-_SIGS = re.compile(r"signatures:\[([^\]]*)\]")
 
 # ``enabled=`` in the user line: COMPONENT_ENABLED_STATE_* of PackageManager.
 _ENABLED_STATES = {0: True, 1: True, 2: False, 3: False, 4: False}
@@ -56,7 +55,6 @@ class DumpsysPackage:
     first_install: dt.datetime | None = None
     last_update: dt.datetime | None = None
     installer: str | None = None
-    signature_hashes: tuple[str, ...] = ()
     requested_permissions: tuple[str, ...] = ()
     granted_permissions: tuple[str, ...] = ()
     installed: bool | None = None
@@ -69,7 +67,6 @@ class _Builder:
     id: str
     fields: dict[str, str] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
-    sigs: list[str] = field(default_factory=list)
     requested: list[str] = field(default_factory=list)
     granted: list[str] = field(default_factory=list)
     installed: bool | None = None
@@ -93,7 +90,6 @@ class _Builder:
             first_install=_time(f.get("firstInstallTime")),
             last_update=_time(f.get("lastUpdateTime")),
             installer=None if installer in (None, "", "null") else installer,
-            signature_hashes=tuple(self.sigs),
             requested_permissions=tuple(dict.fromkeys(self.requested)),
             granted_permissions=tuple(dict.fromkeys(self.granted)),
             installed=self.installed,
@@ -205,10 +201,7 @@ def parse_dumpsys_package(data: bytes | str, *, user: int = 0) -> dict[str, Dump
                 current.flags.extend(m.group(1).split())
             continue
         if stripped.startswith("signatures="):
-            m = _SIGS.search(stripped)
-            if m:
-                current.sigs.extend(s.strip() for s in m.group(1).split(",") if s.strip())
-            continue
+            continue  # certificate hash codes, not digests: nothing to keep
         if in_user is not None:
             continue  # other per-user detail (gids, disabledComponents, ...)
         if stripped.startswith(("firstInstallTime=", "lastUpdateTime=", "timeStamp=")):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from howsafe.parse.text import decode_text, iter_lines
+from howsafe.parse.text import decode_text
 
 # Android property names: letters, digits and ``_ . - : @`` (see system/core/init/util.cpp).
 _ENTRY_START = re.compile(r"[\[\]](?P<key>[A-Za-z0-9_.\-:@]+)\]: \[")
@@ -26,12 +26,8 @@ class GetpropResult:
     """Parsed properties plus what could not be trusted."""
 
     properties: dict[str, str] = field(default_factory=dict)
-    unterminated: tuple[str, ...] = ()
-    """Keys whose value lacked its closing bracket (cut short); the partial value is kept."""
     truncated: bool = False
     """True when the text ended inside an entry (the file was cut); that entry was dropped."""
-    skipped_lines: int = 0
-    """Non-empty lines outside any entry (junk, prompts)."""
 
 
 MAX_ENTRIES = 100_000
@@ -46,13 +42,9 @@ def parse_getprop(data: bytes | str) -> GetpropResult:
     """
     text = decode_text(data)
     props: dict[str, str] = {}
-    unterminated: list[str] = []
     truncated = False
-    skipped = 0
     matches = _ENTRY_START.finditer(text)
     current = next(matches, None)
-    prefix = text[: current.start()] if current else text
-    skipped += sum(1 for line in iter_lines(prefix) if line.strip() and not line.strip().isdigit())
     count = 0
     while current is not None:
         following = next(matches, None)
@@ -69,12 +61,9 @@ def parse_getprop(data: bytes | str) -> GetpropResult:
         elif following is None and not raw.endswith("\n"):
             truncated = True  # the file ends inside this entry: drop it
         else:
-            props[key] = stripped  # cut short by the capture: keep what there is
-            unterminated.append(key)
+            props[key] = stripped  # no closing bracket (cut short by the capture): keep what there is
         current = following
     return GetpropResult(
         properties=props,
-        unterminated=tuple(unterminated),
         truncated=truncated,
-        skipped_lines=skipped,
     )

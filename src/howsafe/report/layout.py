@@ -29,7 +29,6 @@ from howsafe.model import (
     Report,
     Severity,
     Snapshot,
-    display_name,
 )
 from howsafe.report.sanitize import clean as clean  # re-exported: the one sanitiser
 from howsafe.score.verdict import area_label
@@ -85,11 +84,12 @@ def evidence_line(ev: Evidence) -> str:
 
 
 def device_title(report: Report) -> str:
-    """One line naming the device: market name or brand+model, codename, ROM, Android, patch."""
+    """One line naming the device: its display name (brand once: never "Redmi Redmi 9") and the
+    model number when a market name is shown, codename, ROM, Android, patch. The same name is
+    ``device.display_name`` in the JSON report."""
     d = report.device
-    name = d.marketname or display_name(d.brand, d.model)  # brand once: never "Redmi Redmi 9"
-    parts = [name]
-    if d.model and d.marketname:
+    parts = [d.display_name]
+    if d.model and d.marketname and d.model.lower() not in d.display_name.lower():
         parts[0] += f" ({d.model})"
     if d.device:
         parts.append(f"codename {d.device}")

@@ -10,9 +10,10 @@ handles names that come from the phone, so it is resumable, bounded and suspicio
 - A package name must be a valid Android package name before it is used in a command or as a
   folder name; a remote path must be absolute, without ``.``/``..``/empty parts, and end in a plain
   ``*.apk`` file name. Only that base name is used locally: ``DEST/<package>/<name>``.
-- Each file streams into ``<name>.part`` while its SHA-256 is computed, is bounded in size
-  (:data:`MAX_FILE_BYTES`), must have the size ``STAT`` announced, and is renamed into place only
-  when complete. A pulled cable therefore never leaves a truncated ``.apk`` behind.
+- Each file streams into a ``.<name>.*.part`` file (:func:`howsafe.fsio.atomic_stream`) while its
+  SHA-256 is computed, is bounded in size (:data:`MAX_FILE_BYTES`), must have the size ``STAT``
+  announced, and is renamed into place only when complete. A pulled cable therefore never leaves
+  a truncated ``.apk`` behind.
 - ``DEST/manifest.json`` (rewritten atomically after each package) records remote path, size,
   mtime and SHA-256 of every file; a later run skips a file whose record, remote size/mtime and
   local size all agree. So an interrupted pull resumes where it stopped.
@@ -26,10 +27,10 @@ or the single APK of a preinstalled app, which :func:`howsafe.apk.scan_paths` re
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import logging
-import os
 import re
 import tomllib
 from collections.abc import Sequence
@@ -40,6 +41,7 @@ from typing import Any
 
 from howsafe import __version__
 from howsafe.errors import DeviceDisconnected, InputError, NoDeviceError, SourceError, TooLargeError
+from howsafe.fsio import atomic_stream, atomic_write
 from howsafe.progress import Observer
 from howsafe.sources.adb import command_plan, failure_reason, select_device
 from howsafe.sources.adb_transport import (
@@ -306,17 +308,7 @@ class _Manifest:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}{_PART_SUFFIX}")
-    try:
-        with tmp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    atomic_write(path, data, error=InputError)
 
 
 # -- pulling -----------------------------------------------------------------------------------
@@ -439,52 +431,35 @@ class _Session:
         return directory
 
     def fetch(self, remote: str, stat: RemoteStat, target: Path) -> str:
-        """Stream ``remote`` into ``target`` via a ``.part`` file; return its SHA-256."""
-        part = target.with_name(target.name + _PART_SUFFIX)
+        """Stream ``remote`` into ``target`` through :func:`howsafe.fsio.atomic_stream`; return its SHA-256."""
         digest = hashlib.sha256()
         notify = self.file_observer
         next_report = _PROGRESS_STEP
         done = 0
-        try:
-            with contextlib.suppress(FileNotFoundError):
-                part.unlink()
-            try:
-                fh = part.open("xb")
-            except OSError as exc:
-                raise _LocalWriteError(f"cannot write {part}: {exc.strerror or exc}") from exc
-            with fh:
+        for stale in target.parent.glob(f".{glob.escape(target.name)}.*{_PART_SUFFIX}"):  # a killed run's
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        with atomic_stream(target, error=_LocalWriteError) as fh:  # the old copy stays until it is whole
 
-                def sink(chunk: bytes) -> None:
-                    nonlocal done, next_report
-                    try:
-                        fh.write(chunk)
-                    except OSError as exc:
-                        raise _LocalWriteError(f"cannot write {part}: {exc.strerror or exc}") from exc
-                    digest.update(chunk)
-                    done += len(chunk)
-                    if notify is not None and done >= next_report:
-                        next_report = done + _PROGRESS_STEP
-                        notify(target.name, done, stat.size)
-
-                received = self.transport.pull(self.serial, remote, sink, max_bytes=self.max_file_bytes)
+            def sink(chunk: bytes) -> None:
+                nonlocal done, next_report
                 try:
-                    fh.flush()
-                    os.fsync(fh.fileno())
+                    fh.write(chunk)
                 except OSError as exc:
-                    raise _LocalWriteError(f"cannot write {part}: {exc.strerror or exc}") from exc
+                    raise _LocalWriteError(f"cannot write {target}: {exc.strerror or exc}") from exc
+                digest.update(chunk)
+                done += len(chunk)
+                if notify is not None and done >= next_report:
+                    next_report = done + _PROGRESS_STEP
+                    notify(target.name, done, stat.size)
+
+            received = self.transport.pull(self.serial, remote, sink, max_bytes=self.max_file_bytes)
             if received != stat.size:
                 raise _PackageFailed(
                     f"{remote} changed while it was pulled ({stat.size} bytes announced, {received} "
                     "received); run again",
                     remote,
                 )
-            try:
-                os.replace(part, target)
-            except OSError as exc:
-                raise _LocalWriteError(f"cannot write {target}: {exc.strerror or exc}") from exc
-        finally:
-            with contextlib.suppress(OSError):
-                part.unlink()
         if notify is not None:
             notify(target.name, stat.size, stat.size)
         return digest.hexdigest()

@@ -152,36 +152,18 @@ def _rom(props: Mapping[str, str]) -> tuple[str | None, str | None, str | None]:
     return None, None, None
 
 
-_SOC_PLATFORMS: tuple[tuple[str, str], ...] = (
-    (r"^(qcom|msm|sdm|sm\d|apq|kona|lahaina|taro|kalama|pineapple|sun|lito|bengal|holi|trinket|"
-     r"atoll|parrot|crow|cape|ukee|yupik|monaco|blair|volcano|niobe|canoe|khaje|lagoon|msmnile)",
-     "Qualcomm"),
-    (r"^mt\d|^mediatek", "MediaTek"),
-    (r"^(exynos|universal|s5e|erd)", "Samsung"),
-    (r"^(kirin|hi\d|hisi)", "HiSilicon"),
-    (r"^(gs\d|zuma|zumapro|laguna)", "Google"),
-    (r"^(ums|sp\d|sc\d|unisoc|sprd)", "Unisoc"),
-)  # fmt: skip
-
-
-_SOC_NAMES = {
-    "qti": "Qualcomm", "qualcomm": "Qualcomm", "mediatek": "MediaTek", "mtk": "MediaTek",
-    "hisilicon": "HiSilicon", "samsung": "Samsung", "google": "Google", "unisoc": "Unisoc",
-    "spreadtrum": "Unisoc",
-}  # fmt: skip
-
-
 def _soc_vendor(props: Mapping[str, str]) -> str | None:
+    """The SoC vendor's name from ``kb/data/soc/vendors.toml`` (a declared maker not in it is kept)."""
+    from howsafe.kb.soc import soc_vendor_for
+
     declared = _first(props, "ro.soc.manufacturer")
     if declared:
-        return _SOC_NAMES.get(declared.lower(), declared)
+        known = soc_vendor_for(declared)
+        return known.name if known else declared
     for key in ("ro.board.platform", "ro.hardware", "ro.boot.hardware"):
-        value = (props.get(key) or "").strip().lower()
-        if not value:
-            continue
-        for pattern, vendor in _SOC_PLATFORMS:
-            if re.match(pattern, value):
-                return vendor
+        vendor = soc_vendor_for(props.get(key))
+        if vendor is not None:
+            return vendor.name
     return None
 
 

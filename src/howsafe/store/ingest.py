@@ -57,8 +57,8 @@ def _opt(text: str | None, limit: int) -> str | None:
 def default_label(snapshot: Snapshot) -> str:
     """A device's name when the uploader gave none: brand, market name or model, codename."""
     d = snapshot.device
-    name = d.marketname or d.model or "unknown model"
-    parts = [d.brand or "", name, f"({d.device})" if d.device else ""]
+    name = d.display_name()
+    parts = [name, f"({d.device})" if d.device and d.device != name else ""]
     return clean(" ".join(p for p in parts if p), MAX_LABEL) or "unknown device"
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from howsafe.model import Severity
 from howsafe.vulns.bulletin_html import classify, parse_folder
+from howsafe.vulns.components import components, vendor_prefixing
 from howsafe.vulns.db import ABSENT, COMPLETE, PARTIAL, VulnDB
 from howsafe.vulns.model import ComponentKind, VulnEntry
 from howsafe.vulns.versions import parse_versions
@@ -68,16 +69,6 @@ FACTS_LICENCE = "facts from Android Security Bulletins, source.android.com (page
 # Sources whose rows hold a month's full bulletin tables; a month known only from CVE records that
 # cite the bulletin (vulnrichment) or from a one-release subset (sam8k) is partial.
 FULL_TABLE_SOURCES = frozenset({"aosp_mirror", "zhangxinwu", "agentfabulous", "msu_capstone"})
-# Bulletin components outside a phone (TV only): not matched against phones.
-_NOT_PHONE_COMPONENTS = frozenset({"android tv"})
-# Component makers the HTML-era vendor table does not name.
-_EXTRA_VENDORS = {"fpc": "FPC", "amlogic": "Amlogic"}
-_SEVERITY_WORDS = {
-    "critical": Severity.CRITICAL,
-    "high": Severity.HIGH,
-    "moderate": Severity.MEDIUM,
-    "low": Severity.LOW,
-}
 _TYPES = frozenset({"RCE", "EoP", "ID", "DoS"})
 
 
@@ -92,10 +83,9 @@ def _facts_classify(component: str | None, versions: str = "") -> tuple[Componen
         if low == "android soc":
             return ComponentKind.VENDOR, None, "chip component (vendor not stated in the source)"
         return ComponentKind.SYSTEM, None, "platform (component not stated in the source)"
-    low = component.lower()
-    for key, name in _EXTRA_VENDORS.items():
-        if low.startswith(key):
-            return ComponentKind.VENDOR, name, component
+    maker = vendor_prefixing(component)
+    if maker is not None:
+        return ComponentKind.VENDOR, maker, component
     kind, vendor = classify(component)
     return kind, vendor, component
 
@@ -119,12 +109,12 @@ def facts_entries(rows: Iterable[dict[str, Any]]) -> list[VulnEntry]:
         if kind_name not in ("asb", "pixel"):
             continue
         component = row.get("component")
-        if component and component.strip().lower() in _NOT_PHONE_COMPONENTS:
+        if component and component.strip().lower() in components().not_phone:
             continue
         pixel = kind_name == "pixel"
         kind, vendor, label = _facts_classify(component, str(row.get("updated_versions") or ""))
         sev_word = str(row.get("severity") or "").strip().lower()
-        severity = _SEVERITY_WORDS.get(sev_word)
+        severity = components().severity.get(sev_word)
         vtype = str(row.get("type") or "")
         bulletin = str(row["bulletin"])
         out.append(

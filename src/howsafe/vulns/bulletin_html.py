@@ -24,83 +24,12 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from howsafe.model import Severity
+from howsafe.vulns.components import components, vendor_in
 from howsafe.vulns.model import ComponentKind, VulnEntry
 from howsafe.vulns.versions import parse_versions
 
 _DATE = re.compile(r"(20\d\d)-(\d\d)-(\d\d)")
 _CVE = re.compile(r"CVE-\d{4}-\d{4,}")
-
-SEVERITIES = {
-    "critical": Severity.CRITICAL,
-    "high": Severity.HIGH,
-    "moderate": Severity.MEDIUM,
-    "low": Severity.LOW,
-}
-
-# Vendors named in bulletin component headings, with their canonical spelling.
-VENDORS = {
-    "qualcomm": "Qualcomm",
-    "mediatek": "MediaTek",
-    "nvidia": "NVIDIA",
-    "broadcom": "Broadcom",
-    "htc": "HTC",
-    "lg": "LG",
-    "motorola": "Motorola",
-    "huawei": "Huawei",
-    "synaptics": "Synaptics",
-    "texas instruments": "Texas Instruments",
-    "imagination": "Imagination Technologies",
-    "widevine": "Widevine",
-    # named in later bulletins and OSV package names (":linux_kernel:Unisoc", ...)
-    "unisoc": "Unisoc",
-    "arm": "Arm",
-}
-
-_TYPE_PHRASES = (
-    ("remote code execution", "RCE"),
-    ("elevation of privilege", "EoP"),
-    ("information disclosure", "ID"),
-    ("denial of service", "DoS"),
-)
-
-_MEDIA_WORDS = (
-    "media",
-    "stagefright",
-    "codec",
-    "sonivox",
-    "libflac",
-    "audioserver",
-    "libavc",
-    "libhevc",
-    "libmpeg2",
-    "libvpx",
-    "mp4",
-    "3gpp",
-    "esds",
-    "tx3g",
-    "covr",
-    "libmedia",
-    "drm",
-)
-_FRAMEWORK_WORDS = (
-    "framework",
-    "runtime",
-    "system ui",
-    "api",
-    "manager",
-    "service",
-    "settings",
-    "keystore",
-    "activity",
-    "package",
-    "setup wizard",
-    "launcher",
-    "contacts",
-    "messaging",
-    "mail",
-    "telecom",
-)
 
 
 @dataclass
@@ -218,18 +147,15 @@ def spl_of_heading(text: str, hid: str) -> dt.date | None:
 
 
 def find_vendor(text: str) -> str | None:
-    low = f" {text.lower()} "
-    for key, name in VENDORS.items():
-        if re.search(rf"(?<![a-z]){re.escape(key)}(?![a-z])", low):
-            return name
-    return None
+    """The vendor a component heading names (``kb/data/vulns/components.toml``)."""
+    return vendor_in(text)
 
 
 def _component_of_heading(text: str) -> tuple[str, str]:
     """(component, type) from a heading such as 'Elevation of privilege vulnerability in NFC'."""
     low = text.lower()
     vtype = ""
-    for phrase, code in _TYPE_PHRASES:
+    for phrase, code in components().type_phrases:
         if low.startswith(phrase):
             vtype = code
             break
@@ -248,14 +174,14 @@ def classify(component: str, links: Iterable[str] = ()) -> tuple[ComponentKind, 
     low = component.lower()
     if "kernel" in low or "linux" in low:
         return ComponentKind.KERNEL, None
-    if any(w in low for w in _MEDIA_WORDS):
+    if any(w in low for w in components().media):
         return ComponentKind.MEDIA, None
     joined = " ".join(links)
     if "/frameworks/av/" in joined:
         return ComponentKind.MEDIA, None
     if "/kernel/" in joined:
         return ComponentKind.KERNEL, None
-    if any(w in low for w in _FRAMEWORK_WORDS) or "/frameworks/base/" in joined:
+    if any(w in low for w in components().framework) or "/frameworks/base/" in joined:
         return ComponentKind.FRAMEWORK, None
     return ComponentKind.SYSTEM, None
 
@@ -329,7 +255,7 @@ def _rows(grid: list[list[_Cell]], *, bulletin: str, spl: dt.date, heading: str,
         cves = _CVE.findall(cve_cell.text)
         if not cves or sev_cell is None:
             continue
-        sev = SEVERITIES.get(_clean(sev_cell.text).rstrip("*").strip().lower())
+        sev = components().severity.get(_clean(sev_cell.text).rstrip("*").strip().lower())
         if sev is None:  # NSI / None: no security impact
             continue
         vtype = _clean(row[c_type].text) if c_type is not None and c_type < len(row) else heading_type

@@ -21,11 +21,12 @@ Rules (each one tested in tests/vulns/test_match.py):
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Iterable
 
+from howsafe.kb.soc import soc_vendor_for
 from howsafe.model import Severity, Snapshot
+from howsafe.vulns.components import oem_brands, vendor_role
 from howsafe.vulns.db import VulnDB
 from howsafe.vulns.model import (
     UNRATED,
@@ -39,26 +40,6 @@ from howsafe.vulns.model import (
 )
 from howsafe.vulns.versions import normalise_release, versions_match
 
-SOC_VENDORS = ("Qualcomm", "MediaTek", "NVIDIA", "Samsung LSI", "HiSilicon", "Unisoc", "Google Tensor")
-OEM_VENDORS = {"HTC": ("htc",), "LG": ("lge", "lg"), "Motorola": ("motorola",), "Huawei": ("huawei", "honor")}
-
-# (pattern on a lower-cased property value, SoC vendor). Sources: the values phones report in
-# ro.soc.manufacturer, ro.hardware, ro.board.platform and ro.soc.model.
-_SOC_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"^(qti|qualcomm|qcom)$", "Qualcomm"),
-    (r"^(msm|apq|sdm|sm|qcm|qcs)\d", "Qualcomm"),
-    (
-        r"^(kona|lahaina|taro|kalama|pineapple|sun|lito|bengal|holi|trinket|atoll|parrot|crow|blair)$",
-        "Qualcomm",
-    ),
-    (r"^(mediatek|mtk)$", "MediaTek"),
-    (r"^mt\d{4}", "MediaTek"),
-    (r"^(nvidia|tegra)", "NVIDIA"),
-    (r"^(samsung|exynos|s5e|universal)\d*", "Samsung LSI"),
-    (r"^(hisilicon|kirin|hi\d{4})", "HiSilicon"),
-    (r"^(unisoc|spreadtrum|sprd|ums\d|sc\d{4}|t\d{3}$)", "Unisoc"),
-    (r"^(google|tensor|gs\d{3}|zuma|zumapro)$", "Google Tensor"),
-)
 _SOC_KEYS = (
     "ro.soc.manufacturer",
     "ro.soc.model",
@@ -80,10 +61,9 @@ def soc_vendor_of(snapshot: Snapshot) -> tuple[str | None, str | None]:
     for key, value in candidates:
         if not value:
             continue
-        low = value.strip().lower()
-        for pattern, vendor in _SOC_PATTERNS:
-            if re.match(pattern, low):
-                return vendor, f"{key}={value.strip()}"
+        vendor = soc_vendor_for(value)
+        if vendor is not None:
+            return vendor.bulletin, f"{key}={value.strip()}"
     return None, None
 
 
@@ -127,14 +107,6 @@ def facts_of(snapshot: Snapshot) -> DeviceFacts:
     )
 
 
-def vendor_role(vendor: str) -> VendorRole:
-    if vendor in ("Qualcomm", "MediaTek", "NVIDIA", "Unisoc"):
-        return VendorRole.SOC
-    if vendor in OEM_VENDORS:
-        return VendorRole.OEM
-    return VendorRole.PART
-
-
 def is_google(facts: DeviceFacts) -> bool:
     names = {(facts.brand or "").lower(), (facts.manufacturer or "").lower()}
     return "google" in names
@@ -161,7 +133,7 @@ def applies(entry: VulnEntry, facts: DeviceFacts) -> tuple[MatchStatus, str] | N
         return MatchStatus.AFFECTED, f"{entry.vendor} SoC ({facts.soc_evidence})"
     if role is VendorRole.OEM:
         names = {(facts.brand or "").lower(), (facts.manufacturer or "").lower()}
-        if names & set(OEM_VENDORS[entry.vendor]):
+        if names & oem_brands(entry.vendor):
             return MatchStatus.AFFECTED, f"{entry.vendor} device"
         return None
     return MatchStatus.POSSIBLE, f"{entry.vendor} part; no property shows whether this device has it"

@@ -29,7 +29,8 @@ from typing import Any
 
 from howsafe.errors import CorruptInputError, TooLargeError
 from howsafe.model import Severity
-from howsafe.vulns.bulletin_html import SEVERITIES, classify, find_vendor
+from howsafe.vulns.bulletin_html import classify, find_vendor
+from howsafe.vulns.components import components
 from howsafe.vulns.model import ComponentKind, VulnEntry
 from howsafe.vulns.versions import normalise_release
 
@@ -107,7 +108,7 @@ def read_record(rec: Mapping[str, Any]) -> list[VulnEntry]:
             continue
         name = str(pkg.get("name", ""))
         es = aff.get("ecosystem_specific") or {}
-        sev = SEVERITIES.get(str(es.get("severity", "")).strip().lower(), Severity.MEDIUM)
+        sev = components().severity.get(str(es.get("severity", "")).strip().lower(), Severity.MEDIUM)
         vtype = str(es.get("type", "") or "")
         kind, vendor, pixel = _component(name)
         fixes = tuple(str(u) for u in es.get("fixes") or () if isinstance(u, str))

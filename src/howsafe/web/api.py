@@ -20,11 +20,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from howsafe.errors import InputError
+from howsafe.errors import ApiError, InputError
 from howsafe.store import queries
 from howsafe.store.ingest import ingest, reaudit, unpack
 from howsafe.store.tokens import ROLES, Principal, authenticate, create_token, list_tokens, revoke_token
-from howsafe.web.app import ApiError, settings_of
+from howsafe.web.app import settings_of
 
 router = APIRouter()
 bearer = HTTPBearer(auto_error=False, description="An API token from `howsafe server token create`.")

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from howsafe import __version__
+from howsafe.errors import ApiError
 from howsafe.store.ingest import FleetAuditor
 from howsafe.web.limits import RateLimiter
 
@@ -39,17 +40,6 @@ class ServerSettings:
     secure_cookies: bool = False
     session_hours: int = 12
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
-
-
-class ApiError(Exception):
-    """An API failure with a stable machine-readable code."""
-
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
