@@ -125,6 +125,10 @@ def _list_local(path: Path, *, snapshots: bool, top: bool) -> Iterator[CorpusIte
             yield from _list_local(child, snapshots=snapshots, top=False)
         elif child.is_file() and _wanted(child.name, snapshots):
             yield _stat_item(child, _wanted(child.name, snapshots) or "app")
+        elif child.is_symlink() and not child.exists() and _wanted(child.name, snapshots):
+            # a dangling link (a download not finished, a mount not there yet): a row with its error,
+            # rescanned on the next run once the target exists
+            yield CorpusItem(str(child), _wanted(child.name, snapshots) or "app", "file", (), 0, 0.0)
 
 
 def _list_remote(url: str, *, snapshots: bool) -> Iterator[CorpusItem]:
@@ -132,7 +136,12 @@ def _list_remote(url: str, *, snapshots: bool) -> Iterator[CorpusItem]:
 
     fs, root = fsspec.core.url_to_fs(url)
     protocol = url.split("://", 1)[0]
-    if fs.isfile(root):
+
+    def full(name: str) -> str:  # HTTP names are whole URLs already; object stores drop the protocol
+        return name if "://" in name else f"{protocol}://{name}"
+
+    # isdir first: an HTTP server answers a folder URL like a file (its HTML listing)
+    if not fs.isdir(root) and fs.isfile(root):
         info = fs.info(root)
         yield CorpusItem(url, _wanted(root, snapshots) or "app", "file", (), int(info.get("size") or 0), 0.0)
         return
@@ -145,10 +154,10 @@ def _list_remote(url: str, *, snapshots: bool) -> Iterator[CorpusItem]:
         names = {posixpath.basename(n) for n, _ in apks}
         if "base.apk" in names or any(n.startswith("split_") for n in names):
             yield CorpusItem(
-                f"{protocol}://{d}",
+                full(d),
                 "app",
                 "split_dir",
-                tuple(f"{protocol}://{n}" for n, _ in apks),
+                tuple(full(n) for n, _ in apks),
                 sum(int(i.get("size") or 0) for _, i in apks),  # type: ignore[call-overload]
                 0.0,
             )
@@ -156,7 +165,7 @@ def _list_remote(url: str, *, snapshots: bool) -> Iterator[CorpusItem]:
         for name, info in entries:
             record = _wanted(posixpath.basename(name), snapshots)
             if record is not None and not any(p.startswith(".") for p in name.split("/")):
-                yield CorpusItem(f"{protocol}://{name}", record, "file", (), int(info.get("size") or 0), 0.0)  # type: ignore[call-overload]
+                yield CorpusItem(full(name), record, "file", (), int(info.get("size") or 0), 0.0)  # type: ignore[call-overload]
 
 
 def _from_manifest(source: str, *, snapshots: bool) -> Iterator[CorpusItem]:

@@ -5,8 +5,8 @@ category and per signer (the certificate that signed the apps: one vendor or dev
 requested permissions; the apps that carry each tracker. Rendered as text, JSON, or one offline
 HTML page with inline SVG charts (no script, no external resource; every string escaped).
 
-Apps are counted once per content (sha256); a row that was unreadable in an earlier run and read
-in a later one is counted by its later row only.
+Apps are counted once per content (sha256); a row with an error (unreadable, or a partial file)
+whose path was scanned again in a later run is stale and counted by the later row only.
 """
 
 from __future__ import annotations
@@ -52,23 +52,39 @@ def _connect(results: str) -> Any:
     con = duckdb.connect(":memory:")
     if "://" in results and not results.startswith("file://"):
         # an object store: read the needed columns through fsspec (DuckDB needs no credentials of its own)
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         from howsafe.corpus.store import _fs
 
         fs, _ = _fs(results)
-        cols = [c for c in pq.read_schema(parts[0], filesystem=fs).names if c != "report_json"]
-        con.register("raw_arrow", pq.read_table(parts, columns=cols, filesystem=fs))
-        con.execute("CREATE VIEW raw AS SELECT * FROM raw_arrow")
+        tables = []
+        for part in parts:  # parts of older versions may lack newer columns
+            cols = [c for c in pq.read_schema(part, filesystem=fs).names if c != "report_json"]
+            tables.append(pq.read_table(part, columns=cols, filesystem=fs))
+        con.register("raw_arrow", pa.concat_tables(tables, promote_options="default"))
+        con.execute("CREATE VIEW raw_all AS SELECT * FROM raw_arrow")
     else:
-        con.read_parquet(parts, union_by_name=True).create_view("raw")
-    # one row per content; an unreadable row superseded by a later readable one is dropped
+        con.read_parquet(parts, union_by_name=True).create_view("raw_all")
+    have = {str(r[0]) for r in con.execute("DESCRIBE raw_all").fetchall()}
+    if "scanned_at" in have:
+        con.execute("CREATE VIEW raw AS SELECT * FROM raw_all")
+    else:  # a dataset written before the column existed
+        con.execute("CREATE VIEW raw AS SELECT *, NULL::DOUBLE AS scanned_at FROM raw_all")
+    # one row per content; a row with an error is stale (dropped) when its path was read later
+    # (an unreadable file now readable, a partial download completed) or, for a row that could
+    # not be read at all, when the same path has a row with content
     con.execute(
         """
         CREATE VIEW rows AS
-        SELECT * FROM raw
-        WHERE sha256 IS NOT NULL
-           OR path NOT IN (SELECT path FROM raw WHERE sha256 IS NOT NULL)
+        SELECT * FROM raw r
+        WHERE r.error IS NULL
+           OR NOT EXISTS (
+               SELECT 1 FROM raw n
+               WHERE n.path = r.path AND n.key <> r.key
+                 AND ((r.sha256 IS NULL AND n.sha256 IS NOT NULL)
+                      OR coalesce(n.scanned_at, 0) > coalesce(r.scanned_at, 0))
+           )
         """
     )
     con.execute("CREATE VIEW apps AS SELECT * FROM rows WHERE record = 'app'")

@@ -196,10 +196,10 @@ def scan_item(item: CorpusItem, trackers: TrackerSet, done: frozenset[str] = fro
 
 def _app_row(item: CorpusItem, trackers: TrackerSet, done: frozenset[str]) -> Row | None:
     matcher = matcher_for(trackers)
-    dex_count = dex_bytes = 0
+    dex_count = dex_bytes = remote_size = 0
     try:
         if is_remote(item.url):
-            sha256, report, (dex_count, dex_bytes) = _scan_remote(item, matcher, done)
+            sha256, report, (dex_count, dex_bytes), remote_size = _scan_remote(item, matcher, done)
         elif item.kind == "split_dir":
             sha256 = _sha256_parts((Path(p).name, _sha256_local(p)) for p in item.parts)
             if sha256 in done:
@@ -222,6 +222,8 @@ def _app_row(item: CorpusItem, trackers: TrackerSet, done: frozenset[str]) -> Ro
     if report.path != item.url:  # the scanner names inputs by Path; keep the URL as given
         report = replace(report, path=item.url)
     row = _base_row(item, sha256)
+    if is_remote(item.url) and sha256:  # some stores (HTTP listings) give no size: the bytes read
+        row["size"] = remote_size
     row.update(app_row(report))
     if report.error is None:  # a refused file (a bomb declaring 2 GB of DEX) inflated nothing
         row["dex_count"], row["dex_bytes"] = dex_count, dex_bytes
@@ -232,7 +234,9 @@ class _Skip(Exception):
     """The item's content is already in the results."""
 
 
-def _scan_remote(item: CorpusItem, matcher: Matcher, done: frozenset[str]) -> tuple[str, AppReport, tuple[int, int]]:
+def _scan_remote(
+    item: CorpusItem, matcher: Matcher, done: frozenset[str]
+) -> tuple[str, AppReport, tuple[int, int], int]:
     import fsspec
 
     urls = item.parts if item.kind == "split_dir" else (item.url,)
@@ -266,7 +270,7 @@ def _scan_remote(item: CorpusItem, matcher: Matcher, done: frozenset[str]) -> tu
     else:
         report = scan_bytes(blobs[0][1], item.url, matcher)
     counts = [_dex_bytes(d) for _, d in blobs]
-    return sha256, report, (sum(c for c, _ in counts), sum(b for _, b in counts))
+    return sha256, report, (sum(c for c, _ in counts), sum(b for _, b in counts)), sum(len(d) for _, d in blobs)
 
 
 # -- snapshots ---------------------------------------------------------------------------------
