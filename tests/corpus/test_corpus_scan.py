@@ -395,3 +395,33 @@ def test_workers_read_the_corpus_from_an_http_store(
     wanted = [f"/apks/{p.name}" for p in files] + [f"/apks/{split.name}/{q.name}" for q in split.iterdir()]
     for name in wanted:
         assert gets.count(name) == 1, (name, gets)
+
+
+def test_captures_scanned_on_the_cluster_equal_the_in_process_rows(
+    client: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`corpus scan --captures` on the Dask workers: the same rows as the worker code run in process."""
+    from conftest import FIXTURES
+    from howsafe.cli import main
+
+    src = tmp_path / "mixed"
+    src.mkdir()
+    for name in ("phone-wifi.pcapng", "hostile-truncated.pcap", "hostile-empty.pcap"):
+        shutil.copyfile(FIXTURES / "captures" / name, src / name)
+    shutil.copyfile(FIXTURES / "apk" / "trackers" / "single-jpush.apk", src / "app.apk")
+    out = tmp_path / "r.parquet"
+    args = ["corpus", "scan", str(src), "--out", str(out), "--scheduler", client.scheduler.address, "--captures"]
+    assert main(args) == 0
+    assert "4 new row(s)" in capsys.readouterr().err
+    want = {
+        r["path"]: r
+        for r in scan_batch(list(list_items(str(src), captures=True)), TrackerSet.of(load_tracker_db(bundled_kb())))
+    }
+    got = {r["path"]: r for r in _rows(out)}
+    assert set(got) == set(want)
+    for path, w in want.items():
+        for col in ("record", "kind", "sha256", "hosts", "error", "error_detail", "warnings", "report_json", "package"):
+            assert got[path][col] == w.get(col), (path, col)
+    assert got[str(src / "hostile-empty.pcap")]["error"] == "empty_file"
+    assert main(args) == 0
+    assert "0 new row(s)" in capsys.readouterr().err

@@ -13,7 +13,8 @@ SDKs, ``permissions``, ``signer_sha256``, ``trackers`` with their match evidence
 ``security_patch``, ``grade``, ``failed_checks``), provenance (``howsafe_version``,
 ``trackers_version``, ``worker``, ``scan_seconds``), ``report_json``: the full ``howsafe apps``
 record (or audit report) of the item, so nothing is lost to the flat columns, and ``scanned_at``
-(when the client wrote the row, seconds since the epoch).
+(when the client wrote the row, seconds since the epoch); for a traffic capture, ``hosts``: one
+entry per (host contacted, server country) with owner, bytes, flows and packets.
 """
 
 from __future__ import annotations
@@ -46,6 +47,19 @@ def schema() -> Any:
             ("confidence", s),
             ("class_count", pa.int64()),
             ("evidence", pa.list_(s)),
+        ]
+    )
+    host = pa.struct(
+        [
+            ("host", s),
+            ("named_by", s),
+            ("owner", s),
+            ("tracker", s),
+            ("country", s),
+            ("bytes_up", pa.int64()),
+            ("bytes_down", pa.int64()),
+            ("flows", pa.int64()),
+            ("packets", pa.int64()),
         ]
     )
     return pa.schema(
@@ -84,6 +98,7 @@ def schema() -> Any:
             ("scan_seconds", pa.float64()),
             ("report_json", s),
             ("scanned_at", pa.float64()),
+            ("hosts", pa.list_(host)),
         ]
     )
 
