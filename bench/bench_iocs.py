@@ -6,12 +6,14 @@ Compares, in one run:
   (the naive approach), same hosts, same answers asserted;
 - the compiled index of the store (issue 13): the bundle set is stored with ``add_to_store`` (which
   compiles it), then fresh processes measure "ready to match" (open + 1,000 lookups) and peak RSS,
-  against reading the same bundles into memory (the path without the index), same run.
+  against reading the same bundles into memory (the path without the index), same run;
+- a bundle given at audit time (``--iocs FILE``): compiled on first use into the cache dir, then
+  "ready to match" in fresh processes against reading it, same run (``--adhoc-only`` runs just this).
 
 The bundle is synthetic (generated here, realistic shape: one malware object, N indicators each
 with an ``indicates`` relationship), so the benchmark needs no network.
 
-Usage: python bench/bench_iocs.py [--indicators 300000] [--hosts 100000] [--out docs/benchmarks/iocs.md]
+Usage: python bench/bench_iocs.py [--indicators 300000] [--hosts 100000] [--out docs/benchmarks/iocs.md] [--adhoc-only]
 """
 
 from __future__ import annotations
@@ -89,7 +91,12 @@ from howsafe.iocs.store import build_set, load_indicator_set
 mode, where, hosts_file = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 hosts = json.loads(hosts_file.read_text())
 t1 = time.perf_counter()
-iset = load_indicator_set(directory=where, env={}) if mode == "compiled" else build_set([where])
+if mode == "compiled":
+    iset = load_indicator_set(directory=where, env={})
+elif mode == "adhoc":  # `audit --iocs FILE`: the bundle's compiled index in the cache dir
+    iset = load_indicator_set([where], include_stored=False, env={}, cache=Path(sys.argv[4]))
+else:
+    iset = build_set([where])
 hits = sum(1 for h in hosts if iset.lookup_domain(h))
 t2 = time.perf_counter()
 try:  # VmHWM is this process's own peak (ru_maxrss survives exec and would show the parent's)
@@ -100,9 +107,12 @@ print(json.dumps({"ready": t2 - t1, "process": t2 - t0, "hits": hits, "n": len(i
 """
 
 
-def _ready(mode: str, where: Path, hosts_file: Path) -> dict[str, float]:
+def _ready(mode: str, where: Path, hosts_file: Path, *extra: str) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, "-c", _READY, mode, str(where), str(hosts_file)], check=True, capture_output=True, text=True
+        [sys.executable, "-c", _READY, mode, str(where), str(hosts_file), *extra],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     result: dict[str, float] = json.loads(out)
     return result
@@ -144,6 +154,38 @@ def compiled_rows(big: Path, domains: list[str], tmp: Path, runs: int) -> list[s
     ]
 
 
+def adhoc_rows(big: Path, domains: list[str], tmp: Path, runs: int) -> list[str]:
+    """A bundle given at audit time (``--iocs FILE`` / ``$MVT_STIX2``): the first use compiles it into
+    the cache dir, later ones open that index; against reading the bundle, interleaved, fresh processes."""
+    cache = tmp / "cache"
+    rnd = random.Random(5)
+    hosts = [f"cdn{i}." + rnd.choice(domains) if i % 10 == 0 else f"host{i}.example.org" for i in range(1000)]
+    hosts_file = tmp / "hosts-adhoc.json"
+    hosts_file.write_text(json.dumps(hosts))
+    first = _ready("adhoc", big, hosts_file, str(cache))
+    comp: list[dict[str, float]] = []
+    plain: list[dict[str, float]] = []
+    for _ in range(runs):
+        comp.append(_ready("adhoc", big, hosts_file, str(cache)))
+        plain.append(_ready("bundles", big, hosts_file))
+    assert {r["hits"] for r in comp} == {r["hits"] for r in plain} == {first["hits"]}
+    assert {r["n"] for r in comp} == {r["n"] for r in plain} == {len(domains)}
+
+    def med(rs: list[dict[str, float]], k: str) -> float:
+        return statistics.median(r[k] for r in rs)
+
+    c_ready, p_ready = med(comp, "ready"), med(plain, "ready")
+    c_rss, p_rss = med(comp, "rss_mb"), med(plain, "rss_mb")
+    return [
+        f"| `--iocs FILE`, first use: compile {len(domains):,} indicators into the cache dir | "
+        f"{first['ready'] * 1000:.0f} ms | - | - |",
+        f"| `--iocs FILE`, later uses: ready to match, {len(domains):,} indicators (median of {runs} fresh "
+        f"processes) | compiled index: {c_ready * 1000:.0f} ms, peak RSS {c_rss:.0f} MB | "
+        f"bundle read into memory: {p_ready * 1000:.0f} ms, peak RSS {p_rss:.0f} MB | "
+        f"{p_ready / c_ready:,.0f}× time, {p_rss / c_rss:.1f}× memory |",
+    ]
+
+
 def timed(fn):  # type: ignore[no-untyped-def]
     t0 = time.perf_counter()
     rv = fn()
@@ -163,8 +205,16 @@ def main() -> None:
     ap.add_argument("--naive-hosts", type=int, default=200)
     ap.add_argument("--runs", type=int, default=3, help="fresh processes per variant (median quoted)")
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--adhoc-only", action="store_true", help="only the --iocs FILE compiled-index comparison")
     a = ap.parse_args()
     rows: list[str] = []
+    if a.adhoc_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            big = Path(tmp) / "big.stix2"
+            domains = make_bundle(a.indicators, big)
+            print("\n".join(["| step | howsafe | peer | peer / howsafe |", "|---|---|---|---|"]))
+            print("\n".join(adhoc_rows(big, domains, Path(tmp), a.runs)))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         small = Path(tmp) / "small.stix2"
         make_bundle(a.stix2_indicators, small)
@@ -213,6 +263,7 @@ def main() -> None:
             f"(measured on {len(sample)} hosts) | {per_host_naive / per_host_ours:,.0f}× |"
         )
         rows.extend(compiled_rows(big, domains, Path(tmp), a.runs))
+        rows.extend(adhoc_rows(big, domains, Path(tmp), a.runs))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     text = "\n".join(
         [

@@ -4,9 +4,12 @@ killed mid-task retried without duplicate rows."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -262,3 +265,163 @@ def test_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "is a file" in capsys.readouterr().err
     assert main(["corpus", "scan", str(tmp_path / "missing"), "--out", str(tmp_path / "o2"), "--workers", "1"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def _same_app(row: dict[str, Any], want: dict[str, Any]) -> None:
+    got = dict(json.loads(row["report_json"]))
+    assert got.pop("path") == row["path"]
+    assert got == {k: v for k, v in want.items() if k != "path"}
+
+
+def test_stale_rows_are_rescanned_and_superseded(
+    corpus_dir: tuple[Path, list[Path]], client: Any, expected: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    """An error row is not the last word: a dangling link fixed, a preallocated download completed in
+    place (same size, same mtime), a file replaced by new content: the rerun scans them and the report
+    counts the new rows only; content already done stays skipped (idempotent by sha256)."""
+    from corpus.corpus_build import with_comment
+    from howsafe.corpus.report import collect_stats
+
+    _, paths = corpus_dir
+    apks = [p for p in paths if p.is_file() and p.suffix == ".apk" and "malformed" not in p.parts]
+    src = next(p for p in apks if p.name.startswith("trackers__many-trackers"))
+    other = next(p for p in apks if not p.name.startswith("trackers__many-trackers"))
+    data = src.read_bytes()
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    target = tmp_path / "downloads" / "later.apk"
+    target.parent.mkdir()
+    (corpus / "linked.apk").symlink_to(target)  # dangling: the download is not there yet
+    partial = corpus / "partial.apk"  # preallocated: full size, second half still zeros
+    partial.write_bytes(data[: len(data) // 2] + bytes(len(data) - len(data) // 2))
+    stamp = 1_700_000_000_000_000_000
+    os.utime(partial, ns=(stamp, stamp))
+    changing = corpus / "changing.apk"
+    changing.write_bytes(with_comment(data, b"v1"))
+    (corpus / "broken.apk").write_bytes(b"not a zip at all")
+    out = tmp_path / "r.parquet"
+
+    first = scan_corpus(str(corpus), str(out), client=client, kb=bundled_kb())
+    assert first.rows_written == 4
+    by = {Path(r["path"]).name: r for r in _rows(out)}
+    assert by["linked.apk"]["error"] == "unreadable" and by["linked.apk"]["key"].startswith("path:")
+    assert by["partial.apk"]["error"] and by["partial.apk"]["sha256"]
+    assert by["changing.apk"]["error"] is None and by["broken.apk"]["error"] == "not_a_zip"
+    st = collect_stats(str(out))
+    assert (st.apps, st.apps_ok) == (4, 1)
+
+    shutil.copyfile(other, target)
+    partial.write_bytes(data)
+    os.utime(partial, ns=(stamp, stamp))  # completed in place, size and mtime as before
+    changing.write_bytes(with_comment(data, b"v2"))
+    second = scan_corpus(str(corpus), str(out), client=client, kb=bundled_kb())
+    assert second.rows_written == 3 and second.already_done == 1  # broken.apk: hashed again, same content
+    rows = _rows(out)
+    assert len(rows) == 7 == len({r["key"] for r in rows})
+    latest: dict[str, dict[str, Any]] = {}
+    for r in sorted(rows, key=lambda r: r["scanned_at"]):
+        latest[Path(r["path"]).name] = r
+    _same_app(latest["linked.apk"], expected[str(other)])
+    _same_app(latest["partial.apk"], expected[str(src)])
+    assert latest["changing.apk"]["error"] is None and latest["changing.apk"]["sha256"] != by["changing.apk"]["sha256"]
+    st = collect_stats(str(out))
+    # the stale error rows of linked.apk and partial.apk are dropped; both contents of changing.apk count
+    assert (st.apps, st.apps_ok, st.errors) == (5, 4, [("not_a_zip", 1)])
+
+    third = scan_corpus(str(corpus), str(out), client=client, kb=bundled_kb())
+    assert (third.rows_written, third.unchanged, third.already_done) == (0, 3, 1)
+
+
+@contextlib.contextmanager
+def _http_server(folder: Path, log_path: Path) -> Iterator[str]:
+    """A real HTTP server (`python -m http.server`: another process, a TCP socket) serving ``folder``;
+    its access log goes to ``log_path``."""
+    with log_path.open("wb") as log_fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(folder)],
+            stdout=subprocess.PIPE,
+            stderr=log_fh,
+        )
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline().decode()
+            yield f"http://127.0.0.1:{int(line.split(' port ', 1)[1].split()[0])}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+
+def test_workers_read_the_corpus_from_an_http_store(
+    corpus_dir: tuple[Path, list[Path]], client: Any, tmp_path: Path
+) -> None:
+    """fsspec's HTTP store: the client lists the folder pages, each worker fetches the files it scans
+    (each file once); the rows equal the local scan of the same folder, row for row."""
+    _, paths = corpus_dir
+    served = tmp_path / "served"
+    (served / "apks").mkdir(parents=True)
+    small = [p for p in paths if p.is_file() and p.suffix in (".apk", ".xapk") and p.stat().st_size < 200_000]
+    files = [p for p in small if "malformed" not in p.parts][:4]
+    files.append(next(p for p in paths if p.name == "not-a-zip.apk"))
+    for p in files:
+        shutil.copyfile(p, served / "apks" / p.name)
+    split = next(p for p in paths if p.is_dir())
+    shutil.copytree(split, served / "apks" / split.name)
+    local_out, http_out, log_path = tmp_path / "local.parquet", tmp_path / "http.parquet", tmp_path / "access.log"
+    scan_corpus(str(served / "apks"), str(local_out), client=client, batch_size=2, kb=bundled_kb())
+    with _http_server(served, log_path) as base:
+        summary = scan_corpus(f"{base}/apks/", str(http_out), client=client, batch_size=2, kb=bundled_kb())
+    local = {r["path"][len(str(served)) :]: r for r in _rows(local_out)}
+    remote = {r["path"][len(base) :]: r for r in _rows(http_out)}
+    assert summary.listed == len(files) + 1 == len(remote)
+    assert set(remote) == set(local)
+    for rel, want in local.items():
+        got = remote[rel]
+        for col in ("sha256", "size", "package", "version_code", "permissions", "signer_sha256", "tracker_names"):
+            assert got[col] == want[col], (rel, col)
+        assert (got["error"], got["dex_bytes"]) == (want["error"], want["dex_bytes"]), rel
+        if want["kind"] != "split_dir":  # a remote split set is scanned as one in-memory bundle of its parts
+            g, w = json.loads(got["report_json"]), json.loads(want["report_json"])
+            assert (g.pop("path"), w.pop("path")) == (base + rel, str(served) + rel)
+            assert g == w, rel
+    assert remote["/apks/not-a-zip.apk"]["error"] == "not_a_zip"
+
+    # scanned in the worker processes, and each file fetched once: the client copied nothing
+    ids = client.run(lambda: f"{socket.gethostname()}:{os.getpid()}")
+    assert {r["worker"] for r in remote.values()} <= set(ids.values())
+    assert f"{socket.gethostname()}:{os.getpid()}" not in ids.values()
+    gets = [ln.split('"GET ', 1)[1].split(" ", 1)[0] for ln in log_path.read_text().splitlines() if '"GET ' in ln]
+    wanted = [f"/apks/{p.name}" for p in files] + [f"/apks/{split.name}/{q.name}" for q in split.iterdir()]
+    for name in wanted:
+        assert gets.count(name) == 1, (name, gets)
+
+
+def test_captures_scanned_on_the_cluster_equal_the_in_process_rows(
+    client: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`corpus scan --captures` on the Dask workers: the same rows as the worker code run in process."""
+    from conftest import FIXTURES
+    from howsafe.cli import main
+
+    src = tmp_path / "mixed"
+    src.mkdir()
+    for name in ("phone-wifi.pcapng", "hostile-truncated.pcap", "hostile-empty.pcap"):
+        shutil.copyfile(FIXTURES / "captures" / name, src / name)
+    shutil.copyfile(FIXTURES / "apk" / "trackers" / "single-jpush.apk", src / "app.apk")
+    out = tmp_path / "r.parquet"
+    args = ["corpus", "scan", str(src), "--out", str(out), "--scheduler", client.scheduler.address, "--captures"]
+    assert main(args) == 0
+    assert "4 new row(s)" in capsys.readouterr().err
+    want = {
+        r["path"]: r
+        for r in scan_batch(list(list_items(str(src), captures=True)), TrackerSet.of(load_tracker_db(bundled_kb())))
+    }
+    got = {r["path"]: r for r in _rows(out)}
+    assert set(got) == set(want)
+    for path, w in want.items():
+        for col in ("record", "kind", "sha256", "hosts", "error", "error_detail", "warnings", "report_json", "package"):
+            assert got[path][col] == w.get(col), (path, col)
+    assert got[str(src / "hostile-empty.pcap")]["error"] == "empty_file"
+    assert main(args) == 0
+    assert "0 new row(s)" in capsys.readouterr().err

@@ -17,6 +17,7 @@ from howsafe.cli import main
 from howsafe.iocs import build_set, load_indicator_set, match, snapshot_observables, store_dir
 from howsafe.iocs.compiled import DB_NAME, MANIFEST_NAME
 from howsafe.iocs.model import IocType
+from howsafe.iocs.store import ADHOC_MIN_BYTES, adhoc_cache_dir
 from howsafe.sources import load_path
 from iocs.test_mvt_parity import PATTERNS, UNSUPPORTED, acquisition, bundle
 
@@ -108,3 +109,66 @@ def test_an_unwritable_store_falls_back_to_reading_the_bundles(tmp_path: Path) -
     finally:
         d.chmod(0o700)
     assert iset is not None and not iset.compiled and len(iset) == 1
+
+
+def _big_bundle(path: Path) -> Path:
+    """The parity patterns plus enough other domains to pass the size from which --iocs bundles are compiled."""
+    pad = [f"[domain-name:value = 'c2-{i:05d}.example.net']" for i in range(2500)]
+    path.write_text(json.dumps(bundle("SpyFamily", [*PATTERNS.values(), *UNSUPPORTED, *pad])))
+    assert path.stat().st_size >= ADHOC_MIN_BYTES
+    return path
+
+
+def test_iocs_and_mvt_stix2_bundles_use_a_compiled_index_with_the_same_answers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="howsafe.iocs")
+    given = _big_bundle(tmp_path / "spy.stix2")
+    predator = IOCS / "intellexa_predator"  # a real bundle above the size, given through $MVT_STIX2
+    small = IOCS / "cellebrite"  # below it: parsed as before
+    env = {"MVT_STIX2": str(predator)}
+    plain = build_set([predator, small, given])
+    snap = load_path(acquisition(tmp_path / "aqf"), redact=False)
+    for run in range(2):  # built on first use, then reused
+        iset = load_indicator_set([small, given], env=env, include_stored=False)
+        assert iset is not None and len(iset.compiled) == 2 and [c.name for c in iset.collections] == ["Cellebrite"]
+        assert len(iset) == len(plain) and len(iset.all_unsupported()) == len(plain.unsupported)
+        assert {c.name for c in iset.all_collections()} == {c.name for c in plain.collections}
+        assert {(c.name, c.path) for c in iset.all_collections()} == {(c.name, c.path) for c in plain.collections}
+        assert _answers(iset, snap) == _answers(plain, snap) and len(_answers(plain, snap)) >= len(PATTERNS)
+        for t in IocType:
+            assert iset.has(t) == plain.has(t), t
+        entries = [p for p in adhoc_cache_dir().iterdir() if p.is_dir()]
+        assert len(entries) == 2 and all((p / DB_NAME).is_file() for p in entries)
+        if run == 0:
+            built = {p: (p / DB_NAME).stat().st_mtime_ns for p in entries}
+    assert {p: (p / DB_NAME).stat().st_mtime_ns for p in entries} == built  # reused, not rebuilt
+
+
+def test_the_adhoc_index_follows_the_content_and_survives_damage(tmp_path: Path) -> None:
+    given = _big_bundle(tmp_path / "spy.stix2")
+    first = load_indicator_set([given], include_stored=False)
+    assert first is not None and len(first.compiled) == 1
+    [entry] = [p for p in adhoc_cache_dir().iterdir() if p.is_dir()]
+    db = entry / DB_NAME
+    data = bytearray(db.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    db.write_bytes(bytes(data))
+    again = load_indicator_set([given], include_stored=False)
+    assert again is not None and len(again.compiled) == 1 and len(again) == len(first)
+    assert db.read_bytes() != bytes(data)  # rebuilt
+    # new content at the same path: another entry, other answers
+    doc = json.loads(given.read_text())
+    doc["objects"] = doc["objects"][:-2]  # one indicator fewer
+    given.write_text(json.dumps(doc))
+    changed = load_indicator_set([given], include_stored=False)
+    assert changed is not None and len(changed) == len(first) - 1
+    assert len(changed) == len(build_set([given]))
+
+
+def test_an_unwritable_cache_reads_the_bundles(tmp_path: Path) -> None:
+    given = _big_bundle(tmp_path / "spy.stix2")
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_bytes(b"")  # a cache path that is a file: nothing can be written under it (root too)
+    iset = load_indicator_set([given], include_stored=False, cache=blocker / "ioc-index")
+    assert iset is not None and not iset.compiled and len(iset) == len(build_set([given]))

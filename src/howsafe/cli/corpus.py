@@ -37,6 +37,7 @@ def corpus() -> None:
 )
 @click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://HOST:8786) instead of a local cluster.")
 @click.option("--snapshots", is_flag=True, help="Also audit saved device snapshots (.json, androidqf/bugreport .zip).")
+@click.option("--captures", is_flag=True, help="Also read traffic captures (.pcap, .pcapng): the hosts contacted.")
 @click.option(
     "--batch", "batch_size", type=click.IntRange(min=1), default=8, show_default=True, help="Items per Dask task."
 )
@@ -48,7 +49,14 @@ def corpus() -> None:
     help="Rows per Parquet part (memory stays at about one part).",
 )
 def scan(
-    source: str, out: str, workers: int | None, scheduler: str | None, snapshots: bool, batch_size: int, part_rows: int
+    source: str,
+    out: str,
+    workers: int | None,
+    scheduler: str | None,
+    snapshots: bool,
+    captures: bool,
+    batch_size: int,
+    part_rows: int,
 ) -> int:
     """Scan SOURCE (a folder, an fsspec URL such as s3://bucket/apks, or a manifest .txt/.csv of
     paths) into the Parquet dataset --out. A rerun skips what is done (by sha256) and resumes a
@@ -83,6 +91,7 @@ def scan(
             workers=workers,
             scheduler=scheduler,
             snapshots=snapshots,
+            captures=captures,
             batch_size=batch_size,
             part_rows=part_rows,
             kb=KnowledgeBase.default(),
@@ -106,8 +115,9 @@ def scan(
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @click.option("--top", type=click.IntRange(min=1, max=10_000), default=25, show_default=True, help="Rows per table.")
 def report(results: str, fmt: str, output: Path | None, top: int) -> int:
-    """Tracker prevalence (overall, per category, per signer), permissions and apps per tracker
-    over a results dataset written by `howsafe corpus scan`."""
+    """Tracker prevalence (overall, per category, per signer), permissions, apps per tracker and,
+    when captures were scanned, the top hosts (overall, by owner, by country) over a results
+    dataset written by `howsafe corpus scan`."""
     _require_extra()
     from howsafe.corpus.report import collect_stats, render
 

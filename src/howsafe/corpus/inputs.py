@@ -2,8 +2,9 @@
 
 An item is one app (an APK, a jar, a bundle, or a split folder of ``base.apk`` + ``split_*.apk``)
 or, with ``snapshots=True``, one saved device snapshot (a ``howsafe collect`` JSON, an androidqf
-or bugreport zip). Listing only reads directory entries (name, size, mtime): the corpus is never
-copied to the client; the workers read the files themselves.
+or bugreport zip), or with ``captures=True`` one traffic capture (``.pcap``, ``.pcapng``).
+Listing only reads directory entries (name, size, mtime): the corpus is never copied to the
+client; the workers read the files themselves.
 
 A manifest is a text file (``.txt``, ``.list``, ``.lst``, ``.manifest``, ``.csv``) with one path or
 URL per line (for CSV: the first column); blank lines and ``#`` comments are skipped; relative
@@ -24,6 +25,7 @@ from howsafe.errors import InputError
 
 APP_SUFFIXES = (".apk", ".jar", ".apks", ".xapk", ".apkm")
 SNAPSHOT_SUFFIXES = (".json", ".zip")
+CAPTURE_SUFFIXES = (".pcap", ".pcapng")
 MANIFEST_SUFFIXES = (".txt", ".list", ".lst", ".manifest", ".csv")
 #: Lines read from a manifest (a bound against a hostile or mistaken multi-GB file).
 MAX_MANIFEST_LINES = 50_000_000
@@ -34,7 +36,7 @@ class CorpusItem:
     """One thing to scan: ``url`` is a local path or an fsspec URL."""
 
     url: str
-    record: str  # "app" or "snapshot"
+    record: str  # "app", "snapshot" or "capture"
     kind: str  # "file" or "split_dir"
     parts: tuple[str, ...] = ()
     size: int = 0
@@ -49,27 +51,29 @@ def _local(url: str) -> str:
     return url[len("file://") :] if url.startswith("file://") else url
 
 
-def _wanted(name: str, snapshots: bool) -> str | None:
+def _wanted(name: str, snapshots: bool, captures: bool = False) -> str | None:
     low = name.lower()
     if low.endswith(APP_SUFFIXES):
         return "app"
     if snapshots and low.endswith(SNAPSHOT_SUFFIXES):
         return "snapshot"
+    if captures and low.endswith(CAPTURE_SUFFIXES):
+        return "capture"
     return None
 
 
-def list_items(source: str, *, snapshots: bool = False) -> Iterator[CorpusItem]:
+def list_items(source: str, *, snapshots: bool = False, captures: bool = False) -> Iterator[CorpusItem]:
     """Every item under ``source`` (a folder, a file, a URL or a manifest), in sorted order."""
     if _is_manifest(source):
-        yield from _from_manifest(source, snapshots=snapshots)
+        yield from _from_manifest(source, snapshots=snapshots, captures=captures)
         return
     if is_remote(source):
-        yield from _list_remote(source, snapshots=snapshots)
+        yield from _list_remote(source, snapshots=snapshots, captures=captures)
         return
     path = Path(_local(source))
     if not path.exists():
         raise InputError(f"{source}: no such file or folder")
-    yield from _list_local(path, snapshots=snapshots, top=True)
+    yield from _list_local(path, snapshots=snapshots, captures=captures, top=True)
 
 
 def _is_manifest(source: str) -> bool:
@@ -92,9 +96,9 @@ def _split_parts(d: Path) -> list[Path] | None:
     return None
 
 
-def _list_local(path: Path, *, snapshots: bool, top: bool) -> Iterator[CorpusItem]:
+def _list_local(path: Path, *, snapshots: bool, captures: bool = False, top: bool) -> Iterator[CorpusItem]:
     if path.is_file():
-        record = _wanted(path.name, snapshots)
+        record = _wanted(path.name, snapshots, captures)
         if record is not None or top:  # a file named on the command line is scanned whatever its name
             yield _stat_item(path, record or "app")
         return
@@ -122,19 +126,28 @@ def _list_local(path: Path, *, snapshots: bool, top: bool) -> Iterator[CorpusIte
         if child.is_symlink() and child.is_dir():  # a link loop must not hang the listing
             continue
         if child.is_dir():
-            yield from _list_local(child, snapshots=snapshots, top=False)
-        elif child.is_file() and _wanted(child.name, snapshots):
-            yield _stat_item(child, _wanted(child.name, snapshots) or "app")
+            yield from _list_local(child, snapshots=snapshots, captures=captures, top=False)
+        elif child.is_file() and _wanted(child.name, snapshots, captures):
+            yield _stat_item(child, _wanted(child.name, snapshots, captures) or "app")
+        elif child.is_symlink() and not child.exists() and _wanted(child.name, snapshots, captures):
+            # a dangling link (a download not finished, a mount not there yet): a row with its error,
+            # rescanned on the next run once the target exists
+            yield CorpusItem(str(child), _wanted(child.name, snapshots, captures) or "app", "file", (), 0, 0.0)
 
 
-def _list_remote(url: str, *, snapshots: bool) -> Iterator[CorpusItem]:
+def _list_remote(url: str, *, snapshots: bool, captures: bool = False) -> Iterator[CorpusItem]:
     import fsspec
 
     fs, root = fsspec.core.url_to_fs(url)
     protocol = url.split("://", 1)[0]
-    if fs.isfile(root):
+
+    def full(name: str) -> str:  # HTTP names are whole URLs already; object stores drop the protocol
+        return name if "://" in name else f"{protocol}://{name}"
+
+    # isdir first: an HTTP server answers a folder URL like a file (its HTML listing)
+    if not fs.isdir(root) and fs.isfile(root):
         info = fs.info(root)
-        yield CorpusItem(url, _wanted(root, snapshots) or "app", "file", (), int(info.get("size") or 0), 0.0)
+        yield CorpusItem(url, _wanted(root, snapshots, captures) or "app", "file", (), int(info.get("size") or 0), 0.0)
         return
     found = fs.find(root, detail=True)
     by_dir: dict[str, list[tuple[str, dict[str, object]]]] = {}
@@ -145,21 +158,21 @@ def _list_remote(url: str, *, snapshots: bool) -> Iterator[CorpusItem]:
         names = {posixpath.basename(n) for n, _ in apks}
         if "base.apk" in names or any(n.startswith("split_") for n in names):
             yield CorpusItem(
-                f"{protocol}://{d}",
+                full(d),
                 "app",
                 "split_dir",
-                tuple(f"{protocol}://{n}" for n, _ in apks),
+                tuple(full(n) for n, _ in apks),
                 sum(int(i.get("size") or 0) for _, i in apks),  # type: ignore[call-overload]
                 0.0,
             )
             entries = [(n, i) for n, i in entries if not n.lower().endswith(".apk")]
         for name, info in entries:
-            record = _wanted(posixpath.basename(name), snapshots)
+            record = _wanted(posixpath.basename(name), snapshots, captures)
             if record is not None and not any(p.startswith(".") for p in name.split("/")):
-                yield CorpusItem(f"{protocol}://{name}", record, "file", (), int(info.get("size") or 0), 0.0)  # type: ignore[call-overload]
+                yield CorpusItem(full(name), record, "file", (), int(info.get("size") or 0), 0.0)  # type: ignore[call-overload]
 
 
-def _from_manifest(source: str, *, snapshots: bool) -> Iterator[CorpusItem]:
+def _from_manifest(source: str, *, snapshots: bool, captures: bool = False) -> Iterator[CorpusItem]:
     if is_remote(source):
         import fsspec
 
@@ -188,11 +201,11 @@ def _from_manifest(source: str, *, snapshots: bool) -> Iterator[CorpusItem]:
             continue
         url = line if ("://" in line or os.path.isabs(line)) else f"{base}/{line}"
         if is_remote(url):
-            yield from _list_remote(url, snapshots=snapshots)
+            yield from _list_remote(url, snapshots=snapshots, captures=captures)
             continue
         path = Path(_local(url))
         if not path.exists():
             # a missing file is a row with its error, not a failed run
-            yield CorpusItem(str(path), _wanted(path.name, snapshots) or "app", "file", (), 0, 0.0)
+            yield CorpusItem(str(path), _wanted(path.name, snapshots, captures) or "app", "file", (), 0, 0.0)
             continue
-        yield from _list_local(path, snapshots=snapshots, top=True)
+        yield from _list_local(path, snapshots=snapshots, captures=captures, top=True)

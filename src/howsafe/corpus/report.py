@@ -2,11 +2,12 @@
 
 Answers: how many apps, how many could not be read (and why); tracker prevalence overall, per
 category and per signer (the certificate that signed the apps: one vendor or developer); the most
-requested permissions; the apps that carry each tracker. Rendered as text, JSON, or one offline
+requested permissions; the apps that carry each tracker; with traffic captures in the corpus, the
+top hosts overall, by owner and by server country (bytes, packets, flows). Rendered as text, JSON, or one offline
 HTML page with inline SVG charts (no script, no external resource; every string escaped).
 
-Apps are counted once per content (sha256); a row that was unreadable in an earlier run and read
-in a later one is counted by its later row only.
+Apps are counted once per content (sha256); a row with an error (unreadable, or a partial file)
+whose path was scanned again in a later run is stale and counted by the later row only.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ class CorpusStats:
     permissions: list[dict[str, Any]] = field(default_factory=list)
     apps_per_tracker: list[dict[str, Any]] = field(default_factory=list)
     grades: list[dict[str, Any]] = field(default_factory=list)
+    captures: int = 0
+    captures_read: int = 0
+    top_hosts: list[dict[str, Any]] = field(default_factory=list)
+    hosts_by_owner: list[dict[str, Any]] = field(default_factory=list)
+    hosts_by_country: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _connect(results: str) -> Any:
@@ -52,23 +58,39 @@ def _connect(results: str) -> Any:
     con = duckdb.connect(":memory:")
     if "://" in results and not results.startswith("file://"):
         # an object store: read the needed columns through fsspec (DuckDB needs no credentials of its own)
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         from howsafe.corpus.store import _fs
 
         fs, _ = _fs(results)
-        cols = [c for c in pq.read_schema(parts[0], filesystem=fs).names if c != "report_json"]
-        con.register("raw_arrow", pq.read_table(parts, columns=cols, filesystem=fs))
-        con.execute("CREATE VIEW raw AS SELECT * FROM raw_arrow")
+        tables = []
+        for part in parts:  # parts of older versions may lack newer columns
+            cols = [c for c in pq.read_schema(part, filesystem=fs).names if c != "report_json"]
+            tables.append(pq.read_table(part, columns=cols, filesystem=fs))
+        con.register("raw_arrow", pa.concat_tables(tables, promote_options="default"))
+        con.execute("CREATE VIEW raw_all AS SELECT * FROM raw_arrow")
     else:
-        con.read_parquet(parts, union_by_name=True).create_view("raw")
-    # one row per content; an unreadable row superseded by a later readable one is dropped
+        con.read_parquet(parts, union_by_name=True).create_view("raw_all")
+    have = {str(r[0]) for r in con.execute("DESCRIBE raw_all").fetchall()}
+    if "scanned_at" in have:
+        con.execute("CREATE VIEW raw AS SELECT * FROM raw_all")
+    else:  # a dataset written before the column existed
+        con.execute("CREATE VIEW raw AS SELECT *, NULL::DOUBLE AS scanned_at FROM raw_all")
+    # one row per content; a row with an error is stale (dropped) when its path was read later
+    # (an unreadable file now readable, a partial download completed) or, for a row that could
+    # not be read at all, when the same path has a row with content
     con.execute(
         """
         CREATE VIEW rows AS
-        SELECT * FROM raw
-        WHERE sha256 IS NOT NULL
-           OR path NOT IN (SELECT path FROM raw WHERE sha256 IS NOT NULL)
+        SELECT * FROM raw r
+        WHERE r.error IS NULL
+           OR NOT EXISTS (
+               SELECT 1 FROM raw n
+               WHERE n.path = r.path AND n.key <> r.key
+                 AND ((r.sha256 IS NULL AND n.sha256 IS NOT NULL)
+                      OR coalesce(n.scanned_at, 0) > coalesce(r.scanned_at, 0))
+           )
         """
     )
     con.execute("CREATE VIEW apps AS SELECT * FROM rows WHERE record = 'app'")
@@ -169,8 +191,65 @@ def collect_stats(results: str, *, top: int = TOP) -> CorpusStats:
                 "GROUP BY grade ORDER BY grade"
             )
         )
+    if _has_column(con, "hosts"):
+        _capture_stats(con, st, top)
     con.close()
     return st
+
+
+def _has_column(con: Any, name: str) -> bool:
+    return any(str(r[0]) == name for r in con.execute("DESCRIBE rows").fetchall())
+
+
+def _capture_stats(con: Any, st: CorpusStats, top: int) -> None:
+    """Top hosts over the captures (a damaged capture counts with the part read before the damage)."""
+    one = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE len(hosts) > 0) FROM rows WHERE record = 'capture'"
+    ).fetchone()
+    st.captures, st.captures_read = (int(x or 0) for x in one) if one else (0, 0)
+    if not st.captures:
+        return
+    con.execute(
+        """
+        CREATE VIEW caphosts AS
+        WITH h AS (SELECT sha256, unnest(hosts) AS h FROM rows WHERE record = 'capture')
+        SELECT sha256, h.host AS host, coalesce(h.owner, 'unknown') AS owner,
+               coalesce(h.country, 'unknown') AS country, h.bytes_up + h.bytes_down AS bytes,
+               h.packets AS packets, h.flows AS flows
+        FROM h
+        """
+    )
+    st.top_hosts = _dicts(
+        con.execute(
+            """
+        SELECT host, any_value(owner) AS owner, string_agg(DISTINCT country, ', ' ORDER BY country) AS countries,
+               sum(bytes) AS bytes, round(sum(bytes) / 1e6, 3) AS mb, sum(packets) AS packets,
+               sum(flows) AS flows, count(DISTINCT sha256) AS captures
+        FROM caphosts GROUP BY host ORDER BY bytes DESC, host LIMIT ?
+        """,
+            [top],
+        )
+    )
+    st.hosts_by_owner = _dicts(
+        con.execute(
+            """
+        SELECT owner, count(DISTINCT host) AS hosts, sum(bytes) AS bytes, round(sum(bytes) / 1e6, 3) AS mb,
+               sum(packets) AS packets, sum(flows) AS flows, count(DISTINCT sha256) AS captures
+        FROM caphosts GROUP BY owner ORDER BY bytes DESC, owner LIMIT ?
+        """,
+            [top],
+        )
+    )
+    st.hosts_by_country = _dicts(
+        con.execute(
+            """
+        SELECT country, count(DISTINCT host) AS hosts, sum(bytes) AS bytes, round(sum(bytes) / 1e6, 3) AS mb,
+               sum(packets) AS packets, sum(flows) AS flows, count(DISTINCT sha256) AS captures
+        FROM caphosts GROUP BY country ORDER BY bytes DESC, country LIMIT ?
+        """,
+            [top],
+        )
+    )
 
 
 # -- renderings --------------------------------------------------------------------------------
@@ -227,6 +306,24 @@ def to_text(st: CorpusStats) -> str:
         lines.append(f"  {_clean(r['tracker'])} ({r['apps']}): {examples}")
     if st.grades:
         table("Snapshot grades:", st.grades, ["snapshots", "grade"])
+    if st.captures:
+        lines.append("")
+        lines.append(f"{st.captures} traffic capture(s), {st.captures_read} with hosts read")
+        table(
+            "Top hosts (MB, packets, flows, captures, owner, countries, host):",
+            st.top_hosts,
+            ["mb", "packets", "flows", "captures", "owner", "countries", "host"],
+        )
+        table(
+            "Hosts by owner (MB, packets, hosts, captures, owner):",
+            st.hosts_by_owner,
+            ["mb", "packets", "hosts", "captures", "owner"],
+        )
+        table(
+            "Hosts by server country (MB, packets, hosts, captures, country):",
+            st.hosts_by_country,
+            ["mb", "packets", "hosts", "captures", "country"],
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -296,6 +393,16 @@ def to_html(st: CorpusStats) -> str:
     ]
     if st.grades:
         body += ["<h2>Snapshot grades</h2>", _html_table(st.grades, ["grade", "snapshots"])]
+    if st.captures:
+        body += [
+            f"<h2>Traffic captures</h2><p>{st.captures} capture(s), {st.captures_read} with hosts read.</p>",
+            _bar_chart("Top hosts (MB)", st.top_hosts, "host", "mb", " MB"),
+            _html_table(st.top_hosts, ["host", "owner", "countries", "bytes", "packets", "flows", "captures"]),
+            _bar_chart("Hosts by owner (MB)", st.hosts_by_owner, "owner", "mb", " MB"),
+            _html_table(st.hosts_by_owner, ["owner", "hosts", "bytes", "packets", "flows", "captures"]),
+            _bar_chart("Hosts by server country (MB)", st.hosts_by_country, "country", "mb", " MB"),
+            _html_table(st.hosts_by_country, ["country", "hosts", "bytes", "packets", "flows", "captures"]),
+        ]
     style = (
         "body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}"
         "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;"

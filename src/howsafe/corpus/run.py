@@ -70,6 +70,7 @@ def scan_corpus(
     scheduler: str | None = None,
     client: Any = None,
     snapshots: bool = False,
+    captures: bool = False,
     batch_size: int = 8,
     part_rows: int = 1000,
     flush_seconds: float = 30.0,
@@ -91,7 +92,7 @@ def scan_corpus(
         log.info("removed %d half-written part(s) of a killed run", stale)
     keys, unchanged = done_keys(out)
     items: list[CorpusItem] = []
-    for item in list_items(source, snapshots=snapshots):
+    for item in list_items(source, snapshots=snapshots, captures=captures):
         summary.listed += 1
         if (item.url, item.size, item.mtime) in unchanged and item.size:
             summary.unchanged += 1

@@ -11,8 +11,10 @@ SDKs, ``permissions``, ``signer_sha256``, ``trackers`` with their match evidence
 ``tracker_names``, ``classes_scanned``, ``dex_count``, ``dex_bytes``, ``warnings``), errors
 (``error``, ``error_detail``), a saved snapshot's summary (``device``, ``android_version``,
 ``security_patch``, ``grade``, ``failed_checks``), provenance (``howsafe_version``,
-``trackers_version``, ``worker``, ``scan_seconds``) and ``report_json``: the full ``howsafe apps``
-record (or audit report) of the item, so nothing is lost to the flat columns.
+``trackers_version``, ``worker``, ``scan_seconds``), ``report_json``: the full ``howsafe apps``
+record (or audit report) of the item, so nothing is lost to the flat columns, and ``scanned_at``
+(when the client wrote the row, seconds since the epoch); for a traffic capture, ``hosts``: one
+entry per (host contacted, server country) with owner, bytes, flows and packets.
 """
 
 from __future__ import annotations
@@ -47,6 +49,19 @@ def schema() -> Any:
             ("confidence", s),
             ("class_count", pa.int64()),
             ("evidence", pa.list_(s)),
+        ]
+    )
+    host = pa.struct(
+        [
+            ("host", s),
+            ("named_by", s),
+            ("owner", s),
+            ("tracker", s),
+            ("country", s),
+            ("bytes_up", pa.int64()),
+            ("bytes_down", pa.int64()),
+            ("flows", pa.int64()),
+            ("packets", pa.int64()),
         ]
     )
     return pa.schema(
@@ -84,6 +99,8 @@ def schema() -> Any:
             ("worker", s),
             ("scan_seconds", pa.float64()),
             ("report_json", s),
+            ("scanned_at", pa.float64()),
+            ("hosts", pa.list_(host)),
         ]
     )
 
@@ -120,7 +137,11 @@ def remove_stale_temporaries(out: str) -> int:
 def done_keys(out: str) -> tuple[set[str], set[tuple[str, int, float]]]:
     """Keys already in the dataset, and the (path, size, mtime) of rows whose content was read.
 
-    The second set lets a rerun skip an unchanged local file without even hashing it.
+    The second set lets a rerun skip an unchanged local file without even hashing it. Rows with an
+    error are left out of it: a file that failed (a partial download, a file being written) is
+    hashed again on every run, so a file completed in place keeping its size and modification
+    time (``rsync -t``, ``cp -p``, a preallocated download) is still rescanned; unchanged content
+    is then skipped by its key.
     """
     import pyarrow.parquet as pq
 
@@ -128,11 +149,12 @@ def done_keys(out: str) -> tuple[set[str], set[tuple[str, int, float]]]:
     seen: set[tuple[str, int, float]] = set()
     fs, _ = _fs(out)
     for part in existing_parts(out):
-        table = pq.read_table(part, columns=["key", "sha256", "path", "size", "mtime"], filesystem=fs)
+        table = pq.read_table(part, columns=["key", "sha256", "path", "size", "mtime", "error"], filesystem=fs)
         cols = table.to_pydict()
         keys.update(k for k in cols["key"] if k)
-        for sha, path, size, mtime in zip(cols["sha256"], cols["path"], cols["size"], cols["mtime"], strict=True):
-            if sha and path is not None:
+        rows = zip(cols["sha256"], cols["path"], cols["size"], cols["mtime"], cols["error"], strict=True)
+        for sha, path, size, mtime, error in rows:
+            if sha and path is not None and error is None:
                 seen.add((path, int(size or 0), float(mtime or 0.0)))
     return keys, seen
 
@@ -174,6 +196,7 @@ class PartWriter:
                 self.duplicates += 1
                 continue
             self.written.add(str(key))
+            row.setdefault("scanned_at", time.time())  # orders the rows of one path across runs (stale rows)
             if not self.rows:
                 self._oldest = time.monotonic()
             self.rows.append(row)

@@ -186,7 +186,12 @@ def _error_row(item: CorpusItem, sha256: str | None, code: str, detail: str) -> 
 def scan_item(item: CorpusItem, trackers: TrackerSet, done: frozenset[str] = frozenset()) -> Row | None:
     """The row for ``item``, or ``None`` when its content hash is in ``done`` (already scanned)."""
     t0 = time.perf_counter()
-    row = _snapshot_row(item, done) if item.record == "snapshot" else _app_row(item, trackers, done)
+    if item.record == "snapshot":
+        row = _snapshot_row(item, done)
+    elif item.record == "capture":
+        row = _capture_row(item, done)
+    else:
+        row = _app_row(item, trackers, done)
     if row is not None:
         row["scan_seconds"] = time.perf_counter() - t0
         row["worker"] = f"{socket.gethostname()}:{os.getpid()}"
@@ -196,10 +201,10 @@ def scan_item(item: CorpusItem, trackers: TrackerSet, done: frozenset[str] = fro
 
 def _app_row(item: CorpusItem, trackers: TrackerSet, done: frozenset[str]) -> Row | None:
     matcher = matcher_for(trackers)
-    dex_count = dex_bytes = 0
+    dex_count = dex_bytes = remote_size = 0
     try:
         if is_remote(item.url):
-            sha256, report, (dex_count, dex_bytes) = _scan_remote(item, matcher, done)
+            sha256, report, (dex_count, dex_bytes), remote_size = _scan_remote(item, matcher, done)
         elif item.kind == "split_dir":
             sha256 = _sha256_parts((Path(p).name, _sha256_local(p)) for p in item.parts)
             if sha256 in done:
@@ -222,6 +227,8 @@ def _app_row(item: CorpusItem, trackers: TrackerSet, done: frozenset[str]) -> Ro
     if report.path != item.url:  # the scanner names inputs by Path; keep the URL as given
         report = replace(report, path=item.url)
     row = _base_row(item, sha256)
+    if is_remote(item.url) and sha256:  # some stores (HTTP listings) give no size: the bytes read
+        row["size"] = remote_size
     row.update(app_row(report))
     if report.error is None:  # a refused file (a bomb declaring 2 GB of DEX) inflated nothing
         row["dex_count"], row["dex_bytes"] = dex_count, dex_bytes
@@ -232,7 +239,9 @@ class _Skip(Exception):
     """The item's content is already in the results."""
 
 
-def _scan_remote(item: CorpusItem, matcher: Matcher, done: frozenset[str]) -> tuple[str, AppReport, tuple[int, int]]:
+def _scan_remote(
+    item: CorpusItem, matcher: Matcher, done: frozenset[str]
+) -> tuple[str, AppReport, tuple[int, int], int]:
     import fsspec
 
     urls = item.parts if item.kind == "split_dir" else (item.url,)
@@ -266,7 +275,7 @@ def _scan_remote(item: CorpusItem, matcher: Matcher, done: frozenset[str]) -> tu
     else:
         report = scan_bytes(blobs[0][1], item.url, matcher)
     counts = [_dex_bytes(d) for _, d in blobs]
-    return sha256, report, (sum(c for c, _ in counts), sum(b for _, b in counts))
+    return sha256, report, (sum(c for c, _ in counts), sum(b for _, b in counts)), sum(len(d) for _, d in blobs)
 
 
 # -- snapshots ---------------------------------------------------------------------------------
@@ -325,6 +334,123 @@ def _snapshot_row(item: CorpusItem, done: frozenset[str]) -> Row | None:
 def _snapshot_error(item: CorpusItem, sha256: str | None, code: str, detail: str) -> Row:
     row = _base_row(item, sha256)
     row.update({"kind": "snapshot", "error": code, "error_detail": detail[:2000]})
+    return row
+
+
+# -- traffic captures --------------------------------------------------------------------------
+_DOMAIN_KNOWLEDGE: Any = None
+
+
+def _capture_row(item: CorpusItem, done: frozenset[str]) -> Row | None:
+    """Read a pcap / pcapng (what ``howsafe net`` reads): the hosts contacted, their owner and country.
+
+    ``hosts`` has one entry per (host, server country) over the app traffic (DNS to the resolver and
+    LAN-to-LAN traffic are left out, as in the hosts table of ``howsafe net``); ``report_json`` is the
+    whole NetworkReport. A damaged capture keeps what was read before the damage (``corrupt_capture``).
+    """
+    global _DOMAIN_KNOWLEDGE
+    import io
+
+    from howsafe.errors import CorruptInputError, HowsafeError
+    from howsafe.kb import KnowledgeBase
+    from howsafe.net.analyse import read_packet_capture
+    from howsafe.net.attribution import DomainKnowledge, country_of
+    from howsafe.net.build import build_report, category
+    from howsafe.net.collect import Collector, FileStats
+    from howsafe.net.pcapio import PCAP_MAGICS, PCAPNG_MAGIC
+
+    try:
+        if is_remote(item.url):
+            import fsspec
+
+            with fsspec.open(item.url, "rb") as fh:
+                data = fh.read(MAX_REMOTE_FILE + 1)
+            if len(data) > MAX_REMOTE_FILE:
+                raise ValueError(f"larger than {MAX_REMOTE_FILE:,} bytes")
+            sha256 = hashlib.sha256(data).hexdigest()
+            size = len(data)
+        else:
+            sha256 = _sha256_local(item.url)
+            data = b""
+            size = item.size
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return _capture_error(item, None, "unreadable", reason)
+    if sha256 in done:
+        return None
+    try:
+        fh = io.BytesIO(data) if is_remote(item.url) else open(item.url, "rb")  # noqa: SIM115
+    except OSError as exc:
+        return _capture_error(item, None, "unreadable", exc.strerror or str(exc))
+    c = Collector()
+    stats = FileStats(file=item.url)
+    error = detail = None
+    with fh:
+        magic = fh.read(4)
+        fh.seek(0)
+        if not magic:
+            return _capture_error(item, sha256, "empty_file", "0 bytes")
+        if magic not in PCAP_MAGICS and magic != PCAPNG_MAGIC:
+            return _capture_error(item, sha256, "not_a_capture", "not a pcap or pcapng file")
+        kind = "pcapng" if magic == PCAPNG_MAGIC else "pcap"
+        stats.format = kind
+        c.files.append(stats)
+        try:
+            read_packet_capture(fh, item.url, kind, c, stats)
+        except CorruptInputError as exc:
+            error, detail = "corrupt_capture", str(exc)
+            c.errors.append((item.url, str(exc), stats.records > 0 or stats.flows > 0))
+        except (HowsafeError, OSError, ValueError) as exc:
+            return _capture_error(item, sha256, "unreadable", str(exc))
+    if _DOMAIN_KNOWLEDGE is None:
+        _DOMAIN_KNOWLEDGE = DomainKnowledge.for_kb(KnowledgeBase.default())
+    knowledge = _DOMAIN_KNOWLEDGE
+    report = build_report(c, knowledge, {})
+    named_by = {h.name: h.named_by for h in report.hosts}
+    acc: dict[tuple[str, str | None], list[int]] = {}
+    for fl in c.flows:
+        if category(fl) != "app":
+            continue
+        key = (fl.name or fl.server, country_of(fl.server))
+        a = acc.setdefault(key, [0, 0, 0, 0])
+        a[0] += fl.up
+        a[1] += fl.down
+        a[2] += 1
+        a[3] += fl.upk + fl.downk
+    hosts = []
+    for (name, cc), (up, down, flows, packets) in sorted(acc.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        att = knowledge.attribute(name) if named_by.get(name, "ip") != "ip" else None
+        hosts.append(
+            {
+                "host": name,
+                "named_by": named_by.get(name, "ip"),
+                "owner": att.owner if att else None,
+                "tracker": att.tracker if att else None,
+                "country": cc,
+                "bytes_up": up,
+                "bytes_down": down,
+                "flows": flows,
+                "packets": packets,
+            }
+        )
+    row = _base_row(item, sha256)
+    row.update(
+        {
+            "size": size,
+            "kind": kind,
+            "hosts": hosts,
+            "warnings": [f"{s.count} record(s) skipped: {s.reason}" for s in report.skipped],
+            "error": error,
+            "error_detail": detail[:2000] if detail else None,
+            "report_json": json.dumps(report.to_dict(), sort_keys=True, ensure_ascii=False, default=str),
+        }
+    )
+    return row
+
+
+def _capture_error(item: CorpusItem, sha256: str | None, code: str, detail: str) -> Row:
+    row = _base_row(item, sha256)
+    row.update({"kind": "capture", "hosts": [], "warnings": [], "error": code, "error_detail": detail[:2000]})
     return row
 
 

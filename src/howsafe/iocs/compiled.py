@@ -11,7 +11,10 @@ Kept honest by content hashes, in a small manifest beside it:
 - each source bundle's name, size, mtime and SHA-256: a bundle added, removed or edited makes
   the index stale and it is rebuilt (a changed mtime alone is checked against the content hash).
 
-Only the store is compiled; files given with ``--iocs`` or ``$MVT_STIX2`` are read as before.
+Bundles given with ``--iocs`` or ``$MVT_STIX2`` (of at least ``ADHOC_MIN_BYTES``) are compiled too,
+each into its own entry of the user cache dir keyed by the bundle's content hash (and the path and
+collection name it is read under, which the answers carry): built on first use, reused while the
+content is the same, rebuilt when damaged; when the cache cannot be written they are read as before.
 """
 
 from __future__ import annotations
@@ -321,3 +324,23 @@ def _rows(
             path_lengths.add(len(key.rstrip("/")))
         elif ind.type is IocType.PROCESS_NAME and len(key) >= PROCESS_TRUNCATION:
             yield _PROC_PREFIX, key[:PROCESS_TRUNCATION], t, ind.value, cid, ind.malware, ind.stix_id
+
+
+def open_keyed(directory: Path, content_sha256: str) -> CompiledIndex | None:
+    """The single-bundle index in ``directory`` if it was built from content ``content_sha256`` and is
+    undamaged; None otherwise (missing, other content, damaged: the caller rebuilds)."""
+    manifest = _read_manifest(directory)
+    db = directory / DB_NAME
+    if manifest is None or not db.is_file():
+        return None
+    try:
+        bundles = manifest.get("bundles") or []
+        if len(bundles) != 1 or bundles[0].get("sha256") != content_sha256 or manifest.get("errors"):
+            return None
+        if _sha256_file(db) != manifest.get("db_sha256"):
+            log.warning("compiled indicator index in %s is damaged; rebuilding", directory)
+            return None
+        return CompiledIndex(db, manifest)
+    except (OSError, sqlite3.Error, KeyError, TypeError, ValueError, AttributeError) as exc:
+        log.warning("compiled indicator index in %s unusable (%s); rebuilding", directory, exc)
+        return None

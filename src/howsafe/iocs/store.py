@@ -2,17 +2,20 @@
 
 Sources, in order: collections stored by ``howsafe iocs add/update`` in the user data dir, the
 paths in the ``MVT_STIX2`` environment variable (colon-separated, as MVT reads it), and the
-files given with ``--iocs``. A damaged bundle is reported in ``IndicatorSet.errors`` and the
+files given with ``--iocs``. Large bundles of the last two are used through a compiled index kept
+in the user cache dir (:func:`compiled_adhoc`). A damaged bundle is reported in ``IndicatorSet.errors`` and the
 others still load.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import logging
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,7 +25,7 @@ import platformdirs
 
 from howsafe.errors import HowsafeError, InputError
 from howsafe.fsio import atomic_write
-from howsafe.iocs.compiled import CompiledIndex, Parsed, build_index, open_index
+from howsafe.iocs.compiled import CompiledIndex, Parsed, build_index, open_index, open_keyed
 from howsafe.iocs.model import Collection, Indicator, IndicatorSet, IocType, LoadError, Unsupported, normalise, url_host
 from howsafe.iocs.stix import MAX_BUNDLE_BYTES, read_bundle
 
@@ -67,8 +70,12 @@ def env_paths(env: Mapping[str, str] | None = None) -> list[Path]:
     return [Path(p) for p in value.split(os.pathsep) if p.strip()]
 
 
-def build_set(paths: Iterable[Path], iset: IndicatorSet | None = None) -> IndicatorSet:
-    """Load every bundle in ``paths`` into one IndicatorSet, collecting per-file errors."""
+def build_set(paths: Iterable[Path], iset: IndicatorSet | None = None, *, cache: Path | None = None) -> IndicatorSet:
+    """Load every bundle in ``paths`` into one IndicatorSet, collecting per-file errors.
+
+    With ``cache`` (a folder), bundles of at least ``ADHOC_MIN_BYTES`` are used through a compiled
+    index kept there (see :func:`compiled_adhoc`) instead of being parsed; the answers are the same.
+    """
     iset = iset if iset is not None else IndicatorSet()
     seen: set[Path] = set()
     for root in paths:
@@ -82,8 +89,90 @@ def build_set(paths: Iterable[Path], iset: IndicatorSet | None = None) -> Indica
                 continue
             seen.add(key)
             entry = names.get(f.name, {})
-            load_bundle_into(iset, f, entry.get("name") if isinstance(entry, dict) else None)
+            name = entry.get("name") if isinstance(entry, dict) else None
+            index = compiled_adhoc(f, name, cache) if cache is not None else None
+            if index is not None:
+                iset.compiled.append(index)
+            else:
+                load_bundle_into(iset, f, name)
     return iset
+
+
+#: Bundles smaller than this are parsed directly (that costs less than opening an index).
+ADHOC_MIN_BYTES = 256 * 1024
+#: Compiled entries of ad-hoc bundles kept in the cache (least recently used removed first).
+ADHOC_KEEP = 16
+_MEMO = "paths.json"
+
+
+def adhoc_cache_dir() -> Path:
+    """Where compiled indexes of ``--iocs`` / ``$MVT_STIX2`` bundles are kept."""
+    from howsafe.kb.base import user_cache_dir
+
+    return user_cache_dir() / "ioc-index"
+
+
+def compiled_adhoc(f: Path, name: str | None, cache: Path) -> CompiledIndex | None:
+    """The compiled index of one bundle given at audit time: opened from ``cache`` when one was built
+    from the same content (and read under the same path and name), else built there now.
+
+    None when the bundle is small, unreadable (then it is read, and reported, as before) or the cache
+    cannot be written or read. The content hash is recomputed only when the file's size or mtime moved
+    (a per-path memo), as for the store.
+    """
+    try:
+        st = f.stat()
+        if not f.is_file() or st.st_size < ADHOC_MIN_BYTES or st.st_size > MAX_BUNDLE_BYTES:
+            return None
+        digest = _content_sha256(f, st, cache)
+        key = hashlib.sha256(f"{digest}\0{f}\0{name or ''}".encode()).hexdigest()[:32]
+        entry = cache / key
+        index = open_keyed(entry, digest)
+        if index is None:
+            entry.mkdir(parents=True, exist_ok=True)
+            index = build_index(entry, [f], {f.name: {"name": name}} if name else {})
+            _prune(cache, keep=entry)
+            if index.errors:  # a bundle that does not parse is read (and reported) as before
+                index.close()
+                return None
+        with contextlib.suppress(OSError):  # a read-only cache is still used
+            os.utime(entry)  # recently used
+        return index
+    except (OSError, sqlite3.Error, ValueError) as exc:
+        log.warning("cannot use the compiled indicator cache in %s (%s); reading %s", cache, exc, f)
+        return None
+
+
+def _content_sha256(f: Path, st: os.stat_result, cache: Path) -> str:
+    memo_path = cache / _MEMO
+    try:
+        memo = json.loads(memo_path.read_text(encoding="utf-8"))
+        if not isinstance(memo, dict):
+            memo = {}
+    except (OSError, ValueError, RecursionError):
+        memo = {}
+    where = str(f.resolve())
+    seen = memo.get(where)
+    if isinstance(seen, list) and seen[:2] == [st.st_size, st.st_mtime_ns] and isinstance(seen[2], str):
+        return seen[2]
+    h = hashlib.sha256()
+    with f.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    digest = h.hexdigest()
+    memo[where] = [st.st_size, st.st_mtime_ns, digest]
+    if len(memo) > 256:
+        memo = dict(list(memo.items())[-256:])
+    # the memo only saves a hash next time: a read-only cache is fine
+    with contextlib.suppress(HowsafeError):
+        atomic_write(memo_path, json.dumps(memo), make_parents=True)
+    return digest
+
+
+def _prune(cache: Path, keep: Path) -> None:
+    entries = sorted((p for p in cache.iterdir() if p.is_dir() and p != keep), key=lambda p: p.stat().st_mtime)
+    for old in entries[: max(0, len(entries) + 1 - ADHOC_KEEP)]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def load_bundle_into(iset: IndicatorSet, f: Path, name: str | None) -> bool:
@@ -106,6 +195,7 @@ def load_indicator_set(
     include_stored: bool = True,
     env: Mapping[str, str] | None = None,
     directory: Path | None = None,
+    cache: Path | None = None,
 ) -> IndicatorSet | None:
     """The indicators for an audit, or None when the user has none at all (then the compromise
     area says "not checked" rather than "clean")."""
@@ -115,15 +205,15 @@ def load_indicator_set(
     if include_stored and d.is_dir():
         compiled = compiled_store(d)
         if compiled is None:
-            paths.append(d)
+            build_set([d], iset)  # the store's index cannot be written: its bundles are read
         else:
             iset.compiled.append(compiled)
             iset.errors.extend(compiled.errors)
     paths.extend(env_paths(env))
     paths.extend(extra)
-    if not paths and not iset.compiled:
+    if not paths and not iset.compiled and not iset.collections and not iset.errors:
         return None
-    build_set(paths, iset)
+    build_set(paths, iset, cache=cache if cache is not None else adhoc_cache_dir())
     if not iset.all_collections() and not iset.errors:
         return None
     return iset

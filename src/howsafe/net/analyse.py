@@ -9,7 +9,9 @@ too, unless *every* file is unreadable, in which case the first error is raised 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
+from typing import BinaryIO
 
 from howsafe.errors import CorruptInputError, HowsafeError, InputError
 from howsafe.kb import KnowledgeBase
@@ -92,27 +94,35 @@ def analyse_captures(
     return build_report(c, knowledge, _snapshot_apps(snapshot))
 
 
+def read_packet_capture(fh: BinaryIO, file: str, kind: str, c: Collector, stats: FileStats) -> None:
+    """Read one pcap / pcapng from an open binary file into ``c`` (``file`` names it in skips and
+    errors). Damage raises ``CorruptInputError`` after everything before it was kept."""
+    meta = CaptureMeta()
+    try:
+        engine = PacketEngine(c, stats)
+        try:
+            engine.run(open_records(fh, meta))
+        finally:
+            engine.finish()
+            stats.records = meta.records
+            stats.format = meta.format or kind
+            for uid, ref in meta.apps.items():
+                c.app(uid, ref.package, ref.label)
+            stats.has_apps = bool(meta.apps) or any(f.uid >= 0 for f in engine.flows)
+            for reason, n in meta.skipped.items():
+                c.skip(file, reason, n)
+    except CorruptInputError as exc:
+        name = os.path.basename(file.rstrip("/"))
+        raise CorruptInputError(f"{name}: {exc} (kept the {stats.records} records before it)") from exc
+
+
 def _read(path: Path, kind: str, c: Collector, stats: FileStats) -> None:
     if kind in ("pcap", "pcapng"):
-        meta = CaptureMeta()
         try:
             with path.open("rb") as fh:
-                engine = PacketEngine(c, stats)
-                try:
-                    engine.run(open_records(fh, meta))
-                finally:
-                    engine.finish()
-                    stats.records = meta.records
-                    stats.format = meta.format or kind
-                    for uid, ref in meta.apps.items():
-                        c.app(uid, ref.package, ref.label)
-                    stats.has_apps = bool(meta.apps) or any(f.uid >= 0 for f in engine.flows)
-                    for reason, n in meta.skipped.items():
-                        c.skip(str(path), reason, n)
+                read_packet_capture(fh, str(path), kind, c, stats)
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-        except CorruptInputError as exc:
-            raise CorruptInputError(f"{path.name}: {exc} (kept the {stats.records} records before it)") from exc
     elif kind == "pcapdroid-csv":
         csvlog.read_pcapdroid_csv(path, c, stats)
     elif kind == "sqlite":
