@@ -29,8 +29,8 @@ from howsafe.kb import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
-#: observer(done_items, total_items, dashboard_link_or_None)
-Observer = Callable[[int, int, "str | None"], None]
+#: observer(done_items, total_items, dashboard_link_or_None): counts files, not named steps
+CorpusProgress = Callable[[int, int, "str | None"], None]
 
 
 @dataclass
@@ -75,7 +75,7 @@ def scan_corpus(
     part_rows: int = 1000,
     flush_seconds: float = 30.0,
     kb: KnowledgeBase | None = None,
-    observer: Observer | None = None,
+    observer: CorpusProgress | None = None,
 ) -> ScanSummary:
     """Scan every item of ``source`` into the Parquet dataset ``out`` (resuming a previous run)."""
     import distributed

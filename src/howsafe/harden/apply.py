@@ -19,7 +19,7 @@ so it is safe after a crash at any point and safe to run twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from howsafe.errors import ApplyInterrupted as ApplyInterrupted  # re-exported (defined in errors.py)
@@ -28,11 +28,11 @@ from howsafe.errors import SourceError
 from howsafe.harden.commands import Allowlist, Command, UnsafeCommandError, allowlist
 from howsafe.harden.journal import Entry, Journal
 from howsafe.harden.model import Step
+from howsafe.progress import Observer
 from howsafe.sources.adb_transport import AdbCommandError, AdbTransport
 
 log = logging.getLogger(__name__)
 
-Observer = Callable[[str, int, int], None]
 _FAILURE_MARKERS = ("Failure", "Exception", "Error:", "Unknown package", "not installed for")
 _READ_FAILURES = ("Exception occurred", "Error:", "java.", "Failure", "/system/bin/sh:", "cmd: Can't find service")
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from howsafe import __version__
 from howsafe.errors import DeviceDisconnected, NoDeviceError, SourceError
 from howsafe.model import Missing, Snapshot, SourceInfo, SourceKind
+from howsafe.progress import Observer
 from howsafe.sources.adb_transport import (
     USB_DEBUGGING_HINT,
     AdbCommandError,
@@ -39,7 +40,6 @@ from howsafe.sources.redact import REDACTED
 
 log = logging.getLogger(__name__)
 
-Observer = Callable[[str, int, int], None]
 USER_RETRY_SUFFIX = " --user 0"
 
 
