@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from howsafe.kb import KnowledgeBase, bundled_data_dir
-from howsafe.kb.schema import BulletinComponentsFile, DomainListsFile, KbModel, SocVendorsFile
+from howsafe.kb.schema import BulletinComponentsFile, DomainListsFile, KbModel, LifecycleProductsFile, SocVendorsFile
 from howsafe.kb.soc import soc_vendor_for, soc_vendors
 from howsafe.model import Severity
 from howsafe.net.attribution import DomainKnowledge
@@ -20,6 +20,7 @@ TABLES: list[tuple[str, type[KbModel]]] = [
     ("soc/vendors.toml", SocVendorsFile),
     ("vulns/components.toml", BulletinComponentsFile),
     ("domains/lists.toml", DomainListsFile),
+    ("lifecycle/products.toml", LifecycleProductsFile),
 ]
 
 
@@ -78,3 +79,13 @@ def test_domain_lists_table_is_read_as_validated() -> None:
     assert listed <= set(doc.lists)  # every shipped list file has a reading rule
     dk = DomainKnowledge.for_kb(KnowledgeBase())
     assert any(e.owner == doc.owners["xiaomi"] and e.purpose == "telemetry" for e in dk.entries.values())
+
+
+def test_lifecycle_products_are_read_as_validated() -> None:
+    from howsafe.vulns.lifecycle import device_products, product_brands
+
+    doc = LifecycleProductsFile.model_validate(_raw("lifecycle/products.toml"))
+    assert [p.id for p in doc.product] == list(device_products())
+    # a Samsung is judged only against Samsung's lists, a Nexus built by LG against Google's Nexus list
+    assert "samsung" in product_brands()["samsung-mobile"] and "samsung" not in product_brands()["pixel"]
+    assert "lge" in product_brands()["google-nexus"]

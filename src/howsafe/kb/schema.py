@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
@@ -50,6 +50,18 @@ def load_toml_model(kb: KnowledgeBase, name: str, model: type[M]) -> M:
 
 
 # --- Tables read on first use with tomllib (kb/tables.py): validated in the tests, not at run time ---
+
+
+class LifecycleProduct(KbModel):
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    brands: list[str] = Field(min_length=1)
+
+
+class LifecycleProductsFile(KbModel):
+    """``lifecycle/products.toml``: the endoflife.date products that list phones, and their brands."""
+
+    meta: FileMeta
+    product: list[LifecycleProduct] = Field(min_length=1)
 
 
 class SocVendor(KbModel):

@@ -15,35 +15,34 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
+from howsafe.kb.tables import bundled_toml
 from howsafe.model import DataSource, Snapshot
 from howsafe.vulns.eol_source import Row, parse_kernel_lifetimes, parse_product
 
 LIFECYCLE_NAME = "lifecycle/lifecycle.json"
 CORRECTIONS_NAME = "lifecycle/corrections.json"
-DEVICE_PRODUCTS = (
-    "pixel",
-    "google-nexus",
-    "samsung-mobile",
-    "samsung-galaxy-tab",
-    "oneplus",
-    "motorola-mobility",
-    "nokia",
-    "fairphone",
-)
-PRODUCT_BRANDS = {
-    "pixel": ("google",),
-    "google-nexus": ("google", "lge", "lg", "motorola", "huawei", "asus", "htc"),
-    "samsung-mobile": ("samsung",),
-    "samsung-galaxy-tab": ("samsung",),
-    "oneplus": ("oneplus",),
-    "motorola-mobility": ("motorola",),
-    "nokia": ("nokia", "hmd global"),
-    "fairphone": ("fairphone",),
-}
+PRODUCTS_FILE = "lifecycle/products.toml"
+
+
+@cache
+def product_brands() -> dict[str, tuple[str, ...]]:
+    """endoflife.date products that list phones -> the brands each covers (``kb/data/lifecycle/products.toml``)."""
+    try:
+        return {str(p["id"]): tuple(str(b) for b in p["brands"]) for p in bundled_toml(PRODUCTS_FILE)["product"]}
+    except (KeyError, TypeError) as exc:
+        raise KnowledgeError(f"{PRODUCTS_FILE} is invalid: {exc}") from exc
+
+
+def device_products() -> tuple[str, ...]:
+    """The endoflife.date products that list phones, in file order."""
+    return tuple(product_brands())
+
+
 _SM = re.compile(r"\bSM-([A-Z]\d{3})", re.IGNORECASE)
 
 
@@ -96,7 +95,7 @@ def build_lifecycle(products: Mapping[str, bytes], kernel_xml: str | None) -> di
         "devices": {},
         "kernel": parse_kernel_lifetimes(kernel_xml) if kernel_xml else [],
     }
-    for name in DEVICE_PRODUCTS:
+    for name in device_products():
         if name in products:
             doc["devices"][name] = [_compact(r) for r in parse_product(products[name])]
     if "linux-kernel" in products:
@@ -198,7 +197,7 @@ def device_eol(doc: Mapping[str, Any], snapshot: Snapshot, today: dt.date) -> Eo
     sm = _SM.search(d.model or "")
     code = f"SM-{sm.group(1).upper()}" if sm else None
     for product, rows in doc.get("devices", {}).items():
-        if brand not in {_norm(b) for b in PRODUCT_BRANDS.get(product, ())}:
+        if brand not in {_norm(b) for b in product_brands().get(product, ())}:
             continue
         for row in rows:
             label = _norm(str(row.get("label") or row.get("cycle")))

@@ -35,7 +35,7 @@ from howsafe.kb import bundled_data_dir
 from howsafe.vulns import osv
 from howsafe.vulns.db import DB_NAME, VulnDB, dumps, load_file, loads
 from howsafe.vulns.eol_source import parse_product
-from howsafe.vulns.lifecycle import DEVICE_PRODUCTS, LIFECYCLE_NAME, _compact
+from howsafe.vulns.lifecycle import LIFECYCLE_NAME, _compact, device_products
 from howsafe.vulns.model import VulnEntry
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def _lifecycle_doc(base: dict[str, Any], products: dict[str, bytes]) -> dict[str
             if not any(str(r.get("cycle")) == "9" for r in rows):
                 raise CorruptInputError("endoflife.date android data lacks well-known releases")
             doc["android"] = rows
-        elif name in DEVICE_PRODUCTS:
+        elif name in device_products():
             doc.setdefault("devices", {})[name] = rows
     return doc
 
@@ -122,7 +122,7 @@ def _product_of_file(path: Path, data: bytes) -> str | None:
             if line.startswith("permalink:"):
                 return line.split(":", 1)[1].strip().strip("/")
     stem = path.name.split(".")[0]
-    return stem if stem in ("android", *DEVICE_PRODUCTS) else None
+    return stem if stem in ("android", *device_products()) else None
 
 
 def _trackers_hook(dest: Path, fetch: Fetch) -> str | None:
