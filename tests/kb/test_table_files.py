@@ -79,6 +79,19 @@ def test_domain_lists_table_is_read_as_validated() -> None:
     assert listed <= set(doc.lists)  # every shipped list file has a reading rule
     dk = DomainKnowledge.for_kb(KnowledgeBase())
     assert any(e.owner == doc.owners["xiaomi"] and e.purpose == "telemetry" for e in dk.entries.values())
+    # the phone makers the network checks tell apart from third-party trackers
+    assert dk.phone_vendors == set(doc.phone_vendors)
+    assert set(doc.owners.values()) <= dk.phone_vendors  # every vendor list names a phone maker
+    assert {"Google", "Apple"} <= dk.phone_vendors
+
+
+def test_a_phone_vendor_without_a_source_fails_validation() -> None:
+    raw = _raw("domains/lists.toml")
+    vendors = raw["phone_vendors"]
+    assert isinstance(vendors, dict)
+    raw["phone_vendors"] = {**vendors, "Nokia": {}}
+    with pytest.raises(ValidationError, match="source"):
+        DomainListsFile.model_validate(raw)
 
 
 def test_lifecycle_products_are_read_as_validated() -> None:

@@ -84,6 +84,20 @@ def test_hard_coded_mi_push_ip_and_trackers_by_app() -> None:
     assert "TikTok" in appsflyer.summary and "tracker" in appsflyer.tags
 
 
+def test_phone_makers_ads_are_vendor_telemetry_not_trackers() -> None:
+    # which owners make phones is knowledge (domains/lists.toml [phone_vendors]), not code
+    from howsafe.net.attribution import DomainKnowledge
+
+    assert {"Xiaomi", "Google"} <= DomainKnowledge.for_kb(KnowledgeBase.default()).phone_vendors
+    vendor = {f.id: f for f in VendorTelemetryCheck().run(ctx(phone()))}
+    xiaomi = {e.key for e in vendor["network.vendor_telemetry:xiaomi"].evidence}
+    assert {"api.ad.intl.xiaomi.com", "sdkconfig.ad.intl.xiaomi.com"} <= xiaomi  # Xiaomi's own ad endpoints
+    assert "app-measurement.com" in {e.key for e in vendor["network.vendor_telemetry:google"].evidence}
+    trackers = {f.id: f for f in TrackersCheck().run(ctx(phone()))}
+    assert not any(k.endswith((":xiaomi", ":google")) for k in trackers)
+    assert "network.trackers:appsflyer" in trackers  # a third party's analytics is a tracker
+
+
 def test_plaintext_http_and_iot_devices() -> None:
     (http,) = PlaintextHttpCheck().run(ctx(phone()))
     assert http.outcome is Outcome.FAIL

@@ -1,7 +1,8 @@
 """Network checks: what the phone's traffic shows (from ``ctx.network``, a NetworkReport).
 
-Without a capture every check says ``not_available``. Owners, purposes and opt-outs come from the
-domain knowledge (``kb/data/domains``); countries are IP *registration* countries (iptocc).
+Without a capture every check says ``not_available``. Owners, purposes, opt-outs and which owners
+make phones come from the domain knowledge (``kb/data/domains``); countries are IP *registration*
+countries (iptocc).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ if TYPE_CHECKING:  # the network code is imported only when a capture was analys
     from howsafe.net.attribution import DomainKnowledge
     from howsafe.net.model import Host, NetworkReport
 
-PHONE_VENDORS = ("Xiaomi", "Samsung", "Huawei", "Oppo", "OnePlus", "Vivo", "Honor", "Google", "Apple")
 DATA_PURPOSES = ("telemetry", "analytics", "ads")
 TRACKER_PURPOSES = ("analytics", "ads")
 MAX_EVIDENCE = 25
@@ -82,7 +82,7 @@ class VendorTelemetryCheck(_NetworkCheck):
         know = _knowledge(ctx)
         by_owner: dict[str, list[Host]] = {}
         for h in net.hosts:
-            if h.owner in PHONE_VENDORS and h.purpose in DATA_PURPOSES and _used(h):
+            if h.owner in know.phone_vendors and h.purpose in DATA_PURPOSES and _used(h):
                 by_owner.setdefault(h.owner, []).append(h)
         if not by_owner:
             return [d.finding(Outcome.PASS, summary="No vendor telemetry, analytics or ad endpoints in the traffic.")]
@@ -176,11 +176,12 @@ class TrackersCheck(_NetworkCheck):
         d = self.defn
         net = ctx.network
         assert net is not None  # required
+        phone_vendors = _knowledge(ctx).phone_vendors
         groups: dict[str, list[Host]] = {}
         for h in net.hosts:
             if not _used(h):
                 continue
-            if h.tracker or (h.purpose in TRACKER_PURPOSES and h.owner not in PHONE_VENDORS):
+            if h.tracker or (h.purpose in TRACKER_PURPOSES and h.owner not in phone_vendors):
                 groups.setdefault(h.tracker or h.owner or h.name, []).append(h)
         if not groups:
             return [d.finding(Outcome.PASS, summary="No known tracker or ad-network host in the traffic.")]

@@ -109,10 +109,16 @@ class DomainList(KbModel):
     purpose_needs_tag: str | None = None
 
 
+class PhoneVendor(KbModel):
+    source: str = Field(pattern=r"^https://")
+
+
 class DomainListsFile(KbModel):
-    """``domains/lists.toml``: how the vendor domain lists and εxodus categories are read."""
+    """``domains/lists.toml``: how the vendor domain lists and εxodus categories are read, and
+    which owners make phones."""
 
     meta: FileMeta
     lists: dict[str, DomainList]
     owners: dict[str, str]
     exodus_purpose: dict[str, Literal["ads", "analytics", "telemetry"]]
+    phone_vendors: dict[str, PhoneVendor] = Field(min_length=1)

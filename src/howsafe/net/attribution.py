@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 DOMAINS_DIR = "domains"
 EXODUS_NAMES = ("trackers/exodus_trackers.json",)
 OVERRIDES_NAME = "trackers/network_overrides.json"
-LISTS_NAME = "lists.toml"  # how the list files are read, the list owners, εxodus categories
+LISTS_NAME = "lists.toml"  # how the list files are read, the list owners, εxodus categories, phone makers
 _LIST_FILE = re.compile(r"^([a-z0-9]+)_([a-z0-9]+)\.txt$")
 
 
@@ -70,6 +70,7 @@ class DomainKnowledge:
         countries: dict[str, dict[str, str]],
         default_severity: str,
         exodus_loaded: bool,
+        phone_vendors: frozenset[str],
     ) -> None:
         self.entries = entries
         self.trackers = trackers
@@ -77,6 +78,7 @@ class DomainKnowledge:
         self.countries = countries
         self.default_severity = default_severity
         self.exodus_loaded = exodus_loaded
+        self.phone_vendors = phone_vendors  # owners that make phones (``[phone_vendors]`` of lists.toml)
         self._cache: dict[str, Attribution] = {}
         import tldextract
 
@@ -196,6 +198,7 @@ def load(kb: KnowledgeBase) -> DomainKnowledge:
         }
         owners = {str(k): str(v) for k, v in lists_raw["owners"].items()}
         exodus_purpose = {str(k): str(v) for k, v in lists_raw["exodus_purpose"].items()}
+        phone_vendors = frozenset(str(k) for k in lists_raw["phone_vendors"])
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise KnowledgeError(f"domain knowledge is missing or invalid: {exc}") from exc
     entries: dict[str, _Entry] = {}
@@ -210,7 +213,9 @@ def load(kb: KnowledgeBase) -> DomainKnowledge:
     optouts = {k: {kk: str(vv) for kk, vv in v.items()} for k, v in raw.get("optout", {}).items()}
     trackers, loaded = _load_exodus(kb, exodus_purpose)
     countries = {k: {kk: str(vv) for kk, vv in v.items()} for k, v in countries_raw.get("country", {}).items()}
-    return DomainKnowledge(entries, trackers, optouts, countries, str(countries_raw.get("default", "info")), loaded)
+    return DomainKnowledge(
+        entries, trackers, optouts, countries, str(countries_raw.get("default", "info")), loaded, phone_vendors
+    )
 
 
 def _load_exodus(kb: KnowledgeBase, purposes: dict[str, str]) -> tuple[list[_Tracker], bool]:
