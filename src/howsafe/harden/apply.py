@@ -29,12 +29,10 @@ from howsafe.harden.commands import Allowlist, Command, UnsafeCommandError, allo
 from howsafe.harden.journal import Entry, Journal
 from howsafe.harden.model import Step
 from howsafe.progress import Observer
+from howsafe.sources.adb_failures import shell_failures
 from howsafe.sources.adb_transport import AdbCommandError, AdbTransport
 
 log = logging.getLogger(__name__)
-
-_FAILURE_MARKERS = ("Failure", "Exception", "Error:", "Unknown package", "not installed for")
-_READ_FAILURES = ("Exception occurred", "Error:", "java.", "Failure", "/system/bin/sh:", "cmd: Can't find service")
 
 
 @dataclass(frozen=True)
@@ -63,13 +61,11 @@ class Phone:
         except AdbCommandError as exc:
             raise HardenError(f"the phone refused `{allowed.shell}`: {exc}") from exc
         text = (result.stdout + result.stderr).strip()
+        markers = shell_failures()  # [failure_markers.harden] of sources/adb_commands.toml
         if allowed.writes:  # (the id itself may hold a marker word: com.example.ErrorReporter)
-            bare = text
-            for word in allowed.words[2:]:
-                bare = bare.replace(word, "")
-            failed = any(m in bare for m in _FAILURE_MARKERS)
+            failed = markers.harden_write.find(text, ignore=allowed.words[2:]) is not None
         else:  # a read's output is data (ids, values): only a failure line from the shell counts
-            failed = any(line.startswith(_READ_FAILURES) for line in text.splitlines())
+            failed = markers.harden_read.find(text) is not None
         failed = failed or not result.ok
         if failed:
             first = text.splitlines()[-1] if text else f"exit code {result.exit_code}"

@@ -27,6 +27,7 @@ from howsafe import __version__
 from howsafe.errors import DeviceDisconnected, NoDeviceError, SourceError
 from howsafe.model import Missing, Snapshot, SourceInfo, SourceKind
 from howsafe.progress import Observer
+from howsafe.sources.adb_failures import FailureMarkers, failure_reason, shell_failures
 from howsafe.sources.adb_transport import (
     USB_DEBUGGING_HINT,
     AdbCommandError,
@@ -59,7 +60,7 @@ class CommandPlan:
     """The whole allowlist, loaded from ``adb_commands.toml``."""
 
     steps: tuple[Step, ...]
-    failure_markers: tuple[str, ...]
+    failure_markers: FailureMarkers
     marker_head_lines: int
     root_key: str
     root_command: str
@@ -96,10 +97,11 @@ def command_plan() -> CommandPlan:
         for s in data["steps"]
     )
     probe = data["root_probe"]
+    failures = shell_failures()
     return CommandPlan(
         steps=steps,
-        failure_markers=tuple(data["failure_markers"]["markers"]),
-        marker_head_lines=int(data["failure_markers"]["head_lines"]),
+        failure_markers=failures.collect,
+        marker_head_lines=failures.head_lines,
         root_key=probe["key"],
         root_command=probe["command"],
         root_names=tuple(probe["names"]),
@@ -164,7 +166,7 @@ class _Collector:
         """Why a result is a failure, or None when it is usable output."""
         lines = result.stdout.lstrip().splitlines()
         head = "\n".join(lines if step.scan_all else lines[: self.plan.marker_head_lines])
-        reason = failure_reason(self.plan, result, head)
+        reason = failure_reason(self.plan.failure_markers, result, head)
         if reason is not None:
             return reason
         if step.min_lines and len(lines) < step.min_lines:
@@ -335,20 +337,3 @@ _TRACKED_ELSEWHERE = frozenset(v for k, v in _MISSING_ITEM.items() if not k.star
     "packages",
     "root_binaries",
 }
-
-
-def failure_reason(plan: CommandPlan, result: ShellResult, stdout: str | None = None) -> str | None:
-    """Why a shell result is a failure: the line holding one of the plan's failure markers (in
-    stderr, then in ``stdout`` or the whole output), else a non-zero exit status; None when usable.
-
-    The one place the failure markers are applied (collection and APK pulling both use it).
-    """
-    for text in (result.stderr, result.stdout if stdout is None else stdout):
-        for marker in plan.failure_markers:
-            if marker in text:
-                line = next((ln for ln in text.splitlines() if marker in ln), marker)
-                return line.strip()[:200]
-    if not result.ok:
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        return f"exit status {result.exit_code}" + (f": {detail[0][:200]}" if detail else "")
-    return None

@@ -43,7 +43,8 @@ from howsafe import __version__
 from howsafe.errors import DeviceDisconnected, InputError, NoDeviceError, SourceError, TooLargeError
 from howsafe.fsio import atomic_stream, atomic_write
 from howsafe.progress import Observer
-from howsafe.sources.adb import command_plan, failure_reason, select_device
+from howsafe.sources.adb import command_plan, select_device
+from howsafe.sources.adb_failures import failure_reason
 from howsafe.sources.adb_transport import (
     AdbCommandError,
     AdbFileError,
@@ -467,7 +468,7 @@ class _Session:
 
 def _failure(result: ShellResult) -> str | None:
     """Why a pm result is an error (the markers collection uses), or None when usable."""
-    return failure_reason(command_plan(), result)
+    return failure_reason(command_plan().failure_markers, result)
 
 
 def _reusable(record: _Record | None, remote: str, stat: RemoteStat, target: Path) -> bool:
