@@ -41,3 +41,66 @@ def test_stream_commits_only_a_whole_file(tmp_path: Path) -> None:
     with atomic_stream(target) as fh:
         fh.write(b"new")
     assert target.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["base.apk"]
+
+
+def test_a_file_written_by_name_is_committed_whole(tmp_path: Path) -> None:
+    import sqlite3
+
+    from howsafe.fsio import atomic_path
+
+    target = tmp_path / "index.sqlite"
+    target.write_bytes(b"old")
+    with atomic_path(target) as tmp:
+        assert tmp.parent == tmp_path and tmp.name.endswith(".part") and tmp.stat().st_size == 0
+        con = sqlite3.connect(tmp)  # a library that writes the file by its name
+        con.execute("CREATE TABLE t (x)")
+        con.commit()
+        con.close()
+        assert target.read_bytes() == b"old"  # nothing replaced before the block ends
+    assert sqlite3.connect(target).execute("SELECT count(*) FROM t").fetchone() == (0,)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~_umask()  # open()'s permissions
+    assert [p.name for p in tmp_path.iterdir()] == ["index.sqlite"]
+
+
+def test_a_file_written_by_name_is_dropped_when_the_block_fails(tmp_path: Path) -> None:
+    from howsafe.fsio import atomic_path
+
+    target = tmp_path / "index.sqlite"
+    target.write_bytes(b"old")
+    with pytest.raises(ValueError, match="half"), atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise ValueError("half written")
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["index.sqlite"]
+    taken = tmp_path / "taken"
+    taken.mkdir()  # a folder cannot be replaced by a file: the caller's error, nothing left behind
+    with pytest.raises(KnowledgeError, match=r"^cannot write .*taken"), atomic_path(taken, error=KnowledgeError) as tmp:
+        tmp.write_bytes(b"x")
+    with (
+        pytest.raises(KnowledgeError, match=r"^cannot write"),
+        atomic_path(tmp_path / "no" / "f", error=KnowledgeError),
+    ):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.sqlite", "taken"]
+
+
+def test_only_fsio_renames_temporary_files_into_place() -> None:
+    """One atomic-write implementation: no other module makes its own temp file and renames it."""
+    import re
+
+    src = Path(__file__).resolve().parents[1] / "src" / "howsafe"
+    pattern = re.compile(r"os\.(replace|rename)\(|mkstemp\(|NamedTemporaryFile\(|\btmp\w*\.(replace|rename)\(")
+    offenders = [
+        str(p.relative_to(src))
+        for p in sorted(src.rglob("*.py"))
+        if p.name != "fsio.py" and pattern.search(p.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+    assert pattern.search((src / "fsio.py").read_text(encoding="utf-8"))  # the scan sees the real thing
+
+
+def _umask() -> int:
+    import os
+
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -5,7 +5,8 @@ to disk, gives the file the permissions a plain ``open()`` would, then renames i
 On failure the partial file is removed and the ``OSError`` becomes the caller's error class (one
 clear line for the user, the cause kept with ``from``). ``sync_dir=True`` also flushes the folder
 after the rename, so the new name itself survives a power cut (the harden undo journal needs that
-before each phone step).
+before each phone step). :func:`atomic_stream` does the same for data that arrives in pieces, and
+:func:`atomic_path` for a file another library writes by name (an SQLite database).
 """
 
 from __future__ import annotations
@@ -46,16 +47,13 @@ def atomic_write(
     try:
         if make_parents:
             path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        fd, tmp = _temp_beside(path)
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
-        os.replace(tmp, path)
+        _commit(tmp, path, mode, sync_dir)
         tmp = None
-        if sync_dir:
-            _fsync_dir(path.parent)
     except OSError as exc:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
@@ -77,7 +75,7 @@ def atomic_stream(path: Path, *, error: Callable[[str], Exception] = ReportError
     final flush and rename become ``error``.
     """
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        fd, tmp = _temp_beside(path)
     except OSError as exc:
         raise error(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
@@ -89,12 +87,50 @@ def atomic_stream(path: Path, *, error: Callable[[str], Exception] = ReportError
             except OSError as exc:
                 raise error(f"cannot write {path}: {exc.strerror or exc}") from exc
         try:
-            os.chmod(tmp, 0o666 & ~_umask())
-            os.replace(tmp, path)
+            _commit(tmp, path, None, False)
         except OSError as exc:
             raise error(f"cannot write {path}: {exc.strerror or exc}") from exc
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path, *, error: Callable[[str], Exception] = ReportError) -> Iterator[Path]:
+    """:func:`atomic_write` for a file another library writes by name (an SQLite database).
+
+    Yields the path of an empty file beside ``path``; when the block ends normally that file is
+    fsynced, given ``open()``'s permissions and renamed over ``path``. When the block raises, the
+    file is removed and ``path`` is untouched. Failures of the block are the caller's; failures to
+    create, flush or rename the file become ``error``.
+    """
+    try:
+        fd, tmp = _temp_beside(path)
+        os.close(fd)
+    except OSError as exc:
+        raise error(f"cannot write {path}: {exc.strerror or exc}") from exc
+    try:
+        yield Path(tmp)
+        try:
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            _commit(tmp, path, None, False)
+        except OSError as exc:
+            raise error(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _temp_beside(path: Path) -> tuple[int, str]:
+    """A new hidden ``.<name>.*.part`` file in the target's folder (so the rename is atomic)."""
+    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+
+
+def _commit(tmp: str, path: Path, mode: int | None, sync_dir: bool) -> None:
+    """Give the flushed temporary file its permissions and rename it over ``path``."""
+    os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
+    os.replace(tmp, path)
+    if sync_dir:
+        _fsync_dir(path.parent)
 
 
 def _fsync_dir(folder: Path) -> None:

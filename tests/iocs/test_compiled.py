@@ -111,6 +111,34 @@ def test_an_unwritable_store_falls_back_to_reading_the_bundles(tmp_path: Path) -
     assert iset is not None and not iset.compiled and len(iset) == 1
 
 
+def test_a_rebuild_that_fails_midway_keeps_the_old_index_and_leaves_no_temporary_file(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sqlite3
+
+    from howsafe.iocs import compiled
+    from howsafe.iocs.store import compiled_store
+
+    assert main(["iocs", "add", str(IOCS / "cellebrite")]) == 0
+    d = store_dir()
+    before = {p.name: p.read_bytes() for p in d.iterdir()}
+    assert {DB_NAME, MANIFEST_NAME} <= set(before)
+
+    def crash(db_path: Path, *args: object) -> dict[str, Any]:
+        db_path.write_bytes(b"half an index")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(compiled, "_compile", crash)
+    assert compiled_store(d, rebuild=True) is None
+    assert "cannot write the compiled indicator index" in caplog.text
+    assert {p.name: p.read_bytes() for p in d.iterdir()} == before  # old index whole, nothing else
+    monkeypatch.undo()
+    index = compiled_store(d, rebuild=True)
+    assert index is not None and len(index) == 1
+    index.close()
+    assert {p.name for p in d.iterdir()} == set(before)  # written through fsio: no stray temp files
+
+
 def _big_bundle(path: Path) -> Path:
     """The parity patterns plus enough other domains to pass the size from which --iocs bundles are compiled."""
     pad = [f"[domain-name:value = 'c2-{i:05d}.example.net']" for i in range(2500)]

@@ -22,16 +22,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import sqlite3
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from howsafe.errors import HowsafeError
+from howsafe.errors import HowsafeError, KnowledgeError
+from howsafe.fsio import atomic_path, atomic_write
 from howsafe.iocs.model import (
     PROCESS_TRUNCATION,
     Collection,
@@ -229,27 +228,15 @@ def build_index(
 ) -> CompiledIndex:
     """Compile ``files`` (bundles of the store in ``directory``) and return the opened index.
 
-    Written to temporary files and renamed into place (manifest last), so a crash leaves either
-    the old index or none, never a half-written one that looks valid.
+    Written through :mod:`howsafe.fsio` (a temporary file renamed into place, manifest last), so a
+    crash leaves either the old index or none, never a half-written one that looks valid. A file
+    that cannot be written raises KnowledgeError (the callers then read the bundles).
     """
     stats = _stats(files)
-    fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=".compiled-", suffix=".sqlite.part")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(directory / DB_NAME, error=KnowledgeError) as tmp:
         manifest = _compile(tmp, files, stats, names, parsed or {})
         manifest["db_sha256"] = _sha256_file(tmp)
-        tmp.replace(directory / DB_NAME)
-        mfd, mname = tempfile.mkstemp(dir=directory, prefix=".compiled-", suffix=".json.part")
-        mtmp = Path(mname)
-        try:
-            with os.fdopen(mfd, "w", encoding="utf-8") as fh:
-                json.dump(manifest, fh, indent=1)
-            mtmp.replace(directory / MANIFEST_NAME)
-        finally:
-            mtmp.unlink(missing_ok=True)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(directory / MANIFEST_NAME, json.dumps(manifest, indent=1), error=KnowledgeError)
     return CompiledIndex(directory / DB_NAME, manifest)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import platformdirs
 
-from howsafe.errors import HowsafeError, InputError
+from howsafe.errors import HowsafeError, InputError, KnowledgeError
 from howsafe.fsio import atomic_write
 from howsafe.iocs.compiled import CompiledIndex, Parsed, build_index, open_index, open_keyed
 from howsafe.iocs.model import Collection, Indicator, IndicatorSet, IocType, LoadError, Unsupported, normalise, url_host
@@ -138,7 +138,7 @@ def compiled_adhoc(f: Path, name: str | None, cache: Path) -> CompiledIndex | No
         with contextlib.suppress(OSError):  # a read-only cache is still used
             os.utime(entry)  # recently used
         return index
-    except (OSError, sqlite3.Error, ValueError) as exc:
+    except (OSError, KnowledgeError, sqlite3.Error, ValueError) as exc:
         log.warning("cannot use the compiled indicator cache in %s (%s); reading %s", cache, exc, f)
         return None
 
@@ -230,7 +230,7 @@ def compiled_store(d: Path, *, rebuild: bool = False, parsed: dict[str, Parsed] 
         return index
     try:
         return build_index(d, files, read_index(d), parsed)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, KnowledgeError, sqlite3.Error) as exc:
         log.warning("cannot write the compiled indicator index in %s (%s); reading the bundles", d, exc)
         return None
 
