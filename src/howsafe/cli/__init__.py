@@ -116,12 +116,29 @@ class _LogFormatter(logging.Formatter):
     """One line per log record: the exception's message, its traceback only with -vv.
 
     The engine logs a crashed check with its traceback (the check becomes an error finding);
-    a user should read one line about it, a developer can ask for the rest.
+    a user should read one line about it, a developer can ask for the rest. Messages often quote
+    device strings (a dump's member names, package ids): every line goes through the sanitiser, so
+    a hostile name cannot rewrite the terminal or forge further log lines.
     """
 
     def __init__(self, fmt: str, *, tracebacks: bool) -> None:
         super().__init__(fmt)
         self.tracebacks = tracebacks
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        from howsafe.report.sanitize import clean
+
+        return clean(super().formatMessage(record), limit=_LINE_LIMIT)
+
+    def formatException(self, ei: Any) -> str:
+        from howsafe.report.sanitize import clean_lines
+
+        return clean_lines(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        from howsafe.report.sanitize import clean_lines
+
+        return clean_lines(super().formatStack(stack_info))
 
     def format(self, record: logging.LogRecord) -> str:
         if self.tracebacks or not record.exc_info:
@@ -133,7 +150,23 @@ class _LogFormatter(logging.Formatter):
             line = super().format(record)
         finally:
             record.exc_info, record.exc_text, record.stack_info = saved
-        return f"{line}: {exc}".replace("\n", " ") if exc is not None else line
+        return _clean_line(f"{line}: {exc}") if exc is not None else line
+
+
+_LINE_LIMIT = 20_000  # bounds one hostile message; far above any line howsafe itself writes
+
+
+def _clean_line(text: str) -> str:
+    """``text`` as one terminal-safe line: through the one sanitiser (report.sanitize.clean), so
+    control and bidi characters from a device string or a file name show as escapes, line breaks
+    become spaces."""
+    from howsafe.report.sanitize import clean
+
+    return clean(text, limit=_LINE_LIMIT)
+
+
+def _echo_error(line: str) -> None:
+    click.echo(_clean_line(line), err=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="howsafe", standalone_mode=False)
     except HowsafeError as exc:
-        click.echo(f"howsafe: error: {exc}".replace("\n", " "), err=True)
+        _echo_error(f"howsafe: error: {exc}")
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("howsafe: interrupted", err=True)
@@ -151,11 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx is not None else "howsafe"
-        message = exc.format_message().replace("\n", " ")
-        click.echo(f"howsafe: error: {message} (see '{where} --help')", err=True)
+        _echo_error(f"howsafe: error: {exc.format_message()} (see '{where} --help')")
         return EXIT_ERROR
     except click.ClickException as exc:
-        click.echo(f"howsafe: error: {exc.format_message()}".replace("\n", " "), err=True)
+        _echo_error(f"howsafe: error: {exc.format_message()}")
         return EXIT_ERROR
     except KeyboardInterrupt:
         click.echo("howsafe: interrupted", err=True)
@@ -167,13 +199,13 @@ def main(argv: list[str] | None = None) -> int:
         # An environment failure no layer turned into a HowsafeError (unwritable config dir, disk
         # full ...): still one line, never a traceback.
         where = f"{exc.filename}: " if exc.filename else ""
-        click.echo(f"howsafe: error: {where}{exc.strerror or exc}", err=True)
+        _echo_error(f"howsafe: error: {where}{exc.strerror or exc}")
         return EXIT_ERROR
     except Exception as exc:
         log_path = _write_crash_log(exc, argv)
         where = f"details in {log_path}" if log_path else "run with -vv for details"
-        message = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300]
-        click.echo(f"howsafe: internal error ({message}); {where}", err=True)
+        message = _clean_line(f"{type(exc).__name__}: {exc}")[:300]
+        _echo_error(f"howsafe: internal error ({message}); {where}")
         return EXIT_INTERNAL
     return rv if isinstance(rv, int) else EXIT_OK
 

@@ -8,11 +8,15 @@ import click
 
 from howsafe.cli.common import load_source, refuse_output_over_inputs, write_output
 from howsafe.model import Snapshot
-from howsafe.report.sanitize import clean
+from howsafe.report.sanitize import clean, json_text
 
 
 def summary_line(snapshot: Snapshot) -> str:
-    """One line for stderr: which device, how many packages, what the source lacked."""
+    """One line for stderr: which device, how many packages, what the source lacked.
+
+    The device's names, its ROM and the missing items come from the dump: the line is passed
+    through the sanitiser whole, so it cannot carry a terminal escape or a bidi override.
+    """
     d = snapshot.device
     name = d.display_name()
     rom = " ".join(x for x in (d.rom, d.rom_version) if x)
@@ -30,7 +34,7 @@ def summary_line(snapshot: Snapshot) -> str:
     skipped = snapshot.source.skipped
     entries = "entry" if len(skipped) == 1 else "entries"
     unread = f"; {len(skipped)} dump {entries} not read (source.skipped)" if skipped else ""
-    return f"{head}; {pkgs}; {lacking}{unread}; {'redacted' if snapshot.redacted else 'NOT redacted'}"
+    return clean(f"{head}; {pkgs}; {lacking}{unread}; {'redacted' if snapshot.redacted else 'NOT redacted'}")
 
 
 @click.command()
@@ -83,19 +87,18 @@ def collect(
     snapshot = load_source(dump, adb=adb, serial=serial, demo=False, redact=not no_redact)
     from howsafe.sources import snapshot_to_json
 
-    write_output(snapshot_to_json(snapshot), output, confirm=False)
+    write_output(json_text(snapshot_to_json(snapshot)), output, confirm=False)
     wrote = f"wrote {clean(output)}: " if output is not None else ""
     click.echo(f"howsafe: {wrote}{summary_line(snapshot)}", err=True)
     if push_url and token:
         from howsafe.cli.push import describe, push_snapshot
 
-        click.echo(
-            f"howsafe: pushed: {describe(push_snapshot(snapshot, server=push_url, token=token, label=label))}", err=True
-        )
+        pushed = push_snapshot(snapshot, server=push_url, token=token, label=label)
+        click.echo(f"howsafe: pushed: {describe(pushed)}", err=True)
     if apks_dir is not None:
         pull_apks_with_progress(apks_dir, serial=serial, third_party_only=not all_apks)
         target = output if output is not None else "SNAPSHOT"
-        click.echo(f"howsafe: scan them with: howsafe audit {target} --apks {apks_dir}", err=True)
+        click.echo(f"howsafe: scan them with: howsafe audit {clean(target)} --apks {clean(apks_dir)}", err=True)
     return 0
 
 
@@ -112,9 +115,9 @@ def pull_apks_with_progress(dest: Path, *, serial: str | None, third_party_only:
 
         result = pull_apks(dest, serial=serial, observer=observer, third_party_only=third_party_only)
     for failure in result.failures:
-        click.echo(f"howsafe: warning: {failure.package}: {failure.reason}", err=True)
+        click.echo(f"howsafe: warning: {clean(failure.package)}: {clean(failure.reason)}", err=True)
     click.echo(
-        f"howsafe: {len(result.packages)} apps in {dest} ({result.files_pulled} files pulled, "
+        f"howsafe: {len(result.packages)} apps in {clean(dest)} ({result.files_pulled} files pulled, "
         f"{result.files_reused} already there, {len(result.failures)} failed)",
         err=True,
     )

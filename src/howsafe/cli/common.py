@@ -54,18 +54,37 @@ def _stderr_is_terminal() -> bool:
 
 @contextmanager
 def progress_bar(description: str, *, enabled: bool = True) -> Iterator[ProgressLike]:
-    """A progress bar on stderr (hidden when stderr is not a terminal)."""
+    """A progress bar on stderr (hidden when stderr is not a terminal).
+
+    The item shown beside the bar (an adb step, a package id, an APK's file name) may come from
+    the phone or the disk: it is shown through the sanitiser, as plain text (no rich markup).
+    """
     if not enabled or not _stderr_is_terminal():
         yield NoProgress()
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        Task,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.text import Text
+
+    from howsafe.report.sanitize import clean
+
+    class ItemColumn(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            return Text(clean(task.fields.get("item", "")))
 
     console = stderr_console()
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[item]}"),
+        ItemColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=True,

@@ -35,7 +35,10 @@ def _verdict_json(report: Report) -> dict[str, object]:
 
 
 def _say(text: str) -> None:
-    click.echo(text, err=True)
+    """One progress line on stderr; it may name a phone's serial or packages: sanitised."""
+    from howsafe.report.sanitize import clean
+
+    click.echo(clean(text), err=True)
 
 
 @click.command()
@@ -142,7 +145,9 @@ def harden(
     if not yes:
         if not sys.stdin.isatty():
             raise click.UsageError("--apply asks before changing the phone; pass --yes to apply without asking")
-        if not click.confirm(f"Apply {len(steps)} step(s) to phone {phone_serial}?", default=False, err=True):
+        from howsafe.report.sanitize import clean
+
+        if not click.confirm(f"Apply {len(steps)} step(s) to phone {clean(phone_serial)}?", default=False, err=True):
             _say("howsafe: nothing was changed")
             return 0
 
@@ -202,7 +207,9 @@ def _verify(report: Report, serial: str) -> int:
                     )
     else:
         lines.insert(0, f"no harden journal for phone {serial}: showing the grade now only")
-    click.echo("\n".join(lines))
+    from howsafe.report.sanitize import clean
+
+    click.echo("\n".join(clean(line) for line in lines))
     return 0
 
 

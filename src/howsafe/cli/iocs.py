@@ -1,4 +1,8 @@
-"""``howsafe iocs``: list, add and update indicator-of-compromise collections."""
+"""``howsafe iocs``: list, add and update indicator-of-compromise collections.
+
+Collection names, patterns, malware names and error messages come from STIX2 files someone else
+wrote (or from the network): every text line passes through the sanitiser. JSON is left verbatim.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,14 @@ from pathlib import Path
 
 import click
 
+from howsafe.errors import KnowledgeError
 from howsafe.iocs import IocType, load_indicator_set, store_dir
 from howsafe.iocs.store import add_to_store
+from howsafe.report.sanitize import clean
+
+
+def _say(line: str, *, err: bool = False) -> None:
+    click.echo(clean(line), err=err)
 
 
 @click.group()
@@ -28,7 +38,7 @@ def list_cmd(fmt: str) -> int:
         if fmt == "json":
             click.echo(json.dumps({"store": str(store_dir()), "collections": [], "errors": []}))
         else:
-            click.echo(f"No indicator collections (store: {store_dir()}).")
+            _say(f"No indicator collections (store: {store_dir()}).")
             click.echo("Run `howsafe iocs update` (downloads mvt-indicators) or `howsafe iocs add FILE`.")
         return 0
     counts = iset.counts()
@@ -63,17 +73,17 @@ def list_cmd(fmt: str) -> int:
     for r in rows:
         by_type: dict[str, int] = r["by_type"]  # type: ignore[assignment]
         types = ", ".join(f"{k} {v}" for k, v in sorted(by_type.items()))
-        click.echo(f"{r['name']}: {r['indicators']} indicators ({types})")
+        _say(f"{r['name']}: {r['indicators']} indicators ({types})")
         cant_list: list[dict[str, str]] = r["unsupported"]  # type: ignore[assignment]
         if cant_list:
-            click.echo(
+            _say(
                 f"  {len(cant_list)} pattern(s) howsafe cannot evaluate, not matched: "
                 + "; ".join(f"{u['pattern'][:80]} ({u['reason']})" for u in cant_list[:3])
                 + (" ..." if len(cant_list) > 3 else "")
             )
     for e in iset.errors:
-        click.echo(f"could not read {e.path}: {e.message}", err=True)
-    click.echo(f"{len(iset)} indicators in {len(rows)} collections.")
+        _say(f"could not read {e.path}: {e.message}", err=True)
+    _say(f"{len(iset)} indicators in {len(rows)} collections.")
     return 0
 
 
@@ -88,24 +98,31 @@ def add_cmd(paths: tuple[Path, ...]) -> int:
     stored = add_to_store(paths)
     for s in stored:
         state = "already stored as" if s.already else "stored as"
-        click.echo(f"{s.name}: {s.indicators} indicators from {s.source}, {state} {s.file}")
+        _say(f"{s.name}: {s.indicators} indicators from {s.source}, {state} {s.file}")
         if s.unsupported:
-            click.echo(
+            _say(
                 f"  {len(s.unsupported)} pattern(s) howsafe cannot evaluate (kept, not matched): "
                 + "; ".join(f"{u.pattern[:80]} ({u.reason})" for u in s.unsupported[:3])
                 + (" ..." if len(s.unsupported) > 3 else "")
             )
-    click.echo(f"{len(stored)} collection(s) in {store_dir()}.")
+    _say(f"{len(stored)} collection(s) in {store_dir()}.")
     return 0
 
 
 @iocs.command("update")
 def update_cmd() -> int:
-    """Download the public mvt-indicators collections (uses the network)."""
+    """Download the public mvt-indicators collections (uses the network).
+
+    A collection that cannot be downloaded or read keeps its previous copy; the command then ends
+    with exit code 2 (like a failed `kb update`), after storing every collection it could.
+    """
     from howsafe.iocs.update import update
 
     result = update()
-    click.echo(f"Updated {len(result.updated)} collection(s) in {store_dir()}.")
+    _say(f"Updated {len(result.updated)} collection(s) in {store_dir()}.")
     for name, why in result.failed:
-        click.echo(f"could not update {name}: {why}", err=True)
-    return 0 if not result.failed else 1
+        _say(f"could not update {name}: {why}", err=True)
+    if result.failed:
+        total = len(result.updated) + len(result.failed)
+        raise KnowledgeError(f"{len(result.failed)} of {total} indicator collection(s) could not be updated")
+    return 0

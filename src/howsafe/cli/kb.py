@@ -122,10 +122,11 @@ def import_uad(file: Path) -> int:
     data folder and lookups mark what comes from it as "UAD (user import)".
     """
     from howsafe.kb.uad_import import import_uad as do_import
+    from howsafe.report.sanitize import clean
 
     result = do_import(file)
     msg = f"imported {result.imported} packages from {file.name} into {result.path}"
     if result.skipped:
         msg += f" ({result.skipped} invalid entries skipped)"
-    click.echo(msg)
+    click.echo(clean(msg))
     return 0

@@ -35,6 +35,7 @@ def update(from_files: tuple[Path, ...], cache_dir: Path | None) -> int:
     (Android vulnerabilities), endoflife.date (support dates) and reports.exodus-privacy.eu.org
     (the εxodus tracker list).
     """
+    from howsafe.report.sanitize import clean
     from howsafe.vulns.update import http_fetch, update_kb
 
     dest = cache_dir or user_cache_dir()
@@ -45,7 +46,7 @@ def update(from_files: tuple[Path, ...], cache_dir: Path | None) -> int:
             f"{result.vulns_covers_until.isoformat()}"
         )
     for name in result.written:
-        click.echo(f"updated {dest / name}")
+        click.echo(f"updated {clean(dest / name)}")
     for msg in result.messages:
-        click.echo(msg)
+        click.echo(clean(msg))
     return 0

@@ -22,6 +22,7 @@ from howsafe.cli.common import (
 from howsafe.errors import ExitCode
 from howsafe.kb import KnowledgeBase
 from howsafe.model import Device, Missing, Snapshot, SourceInfo, SourceKind
+from howsafe.report.sanitize import clean
 from howsafe.score import available_profiles, load_profile
 
 
@@ -73,7 +74,7 @@ def net(
         report_net = analyse_captures(list(captures), kb=kb, snapshot=snapshot, observer=observer)
 
     for err in report_net.errors:
-        click.echo(f"howsafe: warning: {err.error}", err=True)
+        click.echo(f"howsafe: warning: {clean(err.error)}", err=True)
 
     from howsafe.checks import all_checks
 

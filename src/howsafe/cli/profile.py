@@ -89,7 +89,9 @@ def _show() -> int:
         click.echo(f"Home country: {country_name(home)}")
     answers = saved_answers()
     if answers:
-        click.echo("Answers: " + ", ".join(f"{k}={v}" for k, v in sorted(answers.items())))
+        from howsafe.report.sanitize import clean
+
+        click.echo(clean("Answers: " + ", ".join(f"{k}={v}" for k, v in sorted(answers.items()))))
     click.echo(f"Saved in {config_path()}. `howsafe audit --profile NAME` overrides it for one audit.")
     return 0
 

@@ -69,9 +69,13 @@ def push_snapshot(
 
 
 def describe(p: Pushed) -> str:
+    """One line about a stored upload; the grades come from the server's answer, so they are
+    sanitised like any other untrusted string."""
+    from howsafe.report.sanitize import clean
+
     grades = ", ".join(f"{k} {v}" for k, v in sorted(p.grades.items()))
     state = "stored" if p.created else "already stored"
-    return f"device {p.device_id}, snapshot {p.snapshot_id} {state}; {grades}"
+    return clean(f"device {p.device_id}, snapshot {p.snapshot_id} {state}; {grades}")
 
 
 @click.command()
@@ -94,6 +98,7 @@ def push(sources: tuple[str, ...], server_url: str, token: str, label: str | Non
     from pathlib import Path
 
     from howsafe.cli.collect import summary_line
+    from howsafe.report.sanitize import clean
     from howsafe.sources import load_path
 
     failed = 0
@@ -102,11 +107,11 @@ def push(sources: tuple[str, ...], server_url: str, token: str, label: str | Non
         try:
             result = push_snapshot(snapshot, server=server_url, token=token, label=label)
         except PushError as exc:
-            click.echo(f"howsafe: {source}: {exc}", err=True)
+            click.echo(f"howsafe: {clean(source)}: {clean(exc)}", err=True)
             failed += 1
             continue
-        click.echo(f"howsafe: {source}: {summary_line(snapshot)}", err=True)
-        click.echo(f"{source}: {describe(result)}")
+        click.echo(f"howsafe: {clean(source)}: {summary_line(snapshot)}", err=True)
+        click.echo(f"{clean(source)}: {describe(result)}")
     if failed:
         raise PushError(f"{failed} of {len(sources)} uploads failed")
     return 0

@@ -2,7 +2,8 @@
 
 It is exactly the Report model serialised by pydantic, so ``howsafe schema`` (the model's JSON
 Schema) always describes it and ``Report.model_validate_json`` reads it back unchanged. Device
-strings are stored verbatim: escaping is the job of whatever displays them.
+strings keep their values verbatim: escaping is the job of whatever displays them, except that the
+characters a terminal could obey are written as ``\\u`` escapes (``sanitize.json_text``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from howsafe.report.interface import RenderOptions
+from howsafe.report.sanitize import json_text
 
 if TYPE_CHECKING:  # the models are only annotations here: `apps --format json` never imports pydantic
     from howsafe.compare import Comparison
@@ -21,7 +23,7 @@ if TYPE_CHECKING:  # the models are only annotations here: `apps --format json` 
 
 
 def render_json(report: Report) -> str:
-    return report.model_dump_json(indent=2) + "\n"
+    return json_text(report.model_dump_json(indent=2)) + "\n"
 
 
 def report_json(report: Report, options: RenderOptions) -> str:
@@ -29,7 +31,7 @@ def report_json(report: Report, options: RenderOptions) -> str:
 
 
 def _dump(doc: object) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 def compare_json(cmp: Comparison, options: RenderOptions) -> str:

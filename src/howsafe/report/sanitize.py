@@ -12,8 +12,9 @@ bounds the length. Each format then escapes for itself on top:
   code spans kept as code spans since their content is literal);
 - HTML: :func:`clean`, then Jinja2 autoescaping in the templates (never ``|safe`` on data).
 
-JSON output keeps strings verbatim (the JSON encoder escapes control characters); a program
-reading it decides how to display them.
+JSON output keeps string values verbatim; :func:`json_text` writes the characters :func:`clean`
+would escape as ``\\uXXXX`` escapes, so a document printed on a terminal cannot drive it either,
+while any JSON reader gets exactly the same strings back.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ import unicodedata
 # Bidirectional controls can make text read differently from what it is ("Trojan source").
 _BIDI = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C))
 MAX_FIELD = 2000  # a hostile 1 MB label must not make a report unreadable
+
+
+def _unsafe(ch: str) -> bool:
+    """What a terminal or a reader could obey: controls, bidi and other format characters,
+    surrogates, private use."""
+    return ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co")
 
 
 def clean(value: object, *, limit: int = MAX_FIELD) -> str:
@@ -38,7 +45,7 @@ def clean(value: object, *, limit: int = MAX_FIELD) -> str:
     for ch in text:
         if ch in "\n\r\t":
             out.append(" ")
-        elif ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co"):
+        elif _unsafe(ch):
             out.append(ch.encode("unicode_escape").decode("ascii"))
         else:
             out.append(ch)
@@ -51,6 +58,33 @@ def clean_lines(text: str) -> str:
     Use for whole outputs assembled elsewhere (e.g. a formatter's lines); line structure is kept.
     """
     return "\n".join(clean(line, limit=10 * MAX_FIELD) for line in text.split("\n"))
+
+
+_NOT_PRINTABLE_ASCII = re.compile(r"[^\x00-\x7e]+")  # JSON encoders already escape C0 controls
+
+
+def _json_escape(ch: str) -> str:
+    code = ord(ch)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def json_text(document: str) -> str:
+    """A serialised JSON ``document`` with every character :func:`clean` would escape (DEL and C1
+    controls, bidi and other format characters, surrogates, private use) written as a ``\\u``
+    escape: a JSON reader gets the same values, a terminal showing the document gets nothing to obey.
+
+    Such characters can only stand inside JSON strings (the syntax around them is ASCII), where a
+    ``\\u`` escape is always valid. Other text (accents, CJK, emoji) is left readable.
+    """
+
+    def fix(m: re.Match[str]) -> str:
+        run = m.group()
+        return "".join(_json_escape(ch) if _unsafe(ch) else ch for ch in run)
+
+    return _NOT_PRINTABLE_ASCII.sub(fix, document)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from howsafe import __version__
 from howsafe.report.documents import AppsDoc
 from howsafe.report.interface import RenderOptions
+from howsafe.report.sanitize import json_text
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://reports.exodus-privacy.eu.org/en/trackers/"
@@ -103,4 +104,4 @@ def apps_sarif(doc: AppsDoc, options: RenderOptions) -> str:
             }
         ],
     }
-    return json.dumps(doc_out, indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(doc_out, indent=2, ensure_ascii=False)) + "\n"
