@@ -101,6 +101,15 @@ def test_push_and_collect_push_to_a_live_server(
     assert main(["push", str(PIXEL), "--server", live.url, "--token", org.tokens["viewer"]]) == 2
     assert "403 forbidden" in capsys.readouterr().err
     assert main(["push", str(PIXEL), "--server", "ftp://x", "--token", "t"]) == 2
+    # a server that is not listening: one line per input naming the URL, a summary, exit 2
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    capsys.readouterr()
+    assert main(["push", str(PIXEL), "--server", closed, "--token", org.tokens["uploader"]]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot reach {closed}/api/v1/snapshots" in err and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == "howsafe: error: 1 of 1 uploads failed"
 
 
 def _variant(i: int) -> bytes:

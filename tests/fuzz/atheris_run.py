@@ -28,6 +28,7 @@ with atheris.instrument_imports(include=["howsafe"]):
     import howsafe.sources.assemble
     import howsafe.sources.bugreport
     import howsafe.sources.containers
+    import howsafe.sources.redact
     import howsafe.sources.snapshot  # noqa: F401
 
 from fuzz.targets import TARGETS, run_one, seeds

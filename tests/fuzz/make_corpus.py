@@ -30,6 +30,21 @@ DUMPSYS = (
     "    ComponentInfo{com.z/com.z.L}\nDUMP OF SERVICE backup:\nBackup Manager is enabled\n"
     "Available transports:\n  * com.google.android.gms/.backup.BackupTransportService\n"
 )
+DUMPSYS_SETTINGS = (
+    "GLOBAL SETTINGS (user 0)\n  _id:1 name:adb_enabled pkg:android value:1\n"
+    "SECURE SETTINGS (user 0)\n  _id:7 name:android_id pkg:android value:abcdef0123456789\n"
+)
+DEVICE_POLICY = (
+    "Current Device Policy Manager state:\n  Enabled Device Admins (User 0, provisioningState: 0):\n"
+    "    com.x/.Admin:\n      uid=10123\n  Device Owner: \n    admin=ComponentInfo{com.y/com.y.Owner}\n"
+)
+PS = (
+    "USER           PID  PPID     VSZ    RSS WCHAN            ADDR S NAME\n"
+    "root             1     0 12345678  9876 0                   0 S init\n"
+    "u0_a123       4242   700 1234567  65432 0                   0 S com.x:remote\n"
+)
+ROOT = "/system/bin/su\n/system/xbin/su\n/sbin/magisk\n"
+KERNEL = "Linux version 5.10.177-android12-9-00001-g1234abcd (build-user@build-host) #1 SMP PREEMPT\n"
 BUGREPORT = (
     "== dumpstate: 2024-05-01 10:00:00\nKernel: Linux version 5.10.1 (b@h)\n"
     "------ SYSTEM PROPERTIES (getprop) ------\n"
@@ -82,7 +97,24 @@ def _pcapng() -> bytes:
 
 SEEDS: dict[str, dict[str, bytes]] = {
     "zip": {"dump.zip": _zip({"getprop.txt": GETPROP.encode(), "packages.txt": PM.encode()})},
-    "device_text": {
+    # one folder per device-output parser (each target mutates its own format)
+    "getprop": {"getprop.txt": GETPROP.encode(), "utf16.txt": GETPROP.encode("utf-16")},
+    "pm_list": {"pm.txt": PM.encode()},
+    "settings": {"settings.txt": SETTINGS.encode()},
+    "dumpsys_settings": {"dumpsys_settings.txt": DUMPSYS_SETTINGS.encode()},
+    "dumpsys_package": {"dumpsys_package.txt": DUMPSYS_PACKAGE.encode()},
+    "dumpsys_split": {"dumpsys.txt": DUMPSYS.encode()},
+    "accessibility": {"dumpsys.txt": DUMPSYS.encode()},
+    "device_policy": {"device_policy.txt": DEVICE_POLICY.encode()},
+    "notification_listeners": {"dumpsys.txt": DUMPSYS.encode()},
+    "backup": {"dumpsys.txt": DUMPSYS.encode()},
+    "ps": {"ps.txt": PS.encode()},
+    "root_binaries": {"root.txt": ROOT.encode()},
+    "getenforce": {"getenforce.txt": b"Enforcing\n"},
+    "kernel_version": {"proc_version.txt": KERNEL.encode()},
+    "app_ids": {"dumpsys.txt": DUMPSYS.encode(), "dumpsys_package.txt": DUMPSYS_PACKAGE.encode()},
+    "redactor": {"getprop.txt": GETPROP.encode(), "settings.txt": SETTINGS.encode()},
+    "device_outputs": {
         "getprop.txt": GETPROP.encode(), "pm.txt": PM.encode(), "settings.txt": SETTINGS.encode(),
         "dumpsys_package.txt": DUMPSYS_PACKAGE.encode(), "dumpsys.txt": DUMPSYS.encode(),
         "utf16.txt": GETPROP.encode("utf-16"),

@@ -1,4 +1,5 @@
-"""One fuzz target per parser family: bytes in, and only howsafe's own errors may come out.
+"""One fuzz target per parser (per format for the binary and capture readers): bytes in, and only
+howsafe's own errors may come out.
 
 A target returns normally or raises a :class:`~howsafe.errors.HowsafeError` (the one-line errors
 the CLI prints); any other exception, a hang or runaway memory is a finding. The same targets run
@@ -77,19 +78,55 @@ def signer(data: bytes) -> None:
     signer_digests(ZipArchive(data))
 
 
-def device_text(data: bytes) -> None:
-    from howsafe import parse
+def _text_parser(name: str) -> Callable[[bytes], None]:
+    """A target for one device-output parser of ``howsafe.parse`` (bytes in, as read from a dump)."""
+
+    def target(data: bytes) -> None:
+        from howsafe import parse
+
+        getattr(parse, name)(data)
+
+    target.__name__ = name
+    return target
+
+
+# One target per parser, so that coverage guidance and seeds are each parser's own (one target
+# running every parser on each input spent most executions outside the parser being mutated).
+TEXT_PARSERS: dict[str, str] = {
+    "getprop": "parse_getprop", "pm_list": "parse_pm_list", "settings": "parse_settings",
+    "dumpsys_settings": "parse_dumpsys_settings", "dumpsys_package": "parse_dumpsys_package",
+    "dumpsys_split": "split_dumpsys", "accessibility": "parse_accessibility",
+    "device_policy": "parse_device_policy", "notification_listeners": "parse_notification_listeners",
+    "backup": "parse_backup", "ps": "parse_ps", "root_binaries": "parse_root_binaries",
+    "getenforce": "parse_getenforce", "kernel_version": "parse_kernel_version",
+}  # fmt: skip
+
+
+def app_ids(data: bytes) -> None:
+    from howsafe.parse.app_ids import app_ids_in
+    from howsafe.parse.text import decode_text
+
+    text = decode_text(data)
+    app_ids_in(text)
+    app_ids_in(text, "packages")
+
+
+def redactor(data: bytes) -> None:
+    from howsafe.parse.text import decode_text, iter_lines
+    from howsafe.sources.redact import redact_mapping, redact_value
+
+    text = decode_text(data)
+    redact_value(text)
+    pairs = (line.partition("=") for line in iter_lines(text))
+    redact_mapping({key: value for key, _, value in pairs})
+
+
+def device_outputs(data: bytes) -> None:
+    """The whole assembly of a snapshot from command outputs (each output given the same text)."""
     from howsafe.model import SourceInfo, SourceKind
     from howsafe.parse.text import decode_text
     from howsafe.sources.assemble import snapshot_from_outputs
 
-    for fn in (
-        parse.parse_getprop, parse.parse_pm_list, parse.parse_settings, parse.parse_dumpsys_package,
-        parse.split_dumpsys, parse.parse_accessibility, parse.parse_device_policy,
-        parse.parse_notification_listeners, parse.parse_backup, parse.parse_ps, parse.parse_root_binaries,
-        parse.parse_dumpsys_settings, parse.parse_getenforce, parse.parse_kernel_version,
-    ):  # fmt: skip
-        fn(data)  # type: ignore[operator]
     text = decode_text(data)
     outputs = {key: text for key in ("getprop", "packages", "settings_secure", "dumpsys_package", "dumpsys", "ps")}
     snapshot_from_outputs(outputs, source=SourceInfo(kind=SourceKind.FOLDER, location="fuzz"), redact=True)
@@ -154,7 +191,9 @@ def stix2(data: bytes) -> None:
 
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "zip": zip_container, "dex": dex, "axml": axml, "arsc": arsc, "signer": signer,
-    "device_text": device_text, "bugreport": bugreport, "snapshot_json": snapshot_json,
+    **{family: _text_parser(fn) for family, fn in TEXT_PARSERS.items()},
+    "app_ids": app_ids, "redactor": redactor, "device_outputs": device_outputs,
+    "bugreport": bugreport, "snapshot_json": snapshot_json,
     "capture": capture, "pcapdroid_csv": pcapdroid_csv, "dns_logs": dns_logs, "stix2": stix2,
 }  # fmt: skip
 
@@ -162,6 +201,8 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
 APK = FIXTURES / "apk" / "apks" / "io.appium.settings-8.0.10.apk"
 MALFORMED = FIXTURES / "apk" / "malformed"
 CAPS = FIXTURES / "captures"
+DEVICES = FIXTURES / "devices"
+XIAOMI = DEVICES / "xiaomi-vince-V10.2.3.0.OEGMIXM"
 DEMO = REPO / "src" / "howsafe" / "sources" / "demo" / "redmi-note-13-pro-5g-hyperos2-global.json"
 
 # Real fixtures used as seeds, by reference (never copied here): a path, or (APK, member name).
@@ -174,7 +215,10 @@ FIXTURE_SEEDS: dict[str, tuple[Path | tuple[Path, str], ...]] = {
     "axml": ((APK, "AndroidManifest.xml"),),
     "arsc": ((APK, "resources.arsc"),),
     "signer": (MALFORMED / "androguard-apksig-truncated-cd.apk", MALFORMED / "dex-bad-magic.apk"),
-    "device_text": (FIXTURES / "devices" / "google-oriole-13277524" / "getprop.txt",),
+    "getprop": (DEVICES / "google-oriole-13277524" / "getprop.txt", XIAOMI / "getprop.txt"),
+    "pm_list": (XIAOMI / "packages.txt", XIAOMI / "packages-f.txt"),
+    "redactor": (DEVICES / "google-oriole-13277524" / "getprop.txt", XIAOMI / "raw" / "system.build.prop"),
+    "device_outputs": (DEVICES / "google-oriole-13277524" / "getprop.txt",),
     "snapshot_json": (DEMO,),
     "capture": (CAPS / "hostile-bad-blocklen.pcapng", CAPS / "hostile-dns-loop.pcap"),
     "pcapdroid_csv": (CAPS / "pcapdroid.csv", CAPS / "pcapdroid_old.csv"),

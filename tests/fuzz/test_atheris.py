@@ -1,7 +1,7 @@
 """Coverage-guided fuzzing with atheris, where it installs (Linux, CPython with a wheel).
 
 Each target runs in its own process for a fixed budget of ``HOWSAFE_ATHERIS_SECONDS`` seconds
-(4 by default, so the twelve targets stay near a minute in CI) with a 2 GiB memory cap and
+(4 by default, so the 29 targets stay near three minutes in CI) with a 2 GiB memory cap and
 inputs up to 64 KiB; a crash, a non-howsafe exception or the cap being hit fails the test and
 leaves the input in the test's temporary folder. The number of executions varies with the
 machine: it is reported by libFuzzer, and docs/fuzzing.md records a longer run.

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fuzz.targets import TARGETS, run_one, seeds
+from fuzz.targets import TARGETS, TEXT_PARSERS, run_one, seeds
+from howsafe import parse
 
 EXAMPLES = int(os.environ.get("HOWSAFE_FUZZ_EXAMPLES", "120"))
 MAX_INPUT = 512 * 1024
@@ -70,3 +71,20 @@ def test_every_seed_is_handled(family: str) -> None:
     assert corpus != [b""], f"no seeds for {family}"
     for data in corpus:
         run_one(family, data)
+
+
+@pytest.mark.parametrize("family", sorted(TEXT_PARSERS))
+def test_parser_seeds_reach_the_parser(family: str) -> None:
+    """Each parser's generated seeds parse to something: mutation starts on the parser's main path,
+    not on input it rejects at the first line."""
+    parsed = [getattr(parse, TEXT_PARSERS[family])(data) for data in seeds(family)]
+    assert parsed and all(_content(r) for r in parsed), family
+
+
+def _content(result: object) -> object:
+    """What a parser found: the mapping, tuple or list it returns, or the filled part of a record."""
+    if isinstance(result, parse.GetpropResult):
+        return result.properties
+    if isinstance(result, parse.BackupState):
+        return result.transport
+    return result

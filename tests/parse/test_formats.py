@@ -162,6 +162,13 @@ def test_bugreport_priority_headers() -> None:
     assert parse_backup(sections["backup"]).enabled is False
 
 
+def test_ps_row_shorter_than_its_header_keeps_the_process() -> None:
+    """A header naming USER in a column the row does not have (a garbled or cut listing): the process
+    is kept without a user, never an IndexError (found by the ps fuzz target)."""
+    rows = parse_ps("PID PPID VSZ RSS WCHAN ADDR S NAME USER\n  4242 1 0 0 0 0 S com.x\n")
+    assert [(r.pid, r.ppid, r.user, r.name) for r in rows] == [(4242, 1, None, "com.x")]
+
+
 def test_ps_formats() -> None:
     rows = parse_ps(samples.PS_A)
     assert [(r.pid, r.ppid, r.user, r.name) for r in rows][2] == (1234, 1, "system", "system_server")

@@ -1,15 +1,13 @@
 """``howsafe push``: build snapshots locally (redacted) and upload them to a fleet server.
 
-Only this command (and ``collect --push``) talks to a server, and only to the URL given. It uses
-the standard library's HTTP client, so pushing needs no extra package.
+Only this command (and ``collect --push``) talks to a server, and only to the URL given, through
+:func:`howsafe.http.post` (the standard library's HTTP client, so pushing needs no extra package).
 """
 
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 
 import click
@@ -39,25 +37,19 @@ def push_snapshot(
     if label:
         url += "?" + urllib.parse.urlencode({"label": label})
     body = snapshot_to_json(snapshot).encode("utf-8")
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
-        url,
-        data=body,
-        method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", "User-Agent": "howsafe-push"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
-            data = json.loads(resp.read(1024 * 1024) or b"{}")
-    except urllib.error.HTTPError as exc:
+    from howsafe.http import post
+
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "User-Agent": "howsafe-push"}
+    resp = post(url, body, headers=headers, timeout=timeout, error=PushError)
+    if resp.status >= 400:
         try:
-            err = json.loads(exc.read(64 * 1024))["error"]
+            err = json.loads(resp.body[: 64 * 1024])["error"]
             detail = f"{err['code']}: {err['message']}"
         except (ValueError, KeyError, TypeError):
-            detail = exc.reason
-        raise PushError(f"{server} refused the upload ({exc.code} {detail})") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise PushError(f"cannot reach {server}: {reason}") from exc
+            detail = resp.reason
+        raise PushError(f"{server} refused the upload ({resp.status} {detail})")
+    try:
+        data = json.loads(resp.body or b"{}")
     except ValueError as exc:
         raise PushError(f"{server} answered something that is not JSON") from exc
     return Pushed(

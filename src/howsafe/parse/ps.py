@@ -89,7 +89,7 @@ def parse_ps(data: bytes | str) -> list[ProcessRow]:
         ppid: int | None = None
         if "PPID" in header:
             ppid = strict_int(_field(fields, header.index("PPID") - offset))
-        user = fields[header.index("USER") - offset] if "USER" in header else None
+        user = _field(fields, header.index("USER") - offset) if "USER" in header else None
         seen.add(pid)
         result.append(ProcessRow(pid=pid, ppid=ppid, user=user, name=fields[-1]))
     return result

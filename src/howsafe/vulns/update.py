@@ -23,14 +23,14 @@ import importlib
 import json
 import logging
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from howsafe.errors import CorruptInputError, HowsafeError, InputError, KnowledgeError, TooLargeError
 from howsafe.fsio import atomic_write
-from howsafe.http import https_fetch
+from howsafe.http import Fetch, https_fetch
 from howsafe.kb import bundled_data_dir
 from howsafe.vulns import osv
 from howsafe.vulns.db import DB_NAME, VulnDB, dumps, load_file, loads
@@ -39,8 +39,6 @@ from howsafe.vulns.lifecycle import LIFECYCLE_NAME, _compact, device_products
 from howsafe.vulns.model import VulnEntry
 
 log = logging.getLogger(__name__)
-
-Fetch = Callable[[str], bytes]
 
 OSV_ANDROID_URL = "https://osv-vulnerabilities.storage.googleapis.com/Android/all.zip"
 EOL_API = "https://endoflife.date/api/{product}.json"
