@@ -209,6 +209,7 @@ def test_log_formatter_never_passes_a_hostile_string_raw(tracebacks: bool) -> No
 # -- push (against a hostile fleet server on a loopback port) ------------------------------------
 class _HostileFleet(BaseHTTPRequestHandler):
     refuse = False
+    answer: object = None  # when set: the 201 body sent instead of a well-formed one
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -218,7 +219,7 @@ class _HostileFleet(BaseHTTPRequestHandler):
         else:
             grades = {f"everyday{CSI}": f"A{RLO}", "journalist": f"F{FORGED}"}
             status, body = 201, {"snapshot_id": 7, "device_id": 3, "created": True, "grades": grades}
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        data = json.dumps(body if self.answer is None else self.answer, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -273,6 +274,28 @@ def test_push_and_collect_push_to_a_hostile_server_are_terminal_safe(
     lines = err.splitlines()
     assert len(lines) == 2 and "refused the upload (403 forbidden\\x1b]0;pwned\\x07" in lines[0]
     assert lines[1] == "howsafe: error: 1 of 1 uploads failed"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [[], {}, {"snapshot_id": "7", "device_id": 3}, {"snapshot_id": "\u00b9", "device_id": 3}, {"snapshot_id": 7}],
+)
+def test_push_to_a_server_answering_nonsense_is_one_line(
+    answer: object,
+    hostile_fleet: ThreadingHTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A 201 whose body lacks the stored snapshot's ids (a list, strings, superscripts): one line
+    per upload, exit 2, never a traceback."""
+    monkeypatch.setattr(_HostileFleet, "answer", answer)
+    url = f"http://127.0.0.1:{hostile_fleet.server_address[1]}"
+    path, _ = _hostile_snapshot(tmp_path, name="phone.json")
+    assert main(["push", str(path), "--server", url, "--token", "t"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    assert "answered without the ids of a stored snapshot" in err
 
 
 # -- iocs ----------------------------------------------------------------------------------------

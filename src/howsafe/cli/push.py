@@ -52,11 +52,15 @@ def push_snapshot(
         data = json.loads(resp.body or b"{}")
     except ValueError as exc:
         raise PushError(f"{server} answered something that is not JSON") from exc
+    ids = (data.get("snapshot_id"), data.get("device_id")) if isinstance(data, dict) else (None, None)
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise PushError(f"{server} answered without the ids of a stored snapshot")
+    grades = data.get("grades") or {}
     return Pushed(
         snapshot_id=int(data["snapshot_id"]),
         device_id=int(data["device_id"]),
-        created=bool(data["created"]),
-        grades=dict(data.get("grades") or {}),
+        created=data.get("created") is True,
+        grades={str(k): str(v) for k, v in grades.items()} if isinstance(grades, dict) else {},
     )
 
 
