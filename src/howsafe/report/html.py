@@ -25,7 +25,9 @@ from howsafe.model import Chart, Grade, Report, Snapshot
 from howsafe.report.interface import RenderOptions
 from howsafe.report.layout import (
     KB_UPDATE_HINT,
+    adb_line,
     app_title,
+    apply_hint,
     area_name,
     build_layout,
     chart_value,
@@ -36,13 +38,16 @@ from howsafe.report.layout import (
     grade_slug,
     headline_after_badge,
     missing_lines,
+    plan_groups,
     safe_url,
     severity_label,
 )
 from howsafe.report.sanitize import clean
+from howsafe.report.templating import environment
 
 if TYPE_CHECKING:
     from howsafe.compare import Comparison
+    from howsafe.harden.model import Plan
     from howsafe.report.documents import AppsDoc
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -81,13 +86,7 @@ class SvgChart:
 
 @cache
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("howsafe.report", "templates"),
-        autoescape=True,  # every format the template writes is HTML; never mark device strings safe
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return environment(jinja2.PackageLoader("howsafe.report", "templates"))
 
 
 def render_html(report: Report, *, snapshot: Snapshot | None = None) -> str:
@@ -201,5 +200,28 @@ def apps_html(doc: AppsDoc, options: RenderOptions) -> str:
             apps=doc.apps,
             app_title=app_title,
             clean=clean,
+        )
+    )
+
+
+def harden_html(plan: Plan, options: RenderOptions) -> str:
+    """The plan as one self-contained page (the same steps, commands and notes as the text form)."""
+    groups = plan_groups(plan)
+    starts, n = [], 1
+    for _kind, _heading, steps in groups:  # steps are numbered across the groups, as in the text form
+        starts.append(n)
+        n += len(steps)
+    return (
+        _env()
+        .get_template("harden.html.j2")
+        .render(
+            csp=CSP,
+            title=f"howsafe harden plan: {clean(plan.device)}",
+            tool=clean(plan.tool or "howsafe"),
+            plan=plan,
+            groups=groups,
+            starts=starts,
+            adb_line=adb_line,
+            apply_hint=apply_hint(plan),
         )
     )

@@ -16,6 +16,7 @@ from howsafe.report.interface import RenderOptions
 
 if TYPE_CHECKING:  # the models are only annotations here: `apps --format json` never imports pydantic
     from howsafe.compare import Comparison
+    from howsafe.harden.model import Plan
     from howsafe.model import Report
     from howsafe.report.documents import AppsDoc, NetDoc, VulnsDoc
 
@@ -121,3 +122,8 @@ def net_json(doc: NetDoc, options: RenderOptions) -> str:
             "verdict": doc.report.verdict.model_dump(mode="json"),
         }
     )
+
+
+def harden_json(plan: Plan, options: RenderOptions) -> str:
+    """The plan in its versioned format (``"format": "howsafe-harden-plan"``)."""
+    return json.dumps(plan.to_json(), indent=1, ensure_ascii=False) + "\n"

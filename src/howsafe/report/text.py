@@ -26,7 +26,10 @@ from howsafe.model import Table as ReportTable
 from howsafe.report.interface import RenderOptions
 from howsafe.report.layout import (
     KB_UPDATE_HINT,
+    PLAN_DRY_RUN,
+    adb_line,
     app_title,
+    apply_hint,
     area_name,
     build_layout,
     chart_value,
@@ -37,6 +40,7 @@ from howsafe.report.layout import (
     evidence_line,
     headline_after_badge,
     missing_lines,
+    plan_groups,
     severity_label,
     truncated,
 )
@@ -44,6 +48,7 @@ from howsafe.report.sanitize import clean
 
 if TYPE_CHECKING:
     from howsafe.compare import Comparison
+    from howsafe.harden.model import Plan
     from howsafe.report.documents import AppsDoc, VulnsDoc
 
 MAX_FINDINGS_PER_AREA = 20
@@ -436,3 +441,50 @@ def apps_text(doc: AppsDoc, options: RenderOptions) -> str:
     n_tr = sum(1 for a in ok if a.trackers)
     lines.append(f"{len(apps)} inputs: {len(ok)} scanned, {n_tr} with trackers, {len(apps) - len(ok)} unreadable")
     return "\n".join(lines) + "\n"
+
+
+def harden_text(plan: Plan, options: RenderOptions) -> str:
+    """The plan step by step: why, what stops working, the phone commands and their inverses."""
+    out: list[str] = [
+        f"howsafe harden plan: {clean(plan.device)}",
+        f"profile {clean(plan.profile)}, level {plan.level}; dry run: {PLAN_DRY_RUN}",
+        "",
+    ]
+    n = 0
+    for kind, heading, steps in plan_groups(plan):
+        out.append(f"{heading}:")
+        for s in steps:
+            n += 1
+            tag = f"[{s.level}] " if s.action else ""
+            out.append(f" {n}. {tag}{clean(s.title)}")
+            out.append(f"    why: {clean(s.reason)}")
+            if s.collects:
+                out.append(f"    collects: {clean(', '.join(s.collects))}")
+            if s.breaks:
+                out.append(f"    stops working: {clean(s.breaks)}")
+            if s.removal:
+                out.append(f"    removal level in the knowledge base: {clean(s.removal)}")
+            if s.requires:
+                out.append(f"    first: {clean(s.requires)}")
+            if s.menu:
+                label = "where" if kind == "setting" else "what to do"
+                out.append(f"    {label}: {clean(s.menu)}")
+            for c in s.action:
+                out.append(f"    do:   {clean(adb_line(c))}")
+            for c in s.undo:
+                out.append(f"    undo: {clean(adb_line(c))}")
+            out.append(f"    source: {clean('; '.join(s.source))}")
+        out.append("")
+    if not plan.steps:
+        out.append("Nothing to do at this level for this source.")
+        out.append("")
+    if plan.held_back:
+        out.append("Not offered at this level:")
+        for h in plan.held_back:
+            out.append(f" - [{h.level}] {clean(h.package)}: {clean(h.reason)}")
+        out.append("")
+    for note in plan.notes:
+        out.append(f"note: {clean(note)}")
+    if plan.phone_steps:
+        out.append(clean(apply_hint(plan)))
+    return "\n".join(out).rstrip() + "\n"
