@@ -55,6 +55,7 @@ TABLE: dict[str, dict[str, str]] = {
         "html": f"{_H}:harden_html",
         "sh": f"{_SH}:harden_sh",
     },
+    "corpus": {"text": f"{_T}:corpus_text", "json": f"{_J}:corpus_json", "html": f"{_H}:corpus_html"},
 }
 """document kind -> format -> ``module:function`` of its formatter."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -48,6 +48,7 @@ from howsafe.report.sanitize import clean
 
 if TYPE_CHECKING:
     from howsafe.compare import Comparison
+    from howsafe.corpus.report import CorpusStats
     from howsafe.harden.model import Plan
     from howsafe.report.documents import AppsDoc, VulnsDoc
 
@@ -488,3 +489,69 @@ def harden_text(plan: Plan, options: RenderOptions) -> str:
     if plan.phone_steps:
         out.append(clean(apply_hint(plan)))
     return "\n".join(out).rstrip() + "\n"
+
+
+# Corpus statistics: cells bounded shorter than device strings (a corpus holds thousands of rows).
+_CORPUS_CELL = 200
+_CORPUS_EXAMPLE = 80
+
+
+def corpus_text(st: CorpusStats, options: RenderOptions) -> str:
+    """The corpus figures as plain lines: summary, then one block per table."""
+    lines = [
+        f"Corpus: {clean(st.source, limit=_CORPUS_CELL)}",
+        f"  {st.apps} app(s): {st.apps_ok} read, {st.apps - st.apps_ok} not readable; "
+        f"{st.distinct_packages} distinct package(s); {st.dex_bytes / 1e6:.1f} MB of DEX",
+        f"  {st.apps_with_trackers} app(s) with at least one tracker "
+        f"({100.0 * st.apps_with_trackers / max(st.apps_ok, 1):.1f}% of those read)",
+    ]
+    if st.snapshots:
+        lines.append(f"  {st.snapshots} device snapshot(s)")
+    if st.errors:
+        lines.append("  errors: " + ", ".join(f"{clean(e, limit=_CORPUS_CELL)} {n}" for e, n in st.errors))
+
+    def table(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
+        lines.append("")
+        lines.append(title)
+        if not rows:
+            lines.append("  (none)")
+            return
+        for r in rows:
+            lines.append("  " + "  ".join(clean(r.get(c), limit=_CORPUS_CELL) for c in cols))
+
+    table("Tracker prevalence (apps, % of apps read):", st.trackers, ["apps", "share", "tracker"])
+    table("Per category:", st.categories, ["apps", "share", "category"])
+    table(
+        "Per signer (apps, with trackers, %, mean trackers, signer, packages):",
+        st.signers,
+        ["apps", "apps_with_trackers", "share", "mean_trackers", "signer", "packages"],
+    )
+    table("Permissions (apps, %):", st.permissions, ["apps", "share", "permission"])
+    lines.append("")
+    lines.append("Apps per tracker:")
+    if not st.apps_per_tracker:
+        lines.append("  (none)")
+    for r in st.apps_per_tracker:
+        examples = ", ".join(clean(x, limit=_CORPUS_EXAMPLE) for x in (r.get("examples") or []))
+        lines.append(f"  {clean(r['tracker'], limit=_CORPUS_CELL)} ({r['apps']}): {examples}")
+    if st.grades:
+        table("Snapshot grades:", st.grades, ["snapshots", "grade"])
+    if st.captures:
+        lines.append("")
+        lines.append(f"{st.captures} traffic capture(s), {st.captures_read} with hosts read")
+        table(
+            "Top hosts (MB, packets, flows, captures, owner, countries, host):",
+            st.top_hosts,
+            ["mb", "packets", "flows", "captures", "owner", "countries", "host"],
+        )
+        table(
+            "Hosts by owner (MB, packets, hosts, captures, owner):",
+            st.hosts_by_owner,
+            ["mb", "packets", "hosts", "captures", "owner"],
+        )
+        table(
+            "Hosts by server country (MB, packets, hosts, captures, country):",
+            st.hosts_by_country,
+            ["mb", "packets", "hosts", "captures", "country"],
+        )
+    return "\n".join(lines) + "\n"
