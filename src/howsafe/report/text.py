@@ -14,7 +14,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console, Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.rule import Rule
@@ -265,7 +266,9 @@ def _chart(chart: Chart) -> RenderableType:
         pad_edge=False,
         padding=(0, 1),
     )
-    t.add_column("label", overflow="fold", max_width=40)
+    # labels wrap between words at 40 columns; a longer word (a host, a package id) widens the
+    # column rather than being cut, unless the terminal is too narrow for it
+    t.add_column("label", overflow="fold", max_width=max([40, *(longest_word(clean(lb)) for lb, _ in chart.items)]))
     t.add_column("bar", no_wrap=True)
     t.add_column("value", justify="right", no_wrap=True)
     peak = max((abs(v) for _, v in chart.items), default=0.0) or 1.0
@@ -276,16 +279,64 @@ def _chart(chart: Chart) -> RenderableType:
 
 
 def _table(table: ReportTable) -> RenderableType:
-    t = Table(title=Text(clean(table.title), style="bold"), title_justify="left", show_lines=False)
-    for col in table.columns:
-        t.add_column(Text(clean(col)), overflow="fold")
     rows: Sequence[tuple[str, ...]]
     rows, hidden = truncated(table.rows, MAX_TABLE_ROWS)
-    for row in rows:
-        t.add_row(*(Text(clean(c)) for c in row))
-    if hidden:
-        t.caption = f"… {hidden} more rows (see --format html or json)"
-    return t
+    return _WordTable(
+        clean(table.title),
+        [clean(c) for c in table.columns],
+        [[clean(c) for c in row] for row in rows],
+        f"… {hidden} more rows (see --format html or json)" if hidden else None,
+    )
+
+
+def longest_word(text: str) -> int:
+    """The terminal width of the longest word of ``text`` (what a column needs to cut no word)."""
+    return max((cell_len(w) for w in text.split()), default=0)
+
+
+def fit_widths(natural: Sequence[int], floors: Sequence[int], budget: int, *, first: int = 0) -> list[int]:
+    """Column widths from ``natural`` whose sum fits ``budget`` when the ``floors`` allow: the widest
+    column above its floor (from index ``first`` on) gives up one character at a time. What still
+    does not fit stays over budget; the caller decides what to give up next."""
+    widths = list(natural)
+    while sum(widths) > budget:
+        above = [i for i in range(first, len(widths)) if widths[i] > floors[i]]
+        if not above:
+            break
+        widths[max(above, key=lambda i: widths[i])] -= 1
+    return widths
+
+
+class _WordTable:
+    """A boxed table whose columns are never narrower than their longest word while the terminal
+    allows it (versions, host names, package ids and CVE ids stay whole); rich's own shrinking
+    narrows the widest columns alike and cuts such words in the middle. A word wider than the
+    whole terminal is the only thing folded."""
+
+    def __init__(self, title: str, columns: list[str], rows: list[list[str]], caption: str | None) -> None:
+        self.title = title
+        self.columns = columns
+        self.rows = [r + [""] * (len(columns) - len(r)) for r in rows]
+        self.caption = caption
+
+    def _widths(self, max_width: int) -> list[int]:
+        cells = [self.columns, *self.rows]
+        n = len(self.columns)
+        natural = [max(max(cell_len(r[i]) for r in cells), 1) for i in range(n)]
+        words = [max(max(longest_word(r[i]) for r in cells), 1) for i in range(n)]
+        budget = max_width - 3 * n - 1  # one space of padding each side, n + 1 rules
+        widths = fit_widths(natural, words, budget)
+        return fit_widths(widths, [4] * n, budget)  # last resort: fold the widest columns
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        t = Table(title=Text(self.title, style="bold"), title_justify="left", show_lines=False)
+        for col, width in zip(self.columns, self._widths(options.max_width), strict=True):
+            t.add_column(Text(col), overflow="fold", width=width)
+        for row in self.rows:
+            t.add_row(*(Text(c) for c in row))
+        if self.caption:
+            t.caption = self.caption
+        yield t
 
 
 # ------------------------------------------------------------------------------------------------
@@ -299,7 +350,8 @@ def report_text(report: Report, options: RenderOptions) -> str:
 
 def columns_text(rows: Sequence[Sequence[str]], width: int, *, header: Sequence[str] | None = None) -> list[str]:
     """Rows laid out in columns that fit ``width``: cells wrap between words, never inside one
-    (a word longer than its column is the only thing folded). Cells must already be cleaned."""
+    while the width allows every column its longest word (beyond that, a word longer than its
+    column is folded). Cells must already be cleaned."""
     all_rows = [list(header)] if header else []
     all_rows += [list(r) for r in rows]
     if not all_rows:
@@ -307,16 +359,15 @@ def columns_text(rows: Sequence[Sequence[str]], width: int, *, header: Sequence[
     n = max(len(r) for r in all_rows)
     all_rows = [r + [""] * (n - len(r)) for r in all_rows]
     natural = [max(len(r[i]) for r in all_rows) for i in range(n)]
+    words = [max(longest_word(r[i]) for r in all_rows) for i in range(n)]
     gap = 2
     budget = max(n * 8, width - gap * (n - 1))
-    widths = list(natural)
-    # Narrow the widest value column first; the row names keep their width as long as possible.
-    for floor, first in ((12, 1), (8, 0)):
-        while sum(widths) > budget:
-            widest = max(range(first, n), key=lambda i: widths[i]) if n > first else 0
-            if widths[widest] <= floor:
-                break
-            widths[widest] -= 1
+    # Narrow the widest value column first, then the row names too; no column gets narrower than
+    # its longest word (a version, a host, a package id stays whole) while the width allows it.
+    # Only then are words folded, down to 8 columns.
+    widths = fit_widths(natural, [max(12, w) for w in words], budget, first=1)
+    widths = fit_widths(widths, [max(8, w) for w in words], budget)
+    widths = fit_widths(widths, [8] * n, budget)
     out: list[str] = []
     for r in all_rows:
         cells = [textwrap.wrap(c, widths[i], break_on_hyphens=False) or [""] for i, c in enumerate(r)]
