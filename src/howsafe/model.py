@@ -91,14 +91,18 @@ class Device(_Frozen):
         return display_name(self.brand or self.manufacturer, self.marketname or self.model, self.device)
 
 
+UNKNOWN_DEVICE = "unknown device"
+"""The :func:`display_name` of a device that names itself in no way."""
+
+
 def display_name(brand: str | None, label: str | None, codename: str | None = None) -> str:
     """``label`` prefixed by ``brand`` unless it already starts with it (case-insensitive); without
-    a label, the codename, else the brand, else "unknown device"."""
+    a label, the codename, else the brand, else :data:`UNKNOWN_DEVICE`."""
     if brand and label and label.lower().startswith(brand.lower()):
         return label
     if label:
         return f"{brand} {label}" if brand else label
-    return codename or brand or "unknown device"
+    return codename or brand or UNKNOWN_DEVICE
 
 
 class Integrity(_Frozen):

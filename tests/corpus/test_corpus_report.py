@@ -119,3 +119,15 @@ def test_snapshots_become_rows_with_their_verdict(tmp_path: Path, capsys: pytest
     assert pq.read_table(existing_parts(str(out))[0]).num_rows == 2
     code, text = _run(capsys, str(out))
     assert code == 0 and "2 device snapshot(s)" in text and "Snapshot grades" in text
+
+
+def test_a_snapshot_row_names_the_device_as_every_report_does(tmp_path: Path) -> None:
+    """The corpus names a phone with the one display name: brand once, market name first."""
+    garnet = DEVICES / "redmi-garnet-OS2.0.205.0.VNRMIXM"
+    snap = tmp_path / "snaps" / "garnet.json"
+    snap.parent.mkdir()
+    assert main(["collect", str(garnet), "-o", str(snap)]) == 0
+    items = list(list_items(str(snap.parent), snapshots=True))
+    [row] = scan_batch(items, TrackerSet.of(load_tracker_db(bundled_kb())))
+    assert row["device"] == json.loads(row["report_json"])["device"]["display_name"]
+    assert row["device"] == "Redmi Note 13 Pro 5G"

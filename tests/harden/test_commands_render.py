@@ -9,10 +9,12 @@ import pytest
 
 from harden.phones import GLOBAL, NOW, device_dir
 from howsafe.engine import Auditor
-from howsafe.harden import UnsafeCommandError, allowlist, build_plan, render_plan, sh_quote, shell_script
+from howsafe.harden import UnsafeCommandError, allowlist, build_plan, sh_quote
 from howsafe.harden.commands import Command
 from howsafe.kb import KnowledgeBase
 from howsafe.model import Package
+from howsafe.report import render_as
+from howsafe.report.shell import shell_script
 from howsafe.score import load_profile
 from howsafe.sources import load_path
 
@@ -121,15 +123,15 @@ def test_markdown_and_html_escape_device_strings() -> None:
     hostile = snap.model_copy(update={"device": dev})
     kb = KnowledgeBase.default()
     plan = build_plan(hostile, kb, load_profile("everyday"), (), now=NOW)
-    page = render_plan(plan, "html")
+    page = render_as("harden", "html", plan)
     assert "<img" not in page and "&lt;img src=x" in page
-    md = render_plan(plan, "md")
+    md = render_as("harden", "md", plan)
     assert "<img" not in md and "&lt;img" in md
     # a code span stays a code span (its content is shown literally, nothing in it is live)
     assert "\\[x\\](http" in md and "`code`" in md and "\\*b\\*" in md
     assert md.count("](") == md.count("\\](")  # no live link
     for fmt in ("text", "md", "html", "sh"):
-        out = render_plan(plan, fmt)
+        out = render_as("harden", fmt, plan)
         assert "\x1b" not in out and "\u202e" not in out and "\nFAKE: A" not in out, fmt
 
 
@@ -137,7 +139,7 @@ def test_json_plan_steps_carry_kind_target_level_reason_source_action_undo() -> 
     import json
 
     _, plan = _garnet_plan()
-    doc = json.loads(render_plan(plan, "json"))
+    doc = json.loads(render_as("harden", "json", plan))
     assert doc["level"] == "safe" and doc["steps"]
     for step in doc["steps"]:
         assert step["kind"] in ("package", "setting", "account", "unfixable")

@@ -9,6 +9,7 @@ import click
 
 from howsafe.cli.common import write_output
 from howsafe.errors import InputError
+from howsafe.report.formats import formats_for, render_as
 
 _EXTRA_HINT = "the corpus commands need the corpus extra: pip install 'howsafe[corpus]'"
 
@@ -111,7 +112,7 @@ def scan(
 
 @corpus.command()
 @click.argument("results")
-@click.option("--format", "fmt", type=click.Choice(("text", "json", "html")), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(formats_for("corpus")), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @click.option("--top", type=click.IntRange(min=1, max=10_000), default=25, show_default=True, help="Rows per table.")
 def report(results: str, fmt: str, output: Path | None, top: int) -> int:
@@ -119,7 +120,7 @@ def report(results: str, fmt: str, output: Path | None, top: int) -> int:
     when captures were scanned, the top hosts (overall, by owner, by country) over a results
     dataset written by `howsafe corpus scan`."""
     _require_extra()
-    from howsafe.corpus.report import collect_stats, render
+    from howsafe.corpus.report import collect_stats
 
-    write_output(render(collect_stats(results, top=top), fmt), output)
+    write_output(render_as("corpus", fmt, collect_stats(results, top=top)), output)
     return 0

@@ -10,8 +10,8 @@ import click
 from howsafe.cli.common import chosen_profile, load_source, refuse_output_over_inputs, write_output
 from howsafe.errors import InputError
 from howsafe.harden.model import LEVELS
-from howsafe.harden.render import FORMATS
 from howsafe.model import Report, Snapshot
+from howsafe.report.formats import formats_for, render_as
 from howsafe.score import available_profiles, load_profile
 
 
@@ -63,7 +63,7 @@ def _say(text: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(formats_for("harden")),
     default="text",
     show_default=True,
     help="sh writes a reviewed shell script; with -o FILE also FILE's undo script (FILE.undo.sh).",
@@ -97,7 +97,7 @@ def harden(
     Dry run unless --apply. Every change is written to an undo journal before it is made;
     `howsafe undo --adb` restores the phone.
     """
-    from howsafe.harden import build_plan, render_plan, shell_script
+    from howsafe.harden import build_plan
     from howsafe.harden.model import Level
     from howsafe.kb import KnowledgeBase
 
@@ -132,8 +132,10 @@ def harden(
     if fmt == "sh" and output is not None:
         undo_path = output.with_name(output.name.removesuffix(".sh") + ".undo.sh")
         refuse_output_over_inputs(undo_path, source)
+        from howsafe.report.shell import shell_script
+
         write_output(shell_script(plan, undo=True), undo_path)
-    write_output(render_plan(plan, fmt), output)
+    write_output(render_as("harden", fmt, plan), output)
     if not do_apply:
         return 0
 

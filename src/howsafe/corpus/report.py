@@ -3,8 +3,9 @@
 Answers: how many apps, how many could not be read (and why); tracker prevalence overall, per
 category and per signer (the certificate that signed the apps: one vendor or developer); the most
 requested permissions; the apps that carry each tracker; with traffic captures in the corpus, the
-top hosts overall, by owner and by server country (bytes, packets, flows). Rendered as text, JSON, or one offline
-HTML page with inline SVG charts (no script, no external resource; every string escaped).
+top hosts overall, by owner and by server country (bytes, packets, flows). This module only computes
+the figures (:class:`CorpusStats`); the report layer lays them out (``render_as("corpus", fmt, stats)``:
+text, JSON, or one offline HTML page with inline SVG charts).
 
 Apps are counted once per content (sha256); a row with an error (unreadable, or a partial file)
 whose path was scanned again in a later run is stale and counted by the later row only.
@@ -12,12 +13,9 @@ whose path was scanned again in a later run is stale and counted by the later ro
 
 from __future__ import annotations
 
-import html
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from howsafe import __version__
 from howsafe.corpus.store import existing_parts
 from howsafe.errors import InputError
 
@@ -27,6 +25,9 @@ APPS_PER_TRACKER = 20
 
 @dataclass
 class CorpusStats:
+    """The figures of one results dataset; table rows are dicts keyed by column name. Strings
+    (paths, package ids, tracker names, hosts) are as the corpus holds them: untrusted."""
+
     source: str
     rows: int = 0
     apps: int = 0
@@ -250,177 +251,3 @@ def _capture_stats(con: Any, st: CorpusStats, top: int) -> None:
             [top],
         )
     )
-
-
-# -- renderings --------------------------------------------------------------------------------
-def to_json(st: CorpusStats) -> str:
-    doc = {"tool": f"howsafe {__version__}", **asdict(st)}
-    doc["errors"] = [{"error": e, "rows": n} for e, n in st.errors]
-    return json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
-
-
-def _clean(value: object, limit: int = 200) -> str:
-    """Display text: control characters escaped, length bounded (labels and paths are untrusted)."""
-    text = "" if value is None else str(value)
-    if len(text) > limit:
-        text = text[:limit] + "…"
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
-
-
-def to_text(st: CorpusStats) -> str:
-    lines = [
-        f"Corpus: {_clean(st.source)}",
-        f"  {st.apps} app(s): {st.apps_ok} read, {st.apps - st.apps_ok} not readable; "
-        f"{st.distinct_packages} distinct package(s); {st.dex_bytes / 1e6:.1f} MB of DEX",
-        f"  {st.apps_with_trackers} app(s) with at least one tracker "
-        f"({100.0 * st.apps_with_trackers / max(st.apps_ok, 1):.1f}% of those read)",
-    ]
-    if st.snapshots:
-        lines.append(f"  {st.snapshots} device snapshot(s)")
-    if st.errors:
-        lines.append("  errors: " + ", ".join(f"{_clean(e)} {n}" for e, n in st.errors))
-
-    def table(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
-        lines.append("")
-        lines.append(title)
-        if not rows:
-            lines.append("  (none)")
-            return
-        for r in rows:
-            lines.append("  " + "  ".join(_clean(r.get(c)) for c in cols))
-
-    table("Tracker prevalence (apps, % of apps read):", st.trackers, ["apps", "share", "tracker"])
-    table("Per category:", st.categories, ["apps", "share", "category"])
-    table(
-        "Per signer (apps, with trackers, %, mean trackers, signer, packages):",
-        st.signers,
-        ["apps", "apps_with_trackers", "share", "mean_trackers", "signer", "packages"],
-    )
-    table("Permissions (apps, %):", st.permissions, ["apps", "share", "permission"])
-    lines.append("")
-    lines.append("Apps per tracker:")
-    if not st.apps_per_tracker:
-        lines.append("  (none)")
-    for r in st.apps_per_tracker:
-        examples = ", ".join(_clean(x, 80) for x in (r.get("examples") or []))
-        lines.append(f"  {_clean(r['tracker'])} ({r['apps']}): {examples}")
-    if st.grades:
-        table("Snapshot grades:", st.grades, ["snapshots", "grade"])
-    if st.captures:
-        lines.append("")
-        lines.append(f"{st.captures} traffic capture(s), {st.captures_read} with hosts read")
-        table(
-            "Top hosts (MB, packets, flows, captures, owner, countries, host):",
-            st.top_hosts,
-            ["mb", "packets", "flows", "captures", "owner", "countries", "host"],
-        )
-        table(
-            "Hosts by owner (MB, packets, hosts, captures, owner):",
-            st.hosts_by_owner,
-            ["mb", "packets", "hosts", "captures", "owner"],
-        )
-        table(
-            "Hosts by server country (MB, packets, hosts, captures, country):",
-            st.hosts_by_country,
-            ["mb", "packets", "hosts", "captures", "country"],
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _bar_chart(title: str, rows: list[dict[str, Any]], label: str, value: str = "share", unit: str = "%") -> str:
-    """A horizontal bar chart as inline SVG (escaped labels, no script)."""
-    if not rows:
-        return f"<h2>{html.escape(title)}</h2><p>None.</p>"
-    bar_h, gap, left, width = 18, 6, 320, 360
-    height = len(rows) * (bar_h + gap) + gap
-    top = max(float(r.get(value) or 0) for r in rows) or 1.0
-    parts = [
-        f"<h2>{html.escape(title)}</h2>",
-        f'<svg role="img" aria-label="{html.escape(title, quote=True)}" width="{left + width + 80}" '
-        f'height="{height}" viewBox="0 0 {left + width + 80} {height}" xmlns="http://www.w3.org/2000/svg">',
-    ]
-    for i, r in enumerate(rows):
-        y = gap + i * (bar_h + gap)
-        v = float(r.get(value) or 0)
-        w = max(1.0, width * v / top)
-        name = html.escape(_clean(r.get(label), 48))
-        parts.append(
-            f'<text x="{left - 8}" y="{y + bar_h - 5}" text-anchor="end" font-size="12">{name}</text>'
-            f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="#3b6ea8"><title>{name}: '
-            f"{v:g}{html.escape(unit)}</title></rect>"
-            f'<text x="{left + w + 6:.1f}" y="{y + bar_h - 5}" font-size="12">{v:g}{html.escape(unit)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _html_table(rows: list[dict[str, Any]], cols: list[str]) -> str:
-    if not rows:
-        return "<p>None.</p>"
-    head = "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in cols)
-    body = []
-    for r in rows:
-        cells = []
-        for c in cols:
-            v = r.get(c)
-            if isinstance(v, list):
-                v = ", ".join(_clean(x, 80) for x in v)
-            cells.append(f"<td>{html.escape(_clean(v, 400))}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def to_html(st: CorpusStats) -> str:
-    share = 100.0 * st.apps_with_trackers / max(st.apps_ok, 1)
-    summary = (
-        f"<p>{st.apps} app(s): {st.apps_ok} read, {st.apps - st.apps_ok} not readable; "
-        f"{st.distinct_packages} distinct package(s); {st.dex_bytes / 1e6:.1f} MB of DEX. "
-        f"<strong>{st.apps_with_trackers}</strong> app(s) carry at least one tracker ({share:.1f}%).</p>"
-    )
-    errors = "".join(f"<li>{html.escape(_clean(e))}: {n}</li>" for e, n in st.errors)
-    body = [
-        f"<h1>Corpus report: {html.escape(_clean(st.source))}</h1>",
-        summary,
-        f"<h2>Not readable</h2><ul>{errors}</ul>" if errors else "",
-        _bar_chart("Tracker prevalence (% of apps read)", st.trackers, "tracker"),
-        _html_table(st.trackers, ["tracker", "exodus_id", "company", "apps", "share"]),
-        _bar_chart("Tracker categories (% of apps read)", st.categories, "category"),
-        "<h2>Per signer</h2>",
-        _html_table(st.signers, ["signer", "apps", "apps_with_trackers", "share", "mean_trackers", "packages"]),
-        _bar_chart("Permissions (% of apps read)", st.permissions, "permission"),
-        "<h2>Apps per tracker</h2>",
-        _html_table(st.apps_per_tracker, ["tracker", "apps", "examples"]),
-    ]
-    if st.grades:
-        body += ["<h2>Snapshot grades</h2>", _html_table(st.grades, ["grade", "snapshots"])]
-    if st.captures:
-        body += [
-            f"<h2>Traffic captures</h2><p>{st.captures} capture(s), {st.captures_read} with hosts read.</p>",
-            _bar_chart("Top hosts (MB)", st.top_hosts, "host", "mb", " MB"),
-            _html_table(st.top_hosts, ["host", "owner", "countries", "bytes", "packets", "flows", "captures"]),
-            _bar_chart("Hosts by owner (MB)", st.hosts_by_owner, "owner", "mb", " MB"),
-            _html_table(st.hosts_by_owner, ["owner", "hosts", "bytes", "packets", "flows", "captures"]),
-            _bar_chart("Hosts by server country (MB)", st.hosts_by_country, "country", "mb", " MB"),
-            _html_table(st.hosts_by_country, ["country", "hosts", "bytes", "packets", "flows", "captures"]),
-        ]
-    style = (
-        "body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}"
-        "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;"
-        "text-align:left;font-size:13px;vertical-align:top}th{background:#f2f2f2}svg{display:block}"
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-        f"<title>howsafe corpus report</title><style>{style}</style></head><body>"
-        + "".join(body)
-        + f"<footer><p>howsafe {html.escape(__version__)}; offline report, no external resource.</p></footer>"
-        "</body></html>\n"
-    )
-
-
-def render(st: CorpusStats, fmt: str) -> str:
-    if fmt == "json":
-        return to_json(st)
-    if fmt == "html":
-        return to_html(st)
-    return to_text(st)

@@ -298,6 +298,7 @@ def _snapshot_row(item: CorpusItem, done: frozenset[str]) -> Row | None:
     try:
         from howsafe.engine import Auditor
         from howsafe.kb import KnowledgeBase
+        from howsafe.model import UNKNOWN_DEVICE
         from howsafe.sources import load_path
 
         snapshot = load_path(Path(item.url))
@@ -316,7 +317,7 @@ def _snapshot_row(item: CorpusItem, done: frozenset[str]) -> Row | None:
         {
             "kind": "snapshot",
             "package": None,
-            "device": " ".join(x for x in (dev.brand, dev.model) if x) or None,
+            "device": dev.display_name if dev.display_name != UNKNOWN_DEVICE else None,
             "android_version": dev.android_release,
             "security_patch": dev.security_patch.isoformat() if dev.security_patch else None,
             "grade": str(

@@ -3,8 +3,10 @@
 - :mod:`.plan` builds the plan from an audit (levels from :mod:`.levels`);
 - :mod:`.commands` holds the allowlist of phone commands and validates every word sent;
 - :mod:`.journal` is the crash-safe undo journal (one file per run);
-- :mod:`.apply` applies, verifies by read-back and undoes;
-- :mod:`.render` writes text, JSON, Markdown, HTML and shell scripts.
+- :mod:`.apply` applies, verifies by read-back and undoes.
+
+Presentation is the report layer's: ``render_as("harden", fmt, plan)`` (text, JSON, Markdown, HTML,
+and a reviewed shell script from :mod:`howsafe.report.shell`).
 """
 
 from howsafe.harden.apply import ApplyInterrupted, HardenError, Phone, apply_plan, undo
@@ -12,10 +14,8 @@ from howsafe.harden.commands import Command, UnsafeCommandError, allowlist, sh_q
 from howsafe.harden.journal import Journal, journal_dir, latest_journal, load_journal
 from howsafe.harden.model import LEVELS, HeldBack, Plan, Step
 from howsafe.harden.plan import build_plan
-from howsafe.harden.render import FORMATS, render_plan, shell_script
 
 __all__ = [
-    "FORMATS",
     "LEVELS",
     "ApplyInterrupted",
     "Command",
@@ -32,8 +32,6 @@ __all__ = [
     "journal_dir",
     "latest_journal",
     "load_journal",
-    "render_plan",
     "sh_quote",
-    "shell_script",
     "undo",
 ]

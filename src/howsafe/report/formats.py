@@ -1,6 +1,7 @@
 """Which formatter serves which document in which format: one table for every command.
 
-Each format lives in one module (``text``, ``markdown``, ``html``, ``json_report``, ``sarif``);
+Each format lives in one module (``text``, ``markdown``, ``html``, ``json_report``, ``sarif``, and
+``shell`` for the harden plan's script);
 entries name ``module:function`` and are imported on first use, so a command pays only for the
 format it prints. A command's ``--format`` choices are :func:`formats_for` its document kind.
 """
@@ -18,6 +19,7 @@ _M = "howsafe.report.markdown"
 _H = "howsafe.report.html"
 _J = "howsafe.report.json_report"
 _S = "howsafe.report.sarif"
+_SH = "howsafe.report.shell"
 
 TABLE: dict[str, dict[str, str]] = {
     "report": {
@@ -46,6 +48,14 @@ TABLE: dict[str, dict[str, str]] = {
         "md": f"{_M}:report_md",
         "html": f"{_H}:report_html",
     },
+    "harden": {
+        "text": f"{_T}:harden_text",
+        "json": f"{_J}:harden_json",
+        "md": f"{_M}:harden_md",
+        "html": f"{_H}:harden_html",
+        "sh": f"{_SH}:harden_sh",
+    },
+    "corpus": {"text": f"{_T}:corpus_text", "json": f"{_J}:corpus_json", "html": f"{_H}:corpus_html"},
 }
 """document kind -> format -> ``module:function`` of its formatter."""
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -25,7 +25,9 @@ from howsafe.model import Chart, Grade, Report, Snapshot
 from howsafe.report.interface import RenderOptions
 from howsafe.report.layout import (
     KB_UPDATE_HINT,
+    adb_line,
     app_title,
+    apply_hint,
     area_name,
     build_layout,
     chart_value,
@@ -36,13 +38,17 @@ from howsafe.report.layout import (
     grade_slug,
     headline_after_badge,
     missing_lines,
+    plan_groups,
     safe_url,
     severity_label,
 )
 from howsafe.report.sanitize import clean
+from howsafe.report.templating import environment
 
 if TYPE_CHECKING:
     from howsafe.compare import Comparison
+    from howsafe.corpus.report import CorpusStats
+    from howsafe.harden.model import Plan
     from howsafe.report.documents import AppsDoc
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -81,13 +87,7 @@ class SvgChart:
 
 @cache
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("howsafe.report", "templates"),
-        autoescape=True,  # every format the template writes is HTML; never mark device strings safe
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return environment(jinja2.PackageLoader("howsafe.report", "templates"))
 
 
 def render_html(report: Report, *, snapshot: Snapshot | None = None) -> str:
@@ -151,12 +151,12 @@ def _chart(chart: Chart) -> SvgChart:
     return _svg(clean(chart.title), bars)
 
 
-def _svg(title: str, bars: list[Bar]) -> SvgChart:
+def _svg(title: str, bars: list[Bar], *, label_w: int = _LABEL_W) -> SvgChart:
     return SvgChart(
         title=title,
-        width=_LABEL_W + _BAR_W + _VALUE_W,
+        width=label_w + _BAR_W + _VALUE_W,
         height=_TOP * 2 + max(1, len(bars)) * _ROW_H,
-        label_w=_LABEL_W,
+        label_w=label_w,
         bar_w=_BAR_W,
         row_h=_ROW_H,
         bars=tuple(bars),
@@ -201,5 +201,130 @@ def apps_html(doc: AppsDoc, options: RenderOptions) -> str:
             apps=doc.apps,
             app_title=app_title,
             clean=clean,
+        )
+    )
+
+
+def harden_html(plan: Plan, options: RenderOptions) -> str:
+    """The plan as one self-contained page (the same steps, commands and notes as the text form)."""
+    groups = plan_groups(plan)
+    starts, n = [], 1
+    for _kind, _heading, steps in groups:  # steps are numbered across the groups, as in the text form
+        starts.append(n)
+        n += len(steps)
+    return (
+        _env()
+        .get_template("harden.html.j2")
+        .render(
+            csp=CSP,
+            title=f"howsafe harden plan: {clean(plan.device)}",
+            tool=clean(plan.tool or "howsafe"),
+            plan=plan,
+            groups=groups,
+            starts=starts,
+            adb_line=adb_line,
+            apply_hint=apply_hint(plan),
+        )
+    )
+
+
+# Corpus charts: longer labels (permission names, host names) in a wider label column.
+_CORPUS_LABEL_W = 320
+_CORPUS_LABEL_CHARS = 48
+
+
+@dataclass(frozen=True)
+class CorpusTable:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class CorpusBlock:
+    """One part of the corpus page: an optional heading, then a bar chart or a table ("None."
+    when there is nothing to show)."""
+
+    title: str
+    chart: SvgChart | None = None
+    table: CorpusTable | None = None
+
+
+def _corpus_chart(title: str, rows: list[dict[str, Any]], label: str, value: str, unit: str) -> CorpusBlock:
+    """A bar chart of ``rows[value]`` by ``rows[label]``."""
+    if not rows:
+        return CorpusBlock(title)
+    peak = max(float(r.get(value) or 0) for r in rows) or 1.0
+    bars = []
+    for i, r in enumerate(rows):
+        v = float(r.get(value) or 0)
+        full = clean(r.get(label), limit=None)
+        short = full if len(full) <= _CORPUS_LABEL_CHARS else full[: _CORPUS_LABEL_CHARS - 1] + "…"
+        bars.append(
+            Bar(
+                short,
+                clean(full, limit=400),
+                f"{v:g}{unit}",
+                _TOP + i * _ROW_H,
+                round(max(1.0, _BAR_W * v / peak), 1),
+                "bar",
+            )
+        )
+    return CorpusBlock(title, chart=_svg(title, bars, label_w=_CORPUS_LABEL_W))
+
+
+def _corpus_cell(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(clean(x, limit=80) for x in value)
+    return clean(value, limit=400)
+
+
+def _corpus_table(rows: list[dict[str, Any]], cols: list[str], title: str = "") -> CorpusBlock:
+    columns = tuple(c.replace("_", " ") for c in cols)
+    return CorpusBlock(
+        title, table=CorpusTable(columns, tuple(tuple(_corpus_cell(r.get(c)) for c in cols) for r in rows))
+    )
+
+
+def corpus_html(st: CorpusStats, options: RenderOptions) -> str:
+    """The corpus figures as one offline page: inline SVG bar charts and tables, nothing loaded."""
+    from howsafe import __version__
+
+    blocks = [
+        _corpus_chart("Tracker prevalence (% of apps read)", st.trackers, "tracker", "share", "%"),
+        _corpus_table(st.trackers, ["tracker", "exodus_id", "company", "apps", "share"]),
+        _corpus_chart("Tracker categories (% of apps read)", st.categories, "category", "share", "%"),
+        _corpus_table(
+            st.signers,
+            ["signer", "apps", "apps_with_trackers", "share", "mean_trackers", "packages"],
+            "Per signer",
+        ),
+        _corpus_chart("Permissions (% of apps read)", st.permissions, "permission", "share", "%"),
+        _corpus_table(st.apps_per_tracker, ["tracker", "apps", "examples"], "Apps per tracker"),
+    ]
+    if st.grades:
+        blocks.append(_corpus_table(st.grades, ["grade", "snapshots"], "Snapshot grades"))
+    captures = []
+    if st.captures:
+        captures = [
+            _corpus_chart("Top hosts (MB)", st.top_hosts, "host", "mb", " MB"),
+            _corpus_table(st.top_hosts, ["host", "owner", "countries", "bytes", "packets", "flows", "captures"]),
+            _corpus_chart("Hosts by owner (MB)", st.hosts_by_owner, "owner", "mb", " MB"),
+            _corpus_table(st.hosts_by_owner, ["owner", "hosts", "bytes", "packets", "flows", "captures"]),
+            _corpus_chart("Hosts by server country (MB)", st.hosts_by_country, "country", "mb", " MB"),
+            _corpus_table(st.hosts_by_country, ["country", "hosts", "bytes", "packets", "flows", "captures"]),
+        ]
+    return (
+        _env()
+        .get_template("corpus.html.j2")
+        .render(
+            csp=CSP,
+            title="howsafe corpus report",
+            tool=f"howsafe {__version__}",
+            st=st,
+            source=clean(st.source, limit=200),
+            share=100.0 * st.apps_with_trackers / max(st.apps_ok, 1),
+            errors=[(clean(e, limit=200), n) for e, n in st.errors],
+            blocks=blocks,
+            captures=captures,
         )
     )

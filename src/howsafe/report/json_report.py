@@ -18,6 +18,8 @@ from howsafe.report.sanitize import json_text
 
 if TYPE_CHECKING:  # the models are only annotations here: `apps --format json` never imports pydantic
     from howsafe.compare import Comparison
+    from howsafe.corpus.report import CorpusStats
+    from howsafe.harden.model import Plan
     from howsafe.model import Report
     from howsafe.report.documents import AppsDoc, NetDoc, VulnsDoc
 
@@ -123,3 +125,16 @@ def net_json(doc: NetDoc, options: RenderOptions) -> str:
             "verdict": doc.report.verdict.model_dump(mode="json"),
         }
     )
+
+
+def harden_json(plan: Plan, options: RenderOptions) -> str:
+    """The plan in its versioned format (``"format": "howsafe-harden-plan"``)."""
+    return json_text(json.dumps(plan.to_json(), indent=1, ensure_ascii=False)) + "\n"
+
+
+def corpus_json(st: CorpusStats, options: RenderOptions) -> str:
+    from howsafe import __version__
+
+    doc = {"tool": f"howsafe {__version__}", **asdict(st)}
+    doc["errors"] = [{"error": e, "rows": n} for e, n in st.errors]
+    return json_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str)) + "\n"

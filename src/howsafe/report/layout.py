@@ -36,6 +36,8 @@ from howsafe.score.verdict import area_label
 if TYPE_CHECKING:
     from howsafe.apk.model import AppReport
     from howsafe.compare import Comparison, DeviceColumn
+    from howsafe.harden.commands import Command
+    from howsafe.harden.model import Plan, Step
 
 T = TypeVar("T")
 
@@ -317,3 +319,38 @@ def app_title(a: AppReport) -> str:
     name = a.package or "(no manifest)"
     ver = f" {a.version_name}" if a.version_name else ""
     return clean(f"{label} — {name}{ver}" if label else f"{name}{ver}")
+
+
+# ------------------------------------------------------------------------------------------------
+# Harden plans
+# ------------------------------------------------------------------------------------------------
+
+PLAN_HEADINGS = {
+    "package": "Packages to disable",
+    "setting": "Settings to switch off",
+    "account": "Accounts and backups to review",
+    "unfixable": "What cannot be fixed on this phone",
+}
+"""Step kind -> its heading, in the order every format lists the groups."""
+
+PLAN_DRY_RUN = "nothing is changed without --apply"
+
+
+def plan_groups(plan: Plan) -> list[tuple[str, str, list[Step]]]:
+    """The plan's steps by kind, as (kind, heading, steps), in :data:`PLAN_HEADINGS` order; kinds
+    without steps are left out."""
+    groups = []
+    for kind, heading in PLAN_HEADINGS.items():
+        steps = [s for s in plan.steps if s.kind == kind]
+        if steps:
+            groups.append((kind, heading, steps))
+    return groups
+
+
+def adb_line(c: Command) -> str:
+    """A validated phone command as the user would type it."""
+    return "adb shell " + c.shell
+
+
+def apply_hint(plan: Plan) -> str:
+    return f"Apply with: howsafe harden --adb --apply --level {plan.level}   (undo any time: howsafe undo --adb)"

@@ -15,6 +15,7 @@ from howsafe.model import Table as ReportTable
 from howsafe.report.interface import RenderOptions
 from howsafe.report.layout import (
     KB_UPDATE_HINT,
+    adb_line,
     area_name,
     build_layout,
     chart_value,
@@ -24,6 +25,7 @@ from howsafe.report.layout import (
     device_title,
     evidence_line,
     missing_lines,
+    plan_groups,
     safe_url,
     severity_label,
 )
@@ -32,6 +34,7 @@ from howsafe.report.sanitize import md_escape as md_escape  # re-exported
 
 if TYPE_CHECKING:
     from howsafe.compare import Comparison
+    from howsafe.harden.model import Plan
     from howsafe.report.documents import VulnsDoc
 
 _BAR = 20
@@ -227,3 +230,37 @@ def vulns_md(doc: VulnsDoc, options: RenderOptions) -> str:
         lines.append("")
     lines.append(md_escape(data_line(a)))
     return "\n".join(lines) + "\n"
+
+
+def harden_md(plan: Plan, options: RenderOptions) -> str:
+    out = [
+        f"# howsafe harden plan: {md_escape(plan.device)}",
+        "",
+        f"Profile **{md_escape(plan.profile)}**, level **{md_escape(plan.level)}**. "
+        "Dry run: nothing is changed without `--apply`.",
+        "",
+    ]
+    for _kind, heading, steps in plan_groups(plan):
+        out += [f"## {heading}", ""]
+        for s in steps:
+            tag = f" (level {md_escape(s.level)})" if s.action else ""
+            out.append(f"- **{md_escape(s.title)}**{tag}")
+            out.append(f"  - why: {md_escape(s.reason)}")
+            if s.breaks:
+                out.append(f"  - stops working: {md_escape(s.breaks)}")
+            if s.requires:
+                out.append(f"  - first: {md_escape(s.requires)}")
+            if s.menu:
+                out.append(f"  - where: {md_escape(s.menu)}")
+            for c in s.action:
+                out.append(f"  - do: {md_escape(adb_line(c))}")
+            for c in s.undo:
+                out.append(f"  - undo: {md_escape(adb_line(c))}")
+            out.append(f"  - source: {md_escape('; '.join(s.source))}")
+        out.append("")
+    if plan.held_back:
+        out += ["## Not offered at this level", ""]
+        out += [f"- {md_escape(h.package)} ({md_escape(h.level)}): {md_escape(h.reason)}" for h in plan.held_back]
+        out.append("")
+    out += [f"> {md_escape(n)}" for n in plan.notes]
+    return "\n".join(out).rstrip() + "\n"

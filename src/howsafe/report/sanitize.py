@@ -4,13 +4,14 @@ Everything read from a device or an input file (labels, properties, package ids,
 host names) is attacker-controlled. :func:`clean` removes what could fool a terminal or a reader:
 C0/C1 control characters (so ANSI/OSC escape sequences lose their ESC/CSI/OSC introducer and
 print as visible ``\\x1b`` text), bidirectional overrides and isolates ("Trojan source"), other
-format characters, and line breaks (one device string can never forge extra report lines). It also
-bounds the length. Each format then escapes for itself on top:
+format characters, and line breaks and separators (one device string can never forge extra report
+lines). It also bounds the length. Each format then escapes for itself on top:
 
 - text: :func:`clean` only (rich is always used with markup off);
 - Markdown: :func:`md_escape` (structure characters backslash-escaped, ``<``/``&`` as entities,
   code spans kept as code spans since their content is literal);
-- HTML: :func:`clean`, then Jinja2 autoescaping in the templates (never ``|safe`` on data).
+- HTML: :func:`clean`, then Jinja2 autoescaping in the templates (never ``|safe`` on data); the
+  shared environment (:mod:`howsafe.report.templating`) cleans every template value as well.
 
 JSON output keeps string values verbatim; :func:`json_text` writes the characters :func:`clean`
 would escape as ``\\uXXXX`` escapes, so a document printed on a terminal cannot drive it either,
@@ -24,26 +25,40 @@ import unicodedata
 
 # Bidirectional controls can make text read differently from what it is ("Trojan source").
 _BIDI = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C))
+# Escaped as well: control and format characters, surrogates, private use, line/paragraph separators.
+_HIDDEN = frozenset(("Cc", "Cf", "Cs", "Co", "Zl", "Zp"))
 MAX_FIELD = 2000  # a hostile 1 MB label must not make a report unreadable
 
 
 def _unsafe(ch: str) -> bool:
     """What a terminal or a reader could obey: controls, bidi and other format characters,
-    surrogates, private use."""
-    return ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co")
+    surrogates, private use, line and paragraph separators."""
+    return ch in _BIDI or unicodedata.category(ch) in _HIDDEN
 
 
-def clean(value: object, *, limit: int = MAX_FIELD) -> str:
-    """``value`` as display text: control and bidi characters shown as escapes, length bounded.
+def clean(value: object, *, limit: int | None = MAX_FIELD) -> str:
+    """``value`` as display text: control and bidi characters shown as escapes, length bounded
+    (``limit=None``: not bounded; for text that was bounded already).
 
     Newlines and tabs become spaces so one device string can never forge extra report lines.
     """
     text = "" if value is None else str(value)
-    if len(text) > limit:
+    if limit is not None and len(text) > limit:
         text = text[:limit] + f"… (+{len(text) - limit} chars)"
+    return escape_controls(text)
+
+
+def escape_controls(text: str, *, keep_lines: bool = False) -> str:
+    """``text`` with every control, format (bidi) or separator character shown as its escape;
+    tabs and line breaks become spaces unless ``keep_lines`` (then ``\\n`` stays, ``\\r`` and
+    tabs become spaces). Nothing else changes, so it is idempotent."""
+    if text.isprintable():  # the common case: nothing to escape (every escaped character is unprintable)
+        return text
     out: list[str] = []
     for ch in text:
-        if ch in "\n\r\t":
+        if ch == "\n" and keep_lines:
+            out.append(ch)
+        elif ch in "\n\r\t":
             out.append(" ")
         elif _unsafe(ch):
             out.append(ch.encode("unicode_escape").decode("ascii"))

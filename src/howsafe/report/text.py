@@ -12,9 +12,10 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console, Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.rule import Rule
@@ -26,7 +27,10 @@ from howsafe.model import Table as ReportTable
 from howsafe.report.interface import RenderOptions
 from howsafe.report.layout import (
     KB_UPDATE_HINT,
+    PLAN_DRY_RUN,
+    adb_line,
     app_title,
+    apply_hint,
     area_name,
     build_layout,
     chart_value,
@@ -37,6 +41,7 @@ from howsafe.report.layout import (
     evidence_line,
     headline_after_badge,
     missing_lines,
+    plan_groups,
     severity_label,
     truncated,
 )
@@ -44,6 +49,8 @@ from howsafe.report.sanitize import clean
 
 if TYPE_CHECKING:
     from howsafe.compare import Comparison
+    from howsafe.corpus.report import CorpusStats
+    from howsafe.harden.model import Plan
     from howsafe.report.documents import AppsDoc, VulnsDoc
 
 MAX_FINDINGS_PER_AREA = 20
@@ -259,7 +266,9 @@ def _chart(chart: Chart) -> RenderableType:
         pad_edge=False,
         padding=(0, 1),
     )
-    t.add_column("label", overflow="fold", max_width=40)
+    # labels wrap between words at 40 columns; a longer word (a host, a package id) widens the
+    # column rather than being cut, unless the terminal is too narrow for it
+    t.add_column("label", overflow="fold", max_width=max([40, *(longest_word(clean(lb)) for lb, _ in chart.items)]))
     t.add_column("bar", no_wrap=True)
     t.add_column("value", justify="right", no_wrap=True)
     peak = max((abs(v) for _, v in chart.items), default=0.0) or 1.0
@@ -270,16 +279,64 @@ def _chart(chart: Chart) -> RenderableType:
 
 
 def _table(table: ReportTable) -> RenderableType:
-    t = Table(title=Text(clean(table.title), style="bold"), title_justify="left", show_lines=False)
-    for col in table.columns:
-        t.add_column(Text(clean(col)), overflow="fold")
     rows: Sequence[tuple[str, ...]]
     rows, hidden = truncated(table.rows, MAX_TABLE_ROWS)
-    for row in rows:
-        t.add_row(*(Text(clean(c)) for c in row))
-    if hidden:
-        t.caption = f"… {hidden} more rows (see --format html or json)"
-    return t
+    return _WordTable(
+        clean(table.title),
+        [clean(c) for c in table.columns],
+        [[clean(c) for c in row] for row in rows],
+        f"… {hidden} more rows (see --format html or json)" if hidden else None,
+    )
+
+
+def longest_word(text: str) -> int:
+    """The terminal width of the longest word of ``text`` (what a column needs to cut no word)."""
+    return max((cell_len(w) for w in text.split()), default=0)
+
+
+def fit_widths(natural: Sequence[int], floors: Sequence[int], budget: int, *, first: int = 0) -> list[int]:
+    """Column widths from ``natural`` whose sum fits ``budget`` when the ``floors`` allow: the widest
+    column above its floor (from index ``first`` on) gives up one character at a time. What still
+    does not fit stays over budget; the caller decides what to give up next."""
+    widths = list(natural)
+    while sum(widths) > budget:
+        above = [i for i in range(first, len(widths)) if widths[i] > floors[i]]
+        if not above:
+            break
+        widths[max(above, key=lambda i: widths[i])] -= 1
+    return widths
+
+
+class _WordTable:
+    """A boxed table whose columns are never narrower than their longest word while the terminal
+    allows it (versions, host names, package ids and CVE ids stay whole); rich's own shrinking
+    narrows the widest columns alike and cuts such words in the middle. A word wider than the
+    whole terminal is the only thing folded."""
+
+    def __init__(self, title: str, columns: list[str], rows: list[list[str]], caption: str | None) -> None:
+        self.title = title
+        self.columns = columns
+        self.rows = [r + [""] * (len(columns) - len(r)) for r in rows]
+        self.caption = caption
+
+    def _widths(self, max_width: int) -> list[int]:
+        cells = [self.columns, *self.rows]
+        n = len(self.columns)
+        natural = [max(max(cell_len(r[i]) for r in cells), 1) for i in range(n)]
+        words = [max(max(longest_word(r[i]) for r in cells), 1) for i in range(n)]
+        budget = max_width - 3 * n - 1  # one space of padding each side, n + 1 rules
+        widths = fit_widths(natural, words, budget)
+        return fit_widths(widths, [4] * n, budget)  # last resort: fold the widest columns
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        t = Table(title=Text(self.title, style="bold"), title_justify="left", show_lines=False)
+        for col, width in zip(self.columns, self._widths(options.max_width), strict=True):
+            t.add_column(Text(col), overflow="fold", width=width)
+        for row in self.rows:
+            t.add_row(*(Text(c) for c in row))
+        if self.caption:
+            t.caption = self.caption
+        yield t
 
 
 # ------------------------------------------------------------------------------------------------
@@ -293,7 +350,8 @@ def report_text(report: Report, options: RenderOptions) -> str:
 
 def columns_text(rows: Sequence[Sequence[str]], width: int, *, header: Sequence[str] | None = None) -> list[str]:
     """Rows laid out in columns that fit ``width``: cells wrap between words, never inside one
-    (a word longer than its column is the only thing folded). Cells must already be cleaned."""
+    while the width allows every column its longest word (beyond that, a word longer than its
+    column is folded). Cells must already be cleaned."""
     all_rows = [list(header)] if header else []
     all_rows += [list(r) for r in rows]
     if not all_rows:
@@ -301,16 +359,15 @@ def columns_text(rows: Sequence[Sequence[str]], width: int, *, header: Sequence[
     n = max(len(r) for r in all_rows)
     all_rows = [r + [""] * (n - len(r)) for r in all_rows]
     natural = [max(len(r[i]) for r in all_rows) for i in range(n)]
+    words = [max(longest_word(r[i]) for r in all_rows) for i in range(n)]
     gap = 2
     budget = max(n * 8, width - gap * (n - 1))
-    widths = list(natural)
-    # Narrow the widest value column first; the row names keep their width as long as possible.
-    for floor, first in ((12, 1), (8, 0)):
-        while sum(widths) > budget:
-            widest = max(range(first, n), key=lambda i: widths[i]) if n > first else 0
-            if widths[widest] <= floor:
-                break
-            widths[widest] -= 1
+    # Narrow the widest value column first, then the row names too; no column gets narrower than
+    # its longest word (a version, a host, a package id stays whole) while the width allows it.
+    # Only then are words folded, down to 8 columns.
+    widths = fit_widths(natural, [max(12, w) for w in words], budget, first=1)
+    widths = fit_widths(widths, [max(8, w) for w in words], budget)
+    widths = fit_widths(widths, [8] * n, budget)
     out: list[str] = []
     for r in all_rows:
         cells = [textwrap.wrap(c, widths[i], break_on_hyphens=False) or [""] for i, c in enumerate(r)]
@@ -435,4 +492,117 @@ def apps_text(doc: AppsDoc, options: RenderOptions) -> str:
     ok = [a for a in apps if a.error is None]
     n_tr = sum(1 for a in ok if a.trackers)
     lines.append(f"{len(apps)} inputs: {len(ok)} scanned, {n_tr} with trackers, {len(apps) - len(ok)} unreadable")
+    return "\n".join(lines) + "\n"
+
+
+def harden_text(plan: Plan, options: RenderOptions) -> str:
+    """The plan step by step: why, what stops working, the phone commands and their inverses."""
+    out: list[str] = [
+        f"howsafe harden plan: {clean(plan.device)}",
+        f"profile {clean(plan.profile)}, level {plan.level}; dry run: {PLAN_DRY_RUN}",
+        "",
+    ]
+    n = 0
+    for kind, heading, steps in plan_groups(plan):
+        out.append(f"{heading}:")
+        for s in steps:
+            n += 1
+            tag = f"[{s.level}] " if s.action else ""
+            out.append(f" {n}. {tag}{clean(s.title)}")
+            out.append(f"    why: {clean(s.reason)}")
+            if s.collects:
+                out.append(f"    collects: {clean(', '.join(s.collects))}")
+            if s.breaks:
+                out.append(f"    stops working: {clean(s.breaks)}")
+            if s.removal:
+                out.append(f"    removal level in the knowledge base: {clean(s.removal)}")
+            if s.requires:
+                out.append(f"    first: {clean(s.requires)}")
+            if s.menu:
+                label = "where" if kind == "setting" else "what to do"
+                out.append(f"    {label}: {clean(s.menu)}")
+            for c in s.action:
+                out.append(f"    do:   {clean(adb_line(c))}")
+            for c in s.undo:
+                out.append(f"    undo: {clean(adb_line(c))}")
+            out.append(f"    source: {clean('; '.join(s.source))}")
+        out.append("")
+    if not plan.steps:
+        out.append("Nothing to do at this level for this source.")
+        out.append("")
+    if plan.held_back:
+        out.append("Not offered at this level:")
+        for h in plan.held_back:
+            out.append(f" - [{h.level}] {clean(h.package)}: {clean(h.reason)}")
+        out.append("")
+    for note in plan.notes:
+        out.append(f"note: {clean(note)}")
+    if plan.phone_steps:
+        out.append(clean(apply_hint(plan)))
+    return "\n".join(out).rstrip() + "\n"
+
+
+# Corpus statistics: cells bounded shorter than device strings (a corpus holds thousands of rows).
+_CORPUS_CELL = 200
+_CORPUS_EXAMPLE = 80
+
+
+def corpus_text(st: CorpusStats, options: RenderOptions) -> str:
+    """The corpus figures as plain lines: summary, then one block per table."""
+    lines = [
+        f"Corpus: {clean(st.source, limit=_CORPUS_CELL)}",
+        f"  {st.apps} app(s): {st.apps_ok} read, {st.apps - st.apps_ok} not readable; "
+        f"{st.distinct_packages} distinct package(s); {st.dex_bytes / 1e6:.1f} MB of DEX",
+        f"  {st.apps_with_trackers} app(s) with at least one tracker "
+        f"({100.0 * st.apps_with_trackers / max(st.apps_ok, 1):.1f}% of those read)",
+    ]
+    if st.snapshots:
+        lines.append(f"  {st.snapshots} device snapshot(s)")
+    if st.errors:
+        lines.append("  errors: " + ", ".join(f"{clean(e, limit=_CORPUS_CELL)} {n}" for e, n in st.errors))
+
+    def table(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
+        lines.append("")
+        lines.append(title)
+        if not rows:
+            lines.append("  (none)")
+            return
+        for r in rows:
+            lines.append("  " + "  ".join(clean(r.get(c), limit=_CORPUS_CELL) for c in cols))
+
+    table("Tracker prevalence (apps, % of apps read):", st.trackers, ["apps", "share", "tracker"])
+    table("Per category:", st.categories, ["apps", "share", "category"])
+    table(
+        "Per signer (apps, with trackers, %, mean trackers, signer, packages):",
+        st.signers,
+        ["apps", "apps_with_trackers", "share", "mean_trackers", "signer", "packages"],
+    )
+    table("Permissions (apps, %):", st.permissions, ["apps", "share", "permission"])
+    lines.append("")
+    lines.append("Apps per tracker:")
+    if not st.apps_per_tracker:
+        lines.append("  (none)")
+    for r in st.apps_per_tracker:
+        examples = ", ".join(clean(x, limit=_CORPUS_EXAMPLE) for x in (r.get("examples") or []))
+        lines.append(f"  {clean(r['tracker'], limit=_CORPUS_CELL)} ({r['apps']}): {examples}")
+    if st.grades:
+        table("Snapshot grades:", st.grades, ["snapshots", "grade"])
+    if st.captures:
+        lines.append("")
+        lines.append(f"{st.captures} traffic capture(s), {st.captures_read} with hosts read")
+        table(
+            "Top hosts (MB, packets, flows, captures, owner, countries, host):",
+            st.top_hosts,
+            ["mb", "packets", "flows", "captures", "owner", "countries", "host"],
+        )
+        table(
+            "Hosts by owner (MB, packets, hosts, captures, owner):",
+            st.hosts_by_owner,
+            ["mb", "packets", "hosts", "captures", "owner"],
+        )
+        table(
+            "Hosts by server country (MB, packets, hosts, captures, country):",
+            st.hosts_by_country,
+            ["mb", "packets", "hosts", "captures", "country"],
+        )
     return "\n".join(lines) + "\n"

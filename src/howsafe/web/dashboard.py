@@ -1,9 +1,10 @@
 """Server-rendered dashboard: login with a token, fleet overview, devices, timeline, compare.
 
 No JavaScript and nothing from a CDN: every page is HTML and inline CSS under the same strict
-Content-Security-Policy as the HTML report, with every device string escaped by Jinja2's
-autoescaping. A login turns a token into a session cookie (HttpOnly, SameSite=Strict, Secure
-behind TLS); every form carries a CSRF token checked on the server.
+Content-Security-Policy as the HTML report, rendered in the report templates' Jinja2 environment:
+autoescaping, and every value cleaned of control and bidi characters by the one sanitiser. A login
+turns a token into a session cookie (HttpOnly, SameSite=Strict, Secure behind TLS); every form
+carries a CSRF token checked on the server.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import FileSystemLoader
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from howsafe.report.templating import environment
 from howsafe.score import available_profiles
 from howsafe.store import queries
 from howsafe.store.models import SessionRow
@@ -33,12 +35,8 @@ SESSION_COOKIE = "howsafe_session"
 LOGIN_CSRF_COOKIE = "howsafe_login_csrf"
 PAGE = 50
 
-_env = Environment(
-    loader=FileSystemLoader(str(Path(__file__).resolve().parent / "templates")),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+# The report pages' environment: autoescaping, and every value through the one sanitiser.
+_env = environment(FileSystemLoader(str(Path(__file__).resolve().parent / "templates")), strict=False)
 
 
 def _hash(value: str) -> str:
