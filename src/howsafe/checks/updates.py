@@ -16,6 +16,7 @@ from typing import ClassVar
 from howsafe.checks.base import AuditContext, BaseCheck
 from howsafe.checks.registry import register
 from howsafe.model import Chart, Evidence, Finding, Outcome, Section, Severity, Table
+from howsafe.parse.numbers import strict_int
 from howsafe.vulns import db as vdb
 from howsafe.vulns import lifecycle as lc
 from howsafe.vulns.match import build_date_of, data_line, one_line
@@ -435,7 +436,7 @@ class StageFright(BaseCheck):
         release = normalise_release(dev.android_release, dev.sdk)
         if release is None:
             return [d.not_available("the Android version is not reported")]
-        major_minor = tuple(int(x) for x in release.replace("12L", "12.1").split(".")[:2])
+        major_minor = tuple(strict_int(x, max_digits=9) or 0 for x in release.replace("12L", "12.1").split(".")[:2])
         if major_minor >= (6, 0):
             return [d.not_applicable(f"Android {release} shipped with the StageFright fixes.")]
         spl = dev.security_patch

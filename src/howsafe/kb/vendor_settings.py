@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
 from howsafe.kb.package_schema import PACKAGE_FAMILIES
+from howsafe.parse.numbers import strict_int
 
 State = Literal["on", "off", "unknown"]
 
@@ -46,10 +47,10 @@ class SettingEntry(BaseModel):
             return "unknown"
         v = value.strip()
         if self.on_bits is not None:
-            try:
-                return "on" if int(v) & self.on_bits else "off"
-            except ValueError:
+            n = strict_int(v, signed=True)
+            if n is None:
                 return "unknown"
+            return "on" if n & self.on_bits else "off"
         if v in self.on_values:
             return "on"
         if v in self.off_values:

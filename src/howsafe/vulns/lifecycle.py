@@ -22,6 +22,7 @@ from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
 from howsafe.kb.tables import bundled_toml
 from howsafe.model import DataSource, Snapshot
+from howsafe.parse.numbers import strict_int
 from howsafe.vulns.eol_source import Row, parse_kernel_lifetimes, parse_product
 
 LIFECYCLE_NAME = "lifecycle/lifecycle.json"
@@ -211,7 +212,15 @@ def device_eol(doc: Mapping[str, Any], snapshot: Snapshot, today: dt.date) -> Eo
     return None
 
 
-_KVER = re.compile(r"(\d+)\.(\d+)")
+_KVER = re.compile(r"([0-9]+)\.([0-9]+)")
+_KVER_DIGITS = 4
+"""A kernel major or minor number longer than this is not a kernel version (hostile or damaged input)."""
+
+
+def _branch_key(m: re.Match[str]) -> tuple[int, int] | None:
+    """(major, minor) of a ``_KVER`` match; None when a number is implausibly long."""
+    major, minor = strict_int(m.group(1), max_digits=_KVER_DIGITS), strict_int(m.group(2), max_digits=_KVER_DIGITS)
+    return (major, minor) if major is not None and minor is not None else None
 
 
 def kernel_eol(
@@ -219,7 +228,8 @@ def kernel_eol(
 ) -> EolStatus | None:
     """Support state of the Android common kernel branch this kernel version belongs to."""
     m = _KVER.search(kernel_version)
-    if not m:
+    key = _branch_key(m) if m else None
+    if m is None or key is None:
         return None
     ver = f"{m.group(1)}.{m.group(2)}"
     branches = [b for b in doc.get("kernel", []) if b.get("version") == ver]
@@ -232,8 +242,9 @@ def kernel_eol(
         if str(row.get("cycle")) == ver:
             return _status(f"kernel {ver}", row.get("eol"), today, "endoflife.date/linux-kernel")
     # Older than every listed branch: the oldest Android branch listed (4.14) is already past EOL.
-    known = [tuple(int(x) for x in str(b.get("version", "0.0")).split(".")[:2]) for b in doc.get("kernel", [])]
-    if known and (int(m.group(1)), int(m.group(2))) < min(known):
+    listed = (_KVER.fullmatch(str(b.get("version", ""))) for b in doc.get("kernel", []))
+    known = [k for k in (_branch_key(b) for b in listed if b) if k is not None]
+    if known and key < min(known):
         return EolStatus(
             f"kernel {ver}",
             True,
