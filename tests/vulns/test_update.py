@@ -15,9 +15,10 @@ import pytest
 from conftest import DATA
 from howsafe.errors import CorruptInputError, InputError
 from howsafe.kb import KnowledgeBase
+from howsafe.kb.lifecycle import LIFECYCLE_NAME, load_lifecycle
 from howsafe.model import Device, Snapshot, SourceInfo, SourceKind
 from howsafe.vulns.db import DB_NAME, load_db
-from howsafe.vulns.lifecycle import LIFECYCLE_NAME, android_eol, load_lifecycle
+from howsafe.vulns.lifecycle import android_eol
 from howsafe.vulns.match import assess
 from howsafe.vulns.update import EOL_API, OSV_ANDROID_URL, update_kb
 

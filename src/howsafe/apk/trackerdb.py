@@ -12,8 +12,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
+from howsafe.kb.schema import ExodusTracker, ExodusTrackersFile, first_error
 
 EXODUS_FILE = "trackers/exodus_trackers.json"
 EXODUS_META = "trackers/exodus_trackers.meta.json"
@@ -52,20 +55,13 @@ def _read_json(path: Path) -> object:
         raise KnowledgeError(f"tracker data {path.name} is unreadable: {exc}") from exc
 
 
-def parse_exodus(raw: object) -> list[dict[str, object]]:
-    """The tracker records of an εxodus API answer (``{"trackers": {"<id>": {...}}}``)."""
-    if not isinstance(raw, dict) or not isinstance(raw.get("trackers"), dict):
-        raise KnowledgeError("εxodus tracker list has no 'trackers' object")
-    out: list[dict[str, object]] = []
-    for rec in raw["trackers"].values():
-        if not isinstance(rec, dict) or not isinstance(rec.get("name"), str):
-            raise KnowledgeError("εxodus tracker list has an entry without a name")
-        if not isinstance(rec.get("id"), int):
-            raise KnowledgeError("εxodus tracker list has an entry without name or id")
-        if not isinstance(rec.get("code_signature", ""), str):
-            raise KnowledgeError(f"εxodus tracker {rec['id']} has a non-text code_signature")
-        out.append(rec)
-    return out
+def parse_exodus(raw: object) -> list[ExodusTracker]:
+    """The tracker records of an εxodus API answer (``{"trackers": {"<id>": {...}}}``), validated
+    with :class:`~howsafe.kb.schema.ExodusTrackersFile`; one KnowledgeError naming the place otherwise."""
+    try:
+        return list(ExodusTrackersFile.model_validate(raw).trackers.values())
+    except ValidationError as exc:
+        raise KnowledgeError(f"εxodus tracker list is invalid: {first_error(exc)}") from exc
 
 
 def _sigs(parts: list[str]) -> tuple[str, ...]:
@@ -100,18 +96,16 @@ def _load(kb: KnowledgeBase) -> TrackerDB:
     countries: dict[str, str] = own.get("companies", {}).get("countries", {})
     trackers: list[TrackerDef] = []
     for rec in exodus:
-        tid = int(rec["id"])  # type: ignore[call-overload]
-        sig = str(rec.get("code_signature") or "")
-        cats = rec.get("categories") or []
+        tid = rec.id
         trackers.append(
             TrackerDef(
-                name=str(rec["name"]),
+                name=rec.name,
                 exodus_id=tid,
-                categories=tuple(str(c) for c in cats) if isinstance(cats, list) else (),
+                categories=tuple(rec.categories),
                 company=companies.get(str(tid)),
-                signatures=_sigs(sig.split("|")),
+                signatures=_sigs(rec.code_signature.split("|")),
                 origin="exodus",
-                website=str(rec.get("website") or "") or None,
+                website=rec.website or None,
                 source=f"https://reports.exodus-privacy.eu.org/trackers/{tid}/",
                 country=countries.get(companies.get(str(tid), "")),
             )

@@ -55,7 +55,7 @@ def update_trackers(dest_dir: Path, fetch: Fetch, *, now: Callable[[], dt.dateti
     except OSError as exc:
         raise KnowledgeError(f"cannot create {out}: {exc.strerror or exc}") from exc
     stamp = (now or (lambda: dt.datetime.now(dt.UTC)))()
-    dates = [str(r.get("creation_date") or "") for r in records]
+    dates = [r.creation_date or "" for r in records]
     meta = {
         "name": "εxodus tracker list",
         "source": EXODUS_API,
