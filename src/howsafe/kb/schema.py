@@ -18,9 +18,12 @@ from howsafe.kb.tomlfile import load_kb_toml
 
 
 class KbModel(BaseModel):
-    """Base of every knowledge-file model: frozen, and unknown keys are an error (typos show)."""
+    """Base of every knowledge-file model: frozen, and unknown keys are an error (typos show).
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Validators are built on first use (``defer_build``): a model that only the tests or an update
+    command validate costs an audit nothing."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class FileMeta(KbModel):
@@ -62,7 +65,7 @@ class ExodusTracker(KbModel):
     εxodus's own format, refreshed by ``howsafe kb update``: the fields howsafe reads are checked,
     fields εxodus adds later are ignored (an unknown key is not a typo here)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(extra="ignore")  # merged with KbModel's (frozen, built on first use)
 
     id: int = Field(strict=True, ge=0)
     name: str = Field(min_length=1)
@@ -76,7 +79,7 @@ class ExodusTracker(KbModel):
 class ExodusTrackersFile(KbModel):
     """``trackers/exodus_trackers.json``: ``{"trackers": {"<id>": {...}}}``."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(extra="ignore")  # merged with KbModel's (frozen, built on first use)
 
     trackers: dict[str, ExodusTracker]
 
