@@ -138,5 +138,5 @@ def test_a_field_exodus_adds_later_is_not_an_error(tmp_path: Path) -> None:
 def test_a_damaged_updated_copy_is_one_error_naming_it(tmp_path: Path) -> None:
     (tmp_path / "trackers").mkdir()
     (tmp_path / "trackers" / "exodus_trackers.json").write_text('{"trackers": {"1": {"id": 1}}}', encoding="utf-8")
-    with pytest.raises(KnowledgeError, match=r"trackers\.1\.name: Field required .*run `howsafe kb update` again"):
+    with pytest.raises(KnowledgeError, match=r"εxodus tracker list is invalid: 'name' .*run `howsafe kb update` again"):
         load_tracker_db(KnowledgeBase(bundled_data_dir(), tmp_path))

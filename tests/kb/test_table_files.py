@@ -166,3 +166,21 @@ def test_domain_vendor_and_country_tables_are_read_as_validated() -> None:
     assert dk.country_name("CN") == countries.country["CN"].name == "China"
     assert dk.country_severity("CN") == countries.country["CN"].severity
     assert dk.country_severity("FR") == countries.default
+
+
+def test_the_exodus_list_is_read_as_validated() -> None:
+    from howsafe.apk.trackerdb import exodus_records
+    from howsafe.kb.schema import ExodusTrackersFile
+
+    raw = _raw("trackers/exodus_trackers.json")
+    doc = ExodusTrackersFile.model_validate(raw)
+    read = exodus_records(raw)
+    assert len(read) == len(doc.trackers) == 432
+    assert [(r.id, r.name, r.code_signature, r.categories) for r in read] == [
+        (t.id, t.name, t.code_signature, tuple(t.categories)) for t in doc.trackers.values()
+    ]
+    # a type error is named; a key εxodus adds later is not one (its format, not ours)
+    first = next(iter(raw["trackers"]))  # type: ignore[call-overload]
+    with pytest.raises(ValidationError, match=rf"trackers\.{first}\.id"):
+        ExodusTrackersFile.model_validate({"trackers": {first: {**raw["trackers"][first], "id": "1"}}})  # type: ignore[index]
+    ExodusTrackersFile.model_validate({"trackers": {first: {**raw["trackers"][first], "added_later": 1}}})  # type: ignore[index]

@@ -12,11 +12,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
-from howsafe.kb.schema import ExodusTracker, ExodusTrackersFile, first_error
 
 EXODUS_FILE = "trackers/exodus_trackers.json"
 EXODUS_META = "trackers/exodus_trackers.meta.json"
@@ -55,13 +52,41 @@ def _read_json(path: Path) -> object:
         raise KnowledgeError(f"tracker data {path.name} is unreadable: {exc}") from exc
 
 
-def parse_exodus(raw: object) -> list[ExodusTracker]:
-    """The tracker records of an εxodus API answer (``{"trackers": {"<id>": {...}}}``), validated
-    with :class:`~howsafe.kb.schema.ExodusTrackersFile`; one KnowledgeError naming the place otherwise."""
+@dataclass(frozen=True, slots=True)
+class ExodusRecord:
+    """The fields howsafe reads from one εxodus tracker record."""
+
+    id: int
+    name: str
+    code_signature: str
+    categories: tuple[str, ...]
+    website: str | None
+
+
+def exodus_records(raw: object) -> list[ExodusRecord]:
+    """The tracker records of an εxodus list (``{"trackers": {"<id>": {...}}}``), read without
+    validation: ``howsafe apps`` loads no pydantic, and the file is validated with
+    :class:`~howsafe.kb.schema.ExodusTrackersFile` in the tests (bundled copy) and by ``kb update``
+    before it installs a new one. A file of another shape is one KnowledgeError."""
     try:
-        return list(ExodusTrackersFile.model_validate(raw).trackers.values())
-    except ValidationError as exc:
-        raise KnowledgeError(f"εxodus tracker list is invalid: {first_error(exc)}") from exc
+        out = []
+        for rec in raw["trackers"].values():  # type: ignore[index]
+            tid, name = rec["id"], rec["name"]
+            if not isinstance(tid, int) or isinstance(tid, bool) or not isinstance(name, str):
+                raise TypeError(f"tracker {tid!r} needs an integer id and a text name")
+            cats = rec.get("categories") or []
+            out.append(
+                ExodusRecord(
+                    id=tid,
+                    name=name,
+                    code_signature=str(rec.get("code_signature") or ""),
+                    categories=tuple(str(c) for c in cats) if isinstance(cats, list) else (),
+                    website=str(rec.get("website") or "") or None,
+                )
+            )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise KnowledgeError(f"εxodus tracker list is invalid: {exc}") from exc
+    return out
 
 
 def _sigs(parts: list[str]) -> tuple[str, ...]:
@@ -88,7 +113,7 @@ def _load(kb: KnowledgeBase) -> TrackerDB:
     exodus_path = kb.find(EXODUS_FILE)
     own_path = kb.find(HOWSAFE_FILE)
     assert exodus_path is not None and own_path is not None
-    exodus = parse_exodus(_read_json(exodus_path))
+    exodus = exodus_records(_read_json(exodus_path))
     own = _read_json(own_path)
     if not isinstance(own, dict):
         raise KnowledgeError("howsafe_trackers.json is not an object")

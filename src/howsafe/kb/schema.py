@@ -56,14 +56,16 @@ def load_toml_model(kb: KnowledgeBase, name: str, model: type[M]) -> M:
     return kb.memo(f"model:{name}", _load)
 
 
-# --- Validated at run time: files an update command may replace in the user cache ---
+# --- Files read on first use with tomllib or json: validated in the tests and by the commands that
+# install a new copy, not at run time ---
 
 
 class ExodusTracker(KbModel):
     """One record of the εxodus tracker list (reports.exodus-privacy.eu.org/api/trackers).
 
-    εxodus's own format, refreshed by ``howsafe kb update``: the fields howsafe reads are checked,
-    fields εxodus adds later are ignored (an unknown key is not a typo here)."""
+    εxodus's own format: ``howsafe kb update`` checks a new list with it before installing it (the
+    readers in apk.trackerdb and net.attribution do not validate). Fields εxodus adds later are
+    ignored (an unknown key is not a typo here)."""
 
     model_config = ConfigDict(extra="ignore")  # merged with KbModel's (frozen, built on first use)
 
@@ -82,9 +84,6 @@ class ExodusTrackersFile(KbModel):
     model_config = ConfigDict(extra="ignore")  # merged with KbModel's (frozen, built on first use)
 
     trackers: dict[str, ExodusTracker]
-
-
-# --- Tables read on first use with tomllib (kb/tables.py): validated in the tests, not at run time ---
 
 
 class LifecycleProduct(KbModel):
