@@ -18,7 +18,6 @@ from howsafe.checks.base import AuditContext, BaseCheck
 from howsafe.checks.registry import register
 from howsafe.kb import KnowledgeBase
 from howsafe.model import Chart, DataSource, Evidence, Finding, Outcome, Section, Severity, Table
-from howsafe.net.attribution import exodus_purposes
 
 _PURPOSE_TAGS = ("ads", "analytics", "telemetry")
 """The purposes an εxodus category maps to (``domains/lists.toml [exodus_purpose]``), in tag order."""
@@ -107,6 +106,8 @@ class AppTrackersCheck(BaseCheck):
         if not with_trackers:
             summary = f"{len(scanned)} apps scanned; no known tracker SDK found."
             return [d.finding(Outcome.PASS, summary=summary)]
+        from howsafe.net.attribution import exodus_purposes  # only with APKs: a plain audit loads no net/
+
         purposes = exodus_purposes(ctx.kb)
         out: list[Finding] = []
         for app in with_trackers:
