@@ -72,3 +72,26 @@ def test_audit_carries_section_and_tracker_db_source() -> None:
     src = {d.name: d for d in report.data_sources}
     assert src["εxodus tracker list"].licence is not None and "ODbL" in src["εxodus tracker list"].licence
     assert src["εxodus tracker list"].version == "2023-12-05"
+
+
+def test_tracker_purposes_come_from_the_exodus_category_table() -> None:
+    """εxodus's "Crash reporting" trackers (Crashlytics, Sentry, ACRA ...) send diagnostics about the
+    app: telemetry, as ``domains/lists.toml [exodus_purpose]`` says for network attribution too."""
+    import tomllib
+
+    from howsafe.apk.model import AppReport, TrackerHit
+    from howsafe.kb import bundled_data_dir
+
+    table = tomllib.loads((bundled_data_dir() / "domains" / "lists.toml").read_text(encoding="utf-8"))
+    assert table["exodus_purpose"]["Crash reporting"] == "telemetry"
+
+    def app(package: str, *categories: str) -> AppReport:
+        hit = TrackerHit(f"T-{package}", 1, categories, None, "exodus", ("x.",), ("x.A",), 1)
+        return AppReport(path=f"{package}.apk", package=package, trackers=(hit,))
+
+    apps = [app("a.crash", "Crash reporting"), app("a.ads", "Advertisement", "Analytics"), app("a.odd", "Unlisted")]
+    by_id = {f.id: f for f in AppTrackersCheck().run(_ctx(apps))}
+    crash, ads, odd = (by_id[f"apps.trackers:{p}"] for p in ("a.crash", "a.ads", "a.odd"))
+    assert (crash.tags, crash.severity) == (("tracker", "telemetry"), Severity.LOW)
+    assert (ads.tags, ads.severity) == (("tracker", "ads", "analytics"), Severity.MEDIUM)
+    assert (odd.tags, odd.severity) == (("tracker",), Severity.LOW)

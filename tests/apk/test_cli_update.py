@@ -108,3 +108,35 @@ def test_update_refuses_bad_answers(tmp_path: Path, answer: bytes) -> None:
     with pytest.raises(KnowledgeError):
         update_trackers(tmp_path, lambda url: answer)
     assert not (tmp_path / "trackers" / "exodus_trackers.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "where"),
+    [
+        ("id", "7", "id"),
+        ("name", None, "name"),
+        ("code_signature", 3, "code_signature"),
+        ("categories", "Ads", "categories"),
+    ],
+)
+def test_update_names_the_first_bad_record_field(tmp_path: Path, field: str, value: object, where: str) -> None:
+    doc = json.loads(EXODUS_FILE.read_bytes())
+    first = next(iter(doc["trackers"]))
+    doc["trackers"][first][field] = value
+    with pytest.raises(KnowledgeError, match=rf"εxodus tracker list is invalid: trackers\.{first}\.{where}: "):
+        update_trackers(tmp_path, lambda url: json.dumps(doc).encode())
+    assert not (tmp_path / "trackers" / "exodus_trackers.json").exists()
+
+
+def test_a_field_exodus_adds_later_is_not_an_error(tmp_path: Path) -> None:
+    doc = json.loads(EXODUS_FILE.read_bytes())
+    for rec in doc["trackers"].values():
+        rec["privacy_policy"] = "https://example.org/privacy"
+    assert "432 trackers" in update_trackers(tmp_path, lambda url: json.dumps(doc).encode())
+
+
+def test_a_damaged_updated_copy_is_one_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "trackers").mkdir()
+    (tmp_path / "trackers" / "exodus_trackers.json").write_text('{"trackers": {"1": {"id": 1}}}', encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"εxodus tracker list is invalid: 'name' .*run `howsafe kb update` again"):
+        load_tracker_db(KnowledgeBase(bundled_data_dir(), tmp_path))

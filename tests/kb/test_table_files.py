@@ -1,15 +1,28 @@
-"""The tables read on first use with tomllib (no validation at audit time) validate against their
-pydantic models here; the run-time readers see the same content the models describe."""
+"""The tables read on first use with tomllib or json (no validation at audit time) validate against
+their pydantic models here; the run-time readers see the same content the models describe."""
 
 from __future__ import annotations
 
+import json
 import tomllib
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from howsafe.kb import KnowledgeBase, bundled_data_dir
-from howsafe.kb.schema import BulletinComponentsFile, DomainListsFile, KbModel, LifecycleProductsFile, SocVendorsFile
+from howsafe.kb.schema import (
+    BulletinComponentsFile,
+    CountriesFile,
+    DomainListsFile,
+    DomainVendorsFile,
+    KbModel,
+    LifecycleCorrectionsFile,
+    LifecycleFile,
+    LifecycleProductsFile,
+    SocVendorsFile,
+    XiaomiRegionsFile,
+)
 from howsafe.kb.soc import soc_vendor_for, soc_vendors
 from howsafe.model import Severity
 from howsafe.net.attribution import DomainKnowledge
@@ -21,26 +34,40 @@ TABLES: list[tuple[str, type[KbModel]]] = [
     ("vulns/components.toml", BulletinComponentsFile),
     ("domains/lists.toml", DomainListsFile),
     ("lifecycle/products.toml", LifecycleProductsFile),
+    ("lifecycle/lifecycle.json", LifecycleFile),
+    ("lifecycle/corrections.json", LifecycleCorrectionsFile),
+    ("identity/xiaomi_regions.toml", XiaomiRegionsFile),
+    ("domains/vendors.toml", DomainVendorsFile),
+    ("domains/countries.toml", CountriesFile),
 ]
 
 
 def _raw(name: str) -> dict[str, object]:
-    return tomllib.loads((bundled_data_dir() / name).read_text(encoding="utf-8"))
+    text = (bundled_data_dir() / name).read_text(encoding="utf-8")
+    doc = json.loads(text) if name.endswith(".json") else tomllib.loads(text)
+    assert isinstance(doc, dict)
+    return doc
 
 
 @pytest.mark.parametrize(("name", "model"), TABLES)
 def test_shipped_table_validates_and_names_its_source(name: str, model: type[KbModel]) -> None:
-    meta = _raw(name)["meta"]
-    assert isinstance(meta, dict) and str(meta["source"]).startswith("https://")
+    meta = _raw(name).get("meta")
+    if meta is not None:
+        assert isinstance(meta, dict) and str(meta["source"]).startswith("https://")
+    else:  # no [meta] table: the SOURCES.md beside it names the file and where its facts come from
+        sources = (bundled_data_dir() / name).with_name("SOURCES.md").read_text(encoding="utf-8")
+        assert f"`{name.rsplit('/', 1)[-1]}`" in sources or f"## {name.rsplit('/', 1)[-1]}" in sources
     model.model_validate(_raw(name))
 
 
 @pytest.mark.parametrize(("name", "model"), TABLES)
 def test_a_typo_in_a_table_fails_validation(name: str, model: type[KbModel]) -> None:
     raw = _raw(name)
-    meta = raw["meta"]
-    assert isinstance(meta, dict)
-    raw["meta"] = {**meta, "sourse": "typo"}
+    meta = raw.get("meta")
+    if isinstance(meta, dict):
+        raw["meta"] = {**meta, "sourse": "typo"}
+    else:
+        raw["sourse"] = "typo"
     with pytest.raises(ValidationError, match="sourse"):
         model.model_validate(raw)
 
@@ -95,10 +122,78 @@ def test_a_phone_vendor_without_a_source_fails_validation() -> None:
 
 
 def test_lifecycle_products_are_read_as_validated() -> None:
-    from howsafe.vulns.lifecycle import device_products, product_brands
+    from howsafe.kb.lifecycle import device_products, product_brands
 
     doc = LifecycleProductsFile.model_validate(_raw("lifecycle/products.toml"))
     assert [p.id for p in doc.product] == list(device_products())
     # a Samsung is judged only against Samsung's lists, a Nexus built by LG against Google's Nexus list
     assert "samsung" in product_brands()["samsung-mobile"] and "samsung" not in product_brands()["pixel"]
     assert "lge" in product_brands()["google-nexus"]
+
+
+def test_lifecycle_files_are_read_as_validated(tmp_path: Path) -> None:
+    from howsafe.errors import KnowledgeError
+    from howsafe.kb.lifecycle import LIFECYCLE_NAME, load_lifecycle
+
+    doc = LifecycleFile.model_validate(_raw("lifecycle/lifecycle.json"))
+    fixes = LifecycleCorrectionsFile.model_validate(_raw("lifecycle/corrections.json"))
+    read = load_lifecycle(KnowledgeBase(bundled_data_dir(), None))
+    assert [r["cycle"] for r in read["android"]] == [r.cycle for r in doc.android]
+    assert [b["branch"] for b in read["kernel"]] == [b.branch for b in doc.kernel]
+    # the shipped 8.1 date is the one the corrections file replaces, with its source named
+    [row] = [r for r in read["android"] if r["cycle"] == "8.1"]
+    assert (row["eol"], row["eol_source"]) == (fixes.android["8.1"].eol, fixes.android["8.1"].source)
+    # an updated copy that is not a lifecycle document is one KnowledgeError naming the file
+    (tmp_path / "lifecycle").mkdir()
+    (tmp_path / LIFECYCLE_NAME).write_text('{"android": "none"}', encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"lifecycle/lifecycle\.json is not a lifecycle document"):
+        load_lifecycle(KnowledgeBase(bundled_data_dir(), tmp_path))
+
+
+def test_xiaomi_regions_are_read_as_validated() -> None:
+    from howsafe.kb.identity import xiaomi_regions
+    from howsafe.sources.identity import device_from_properties
+
+    doc = XiaomiRegionsFile.model_validate(_raw("identity/xiaomi_regions.toml"))
+    assert xiaomi_regions() == doc.regions
+    props = {"ro.product.brand": "Redmi", "ro.miui.ui.version.name": "V140", "ro.build.version.incremental": ""}
+    regions = {
+        inc: device_from_properties({**props, "ro.build.version.incremental": inc}).region
+        for inc in ("V14.0.4.0.SJKCNXM", "V14.0.9.0.SKGMIXM", "V14.0.2.0.TKHEUXM", "V14.0.1.0.TKHZZXM")
+    }
+    assert regions == {
+        "V14.0.4.0.SJKCNXM": "CN",
+        "V14.0.9.0.SKGMIXM": "Global",
+        "V14.0.2.0.TKHEUXM": "EEA",
+        "V14.0.1.0.TKHZZXM": "ZZ",  # a code the file does not name is shown as it is
+    }
+
+
+def test_domain_vendor_and_country_tables_are_read_as_validated() -> None:
+    vendors = DomainVendorsFile.model_validate(_raw("domains/vendors.toml"))
+    countries = CountriesFile.model_validate(_raw("domains/countries.toml"))
+    dk = DomainKnowledge.for_kb(KnowledgeBase())
+    for entry in vendors.domain:
+        assert dk.entries[entry.name].source == entry.source
+    assert dk.optout("Xiaomi", "telemetry") == vendors.optout["Xiaomi"]["telemetry"]
+    assert dk.country_name("CN") == countries.country["CN"].name == "China"
+    assert dk.country_severity("CN") == countries.country["CN"].severity
+    assert dk.country_severity("FR") == countries.default
+
+
+def test_the_exodus_list_is_read_as_validated() -> None:
+    from howsafe.apk.trackerdb import exodus_records
+    from howsafe.kb.schema import ExodusTrackersFile
+
+    raw = _raw("trackers/exodus_trackers.json")
+    doc = ExodusTrackersFile.model_validate(raw)
+    read = exodus_records(raw)
+    assert len(read) == len(doc.trackers) == 432
+    assert [(r.id, r.name, r.code_signature, r.categories) for r in read] == [
+        (t.id, t.name, t.code_signature, tuple(t.categories)) for t in doc.trackers.values()
+    ]
+    # a type error is named; a key εxodus adds later is not one (its format, not ours)
+    first = next(iter(raw["trackers"]))  # type: ignore[call-overload]
+    with pytest.raises(ValidationError, match=rf"trackers\.{first}\.id"):
+        ExodusTrackersFile.model_validate({"trackers": {first: {**raw["trackers"][first], "id": "1"}}})  # type: ignore[index]
+    ExodusTrackersFile.model_validate({"trackers": {first: {**raw["trackers"][first], "added_later": 1}}})  # type: ignore[index]

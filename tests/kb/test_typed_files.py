@@ -52,3 +52,37 @@ def test_a_missing_field_is_named(tmp_path: Path) -> None:
     kb = _copy_with(tmp_path, "cloud/services.toml", 'vendor = "Google"\n', "")
     with pytest.raises(KnowledgeError, match=r"cloud/services.toml is invalid: service.0.vendor"):
         cloud_services(kb)
+
+
+def test_every_knowledge_model_has_the_one_strict_base() -> None:
+    """One validation style: every pydantic model of a kb/ loader is a KbModel (frozen, unknown keys refused)."""
+    import importlib
+    import pkgutil
+
+    from pydantic import BaseModel, ValidationError
+
+    import howsafe.kb
+    from howsafe.kb.schema import KbModel
+
+    models: list[type[BaseModel]] = []
+    for info in pkgutil.iter_modules(howsafe.kb.__path__):
+        module = importlib.import_module(f"howsafe.kb.{info.name}")
+        models += [
+            v
+            for v in vars(module).values()
+            if isinstance(v, type) and issubclass(v, BaseModel) and v.__module__ == module.__name__ and v is not KbModel
+        ]
+    names = {m.__name__ for m in models}
+    assert {"PackageEntry", "NeverFile", "ChinaRomFile", "SettingEntry", "SocVendorsFile"} <= names
+    assert [m.__name__ for m in models if not issubclass(m, KbModel)] == []
+    # and the base really refuses a typo in any of them
+    from howsafe.kb.removal import NeverEntry
+
+    with pytest.raises(ValidationError, match="reasn"):
+        NeverEntry.model_validate({"label": "Phone", "reason": "breaks calls", "sources": ["x"], "reasn": "typo"})
+
+
+def test_the_compiled_package_cache_is_keyed_on_the_model_base_too() -> None:
+    from howsafe.kb import packages
+
+    assert {p.name for p in packages._CODE_FILES} == {"packages.py", "package_schema.py", "schema.py"}

@@ -9,17 +9,10 @@ import pytest
 
 from conftest import DATA, DEVICES
 from howsafe.kb import KnowledgeBase
+from howsafe.kb.lifecycle import LIFECYCLE_NAME, load_lifecycle
 from howsafe.sources import load_path
 from howsafe.vulns.eol_source import parse_api_json, parse_product_markdown
-from howsafe.vulns.lifecycle import (
-    LIFECYCLE_NAME,
-    android_eol,
-    build_lifecycle,
-    device_eol,
-    dumps_lifecycle,
-    kernel_eol,
-    load_lifecycle,
-)
+from howsafe.vulns.lifecycle import android_eol, build_lifecycle, device_eol, dumps_lifecycle, kernel_eol
 
 LIFE = DATA / "lifecycle"
 TODAY = dt.date(2026, 11, 30)
@@ -113,7 +106,6 @@ def test_malformed_product_data_is_rejected() -> None:
 
 def test_android_8_1_support_ended_with_the_2021_10_bulletin() -> None:
     from howsafe.kb import KnowledgeBase, bundled_data_dir
-    from howsafe.vulns.lifecycle import load_lifecycle
 
     doc = load_lifecycle(KnowledgeBase(bundled_data_dir(), None))
     st = android_eol(doc, "8.1", dt.date(2021, 6, 1))
@@ -129,7 +121,6 @@ def test_end_of_support_dates_agree_with_the_last_bulletin_that_lists_the_releas
     # that lists it within a quarter (a month may simply have had no flaw for that release).
     from howsafe.kb import KnowledgeBase, bundled_data_dir
     from howsafe.vulns.db import load_db
-    from howsafe.vulns.lifecycle import load_lifecycle
 
     kb = KnowledgeBase(bundled_data_dir(), None)
     db, doc = load_db(kb), load_lifecycle(kb)

@@ -15,9 +15,10 @@ import pytest
 from conftest import DATA
 from howsafe.errors import CorruptInputError, InputError
 from howsafe.kb import KnowledgeBase
+from howsafe.kb.lifecycle import LIFECYCLE_NAME, device_products, load_lifecycle
 from howsafe.model import Device, Snapshot, SourceInfo, SourceKind
 from howsafe.vulns.db import DB_NAME, load_db
-from howsafe.vulns.lifecycle import LIFECYCLE_NAME, android_eol, load_lifecycle
+from howsafe.vulns.lifecycle import android_eol
 from howsafe.vulns.match import assess
 from howsafe.vulns.update import EOL_API, OSV_ANDROID_URL, update_kb
 
@@ -51,7 +52,7 @@ class SavedFetch:
         self.urls.append(url)
         if url == OSV_ANDROID_URL:
             return self.osv
-        for product in ("android", "pixel", "samsung-mobile"):
+        for product in ("android", *device_products()):
             if url == EOL_API.format(product=product):
                 return (PRODUCTS / f"{product}.md").read_bytes()
         raise AssertionError(f"unexpected URL {url}")
@@ -69,8 +70,10 @@ def test_update_stores_verified_data_that_the_knowledge_base_prefers(tmp_path: P
     result = update_kb(tmp_path, fetch, now=NOW, trackers=False)
     assert fetch.urls == [
         OSV_ANDROID_URL,
-        *(EOL_API.format(product=p) for p in ("android", "pixel", "samsung-mobile")),
+        *(EOL_API.format(product=p) for p in ("android", *device_products())),
     ]
+    # every phone product of the knowledge is refreshed, not only Pixel and Samsung
+    assert {"oneplus", "fairphone", "nokia", "motorola-mobility"} <= set(device_products())
     assert all(u.startswith("https://") for u in fetch.urls)
     assert set(result.written) == {DB_NAME, LIFECYCLE_NAME}
     assert result.vulns_covers_until == dt.date(2024, 9, 5)  # the bundled data reaches further

@@ -22,6 +22,7 @@ import struct
 from dataclasses import dataclass, field
 
 from howsafe.apk.errors import ApkError
+from howsafe.parse.numbers import strict_int_or_hex
 
 _RES_XML = 0x0003
 _STRING_POOL = 0x0001
@@ -143,10 +144,7 @@ def _as_int(v: str | int | None) -> int | None:
     if isinstance(v, int):
         return v
     if isinstance(v, str):
-        try:
-            return int(v, 0)
-        except ValueError:
-            return None
+        return strict_int_or_hex(v.strip())
     return None
 
 

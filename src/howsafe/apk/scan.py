@@ -55,7 +55,7 @@ MAX_PARTS = 200
 
 APP_SUFFIXES = (".apk", ".jar")
 BUNDLE_SUFFIXES = (".apks", ".xapk", ".apkm")
-_DEX_RE = re.compile(r"classes(\d*)\.dex")
+_DEX_RE = re.compile(r"classes([0-9]{0,9})\.dex")  # ASCII digits: Android loads classes2.dex ... classesN.dex
 
 
 @dataclass(frozen=True, slots=True)

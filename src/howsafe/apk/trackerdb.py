@@ -52,19 +52,40 @@ def _read_json(path: Path) -> object:
         raise KnowledgeError(f"tracker data {path.name} is unreadable: {exc}") from exc
 
 
-def parse_exodus(raw: object) -> list[dict[str, object]]:
-    """The tracker records of an εxodus API answer (``{"trackers": {"<id>": {...}}}``)."""
-    if not isinstance(raw, dict) or not isinstance(raw.get("trackers"), dict):
-        raise KnowledgeError("εxodus tracker list has no 'trackers' object")
-    out: list[dict[str, object]] = []
-    for rec in raw["trackers"].values():
-        if not isinstance(rec, dict) or not isinstance(rec.get("name"), str):
-            raise KnowledgeError("εxodus tracker list has an entry without a name")
-        if not isinstance(rec.get("id"), int):
-            raise KnowledgeError("εxodus tracker list has an entry without name or id")
-        if not isinstance(rec.get("code_signature", ""), str):
-            raise KnowledgeError(f"εxodus tracker {rec['id']} has a non-text code_signature")
-        out.append(rec)
+@dataclass(frozen=True, slots=True)
+class ExodusRecord:
+    """The fields howsafe reads from one εxodus tracker record."""
+
+    id: int
+    name: str
+    code_signature: str
+    categories: tuple[str, ...]
+    website: str | None
+
+
+def exodus_records(raw: object) -> list[ExodusRecord]:
+    """The tracker records of an εxodus list (``{"trackers": {"<id>": {...}}}``), read without
+    validation: ``howsafe apps`` loads no pydantic, and the file is validated with
+    :class:`~howsafe.kb.schema.ExodusTrackersFile` in the tests (bundled copy) and by ``kb update``
+    before it installs a new one. A file of another shape is one KnowledgeError."""
+    try:
+        out = []
+        for rec in raw["trackers"].values():  # type: ignore[index]
+            tid, name = rec["id"], rec["name"]
+            if not isinstance(tid, int) or isinstance(tid, bool) or not isinstance(name, str):
+                raise TypeError(f"tracker {tid!r} needs an integer id and a text name")
+            cats = rec.get("categories") or []
+            out.append(
+                ExodusRecord(
+                    id=tid,
+                    name=name,
+                    code_signature=str(rec.get("code_signature") or ""),
+                    categories=tuple(str(c) for c in cats) if isinstance(cats, list) else (),
+                    website=str(rec.get("website") or "") or None,
+                )
+            )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise KnowledgeError(f"εxodus tracker list is invalid: {exc}") from exc
     return out
 
 
@@ -92,7 +113,7 @@ def _load(kb: KnowledgeBase) -> TrackerDB:
     exodus_path = kb.find(EXODUS_FILE)
     own_path = kb.find(HOWSAFE_FILE)
     assert exodus_path is not None and own_path is not None
-    exodus = parse_exodus(_read_json(exodus_path))
+    exodus = exodus_records(_read_json(exodus_path))
     own = _read_json(own_path)
     if not isinstance(own, dict):
         raise KnowledgeError("howsafe_trackers.json is not an object")
@@ -100,18 +121,16 @@ def _load(kb: KnowledgeBase) -> TrackerDB:
     countries: dict[str, str] = own.get("companies", {}).get("countries", {})
     trackers: list[TrackerDef] = []
     for rec in exodus:
-        tid = int(rec["id"])  # type: ignore[call-overload]
-        sig = str(rec.get("code_signature") or "")
-        cats = rec.get("categories") or []
+        tid = rec.id
         trackers.append(
             TrackerDef(
-                name=str(rec["name"]),
+                name=rec.name,
                 exodus_id=tid,
-                categories=tuple(str(c) for c in cats) if isinstance(cats, list) else (),
+                categories=tuple(rec.categories),
                 company=companies.get(str(tid)),
-                signatures=_sigs(sig.split("|")),
+                signatures=_sigs(rec.code_signature.split("|")),
                 origin="exodus",
-                website=str(rec.get("website") or "") or None,
+                website=rec.website or None,
                 source=f"https://reports.exodus-privacy.eu.org/trackers/{tid}/",
                 country=countries.get(companies.get(str(tid), "")),
             )

@@ -14,9 +14,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from howsafe.apk.trackerdb import parse_exodus
+from pydantic import ValidationError
+
 from howsafe.errors import KnowledgeError
 from howsafe.fsio import atomic_write
+from howsafe.kb.schema import ExodusTrackersFile, first_error
 
 EXODUS_API = "https://reports.exodus-privacy.eu.org/api/trackers"
 #: A real answer lists hundreds of trackers; far fewer means a broken or truncated answer.
@@ -46,7 +48,10 @@ def update_trackers(dest_dir: Path, fetch: Fetch, *, now: Callable[[], dt.dateti
         doc = json.loads(raw)
     except ValueError as exc:
         raise KnowledgeError(f"εxodus tracker list is not JSON: {exc}") from exc
-    records = parse_exodus(doc)
+    try:  # audits and `howsafe apps` read the installed copy without validating it: check it here
+        records = list(ExodusTrackersFile.model_validate(doc).trackers.values())
+    except ValidationError as exc:
+        raise KnowledgeError(f"εxodus tracker list is invalid: {first_error(exc)}") from exc
     if len(records) < MIN_TRACKERS:
         raise KnowledgeError(f"εxodus tracker list has only {len(records)} trackers; keeping the current one")
     out = dest_dir / "trackers"
@@ -55,7 +60,7 @@ def update_trackers(dest_dir: Path, fetch: Fetch, *, now: Callable[[], dt.dateti
     except OSError as exc:
         raise KnowledgeError(f"cannot create {out}: {exc.strerror or exc}") from exc
     stamp = (now or (lambda: dt.datetime.now(dt.UTC)))()
-    dates = [str(r.get("creation_date") or "") for r in records]
+    dates = [r.creation_date or "" for r in records]
     meta = {
         "name": "εxodus tracker list",
         "source": EXODUS_API,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from howsafe.checks.base import AuditContext, BaseCheck
 from howsafe.checks.registry import register
 from howsafe.kb.packages import package_db
-from howsafe.kb.rom_market import international_hosting, rom_market
+from howsafe.kb.rom_market import international_hosting
 from howsafe.model import Evidence, Finding, Outcome
 
 
@@ -28,7 +28,7 @@ class RomRegionCheck(BaseCheck):
         family = db.family_for_brand(dev.brand) or db.family_for_brand(dev.manufacturer)
         if family is None:
             return [d.not_available(f"no knowledge of where {dev.brand or 'this vendor'} hosts its services")]
-        market = rom_market(ctx.kb, ctx.snapshot)
+        market = ctx.facts.rom_market
         if market.china and family.china_rom_hosting == "CN":
             return [
                 d.finding(

@@ -9,7 +9,7 @@ tables, a chart of how many apps ship each tracker) and declares the tracker dat
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from howsafe.apk.model import AppReport, TrackerHit
@@ -19,8 +19,8 @@ from howsafe.checks.registry import register
 from howsafe.kb import KnowledgeBase
 from howsafe.model import Chart, DataSource, Evidence, Finding, Outcome, Section, Severity, Table
 
-_ADS = {"Advertisement"}
-_ANALYTICS = {"Analytics", "Profiling", "Identification", "Crash reporting", "Location"}
+_PURPOSE_TAGS = ("ads", "analytics", "telemetry")
+"""The purposes an εxodus category maps to (``domains/lists.toml [exodus_purpose]``), in tag order."""
 MAX_CLASSES = 5
 CHART_TOP = 15
 
@@ -31,23 +31,23 @@ def _app_name(app: AppReport) -> str:
     return f"{label} ({ident})" if label else ident
 
 
-def _tags(hits: Sequence[TrackerHit]) -> list[str]:
-    cats = {c for h in hits for c in h.categories}
-    tags = ["tracker"]
-    if cats & _ADS:
-        tags.append("ads")
-    if cats & _ANALYTICS:
-        tags.append("analytics")
+def _purposes(hits: Sequence[TrackerHit], purposes: Mapping[str, str]) -> set[str]:
+    return {purposes[c] for h in hits for c in h.categories if c in purposes}
+
+
+def _tags(hits: Sequence[TrackerHit], purposes: Mapping[str, str]) -> list[str]:
+    found = _purposes(hits, purposes)
+    tags = ["tracker", *(p for p in _PURPOSE_TAGS if p in found)]
     countries = sorted({h.country for h in hits if h.country})
     tags.extend(f"jurisdiction:{c}" for c in countries)
     return tags
 
 
-def _severity(hits: Sequence[TrackerHit]) -> Severity:
+def _severity(hits: Sequence[TrackerHit], purposes: Mapping[str, str]) -> Severity:
     sure = [h for h in hits if h.confidence != "low"]
     if not sure:
         return Severity.INFO
-    if len(sure) >= 5 or any(set(h.categories) & _ADS for h in sure):
+    if len(sure) >= 5 or "ads" in _purposes(sure, purposes):
         return Severity.MEDIUM
     return Severity.LOW
 
@@ -106,6 +106,9 @@ class AppTrackersCheck(BaseCheck):
         if not with_trackers:
             summary = f"{len(scanned)} apps scanned; no known tracker SDK found."
             return [d.finding(Outcome.PASS, summary=summary)]
+        from howsafe.net.attribution import exodus_purposes  # only with APKs: a plain audit loads no net/
+
+        purposes = exodus_purposes(ctx.kb)
         out: list[Finding] = []
         for app in with_trackers:
             hits = app.trackers
@@ -120,9 +123,9 @@ class AppTrackersCheck(BaseCheck):
                     subject=app.package or app.path,
                     summary=summary,
                     evidence=[_evidence(app, h) for h in hits],
-                    severity=_severity(hits),
+                    severity=_severity(hits, purposes),
                     confidence="high" if sure else "low",
-                    tags=_tags(hits),
+                    tags=_tags(hits, purposes),
                 )
             )
         return out

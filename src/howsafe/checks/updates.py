@@ -15,7 +15,9 @@ from typing import ClassVar
 
 from howsafe.checks.base import AuditContext, BaseCheck
 from howsafe.checks.registry import register
+from howsafe.kb.lifecycle import load_lifecycle
 from howsafe.model import Chart, Evidence, Finding, Outcome, Section, Severity, Table
+from howsafe.parse.numbers import strict_int
 from howsafe.vulns import db as vdb
 from howsafe.vulns import lifecycle as lc
 from howsafe.vulns.match import build_date_of, data_line, one_line
@@ -135,7 +137,7 @@ class AndroidEol(BaseCheck):
         release = normalise_release(dev.android_release, dev.sdk)
         if release is None:
             return [d.not_available("the Android version is not reported")]
-        st = lc.android_eol(lc.load_lifecycle(ctx.kb), release, ctx.today)
+        st = lc.android_eol(load_lifecycle(ctx.kb), release, ctx.today)
         ev = [_release_evidence(ctx)]
         if st is None or st.ended is None:
             return [d.not_available(f"no end-of-life data for Android {release}")]
@@ -163,7 +165,7 @@ class DeviceEol(BaseCheck):
         dev = ctx.snapshot.device
         if not (dev.model or dev.marketname):
             return [d.not_available("the model is not reported")]
-        st = lc.device_eol(lc.load_lifecycle(ctx.kb), ctx.snapshot, ctx.today)
+        st = lc.device_eol(load_lifecycle(ctx.kb), ctx.snapshot, ctx.today)
         ev = [Evidence(kind="property", key="ro.product.model", value=dev.model)]
         if dev.marketname:
             ev.append(Evidence(kind="property", key="ro.product.marketname", value=dev.marketname))
@@ -208,7 +210,7 @@ class KernelEol(BaseCheck):
         dev = ctx.snapshot.device
         if not dev.kernel_version:
             return [d.not_available("the kernel version is not reported (/proc/version)")]
-        st = lc.kernel_eol(lc.load_lifecycle(ctx.kb), dev.kernel_version, dev.android_release, ctx.today)
+        st = lc.kernel_eol(load_lifecycle(ctx.kb), dev.kernel_version, dev.android_release, ctx.today)
         ev = [Evidence(kind="property", key="kernel_version", value=dev.kernel_version)]
         if st is None or st.ended is None:
             return [d.not_available(f"no lifetime data for kernel {dev.kernel_version}")]
@@ -358,7 +360,7 @@ class OpenCves(BaseCheck):
             ]
         a = ctx.facts.vulns
         release = a.device.release
-        eol = lc.android_eol(lc.load_lifecycle(ctx.kb), release, ctx.today) if release else None
+        eol = lc.android_eol(load_lifecycle(ctx.kb), release, ctx.today) if release else None
         eol_note = ""
         if eol is not None and eol.ended and eol.eol is not None and eol.eol <= db.covers_until:
             eol_note = (
@@ -435,7 +437,7 @@ class StageFright(BaseCheck):
         release = normalise_release(dev.android_release, dev.sdk)
         if release is None:
             return [d.not_available("the Android version is not reported")]
-        major_minor = tuple(int(x) for x in release.replace("12L", "12.1").split(".")[:2])
+        major_minor = tuple(strict_int(x, max_digits=9) or 0 for x in release.replace("12L", "12.1").split(".")[:2])
         if major_minor >= (6, 0):
             return [d.not_applicable(f"Android {release} shipped with the StageFright fixes.")]
         spl = dev.security_patch

@@ -36,7 +36,7 @@ Row = dict[str, Any]
 
 #: Largest single file read into memory from an object store (local files are memory-mapped).
 MAX_REMOTE_FILE = 2 * 1024 * 1024 * 1024
-_DEX_RE = re.compile(r"classes\d*\.dex")
+_DEX_RE = re.compile(r"classes[0-9]{0,9}\.dex")
 
 
 @dataclass(frozen=True, slots=True)

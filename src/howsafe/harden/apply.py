@@ -28,6 +28,7 @@ from howsafe.errors import SourceError
 from howsafe.harden.commands import Allowlist, Command, UnsafeCommandError, allowlist
 from howsafe.harden.journal import Entry, Journal
 from howsafe.harden.model import Step
+from howsafe.parse.numbers import strict_int
 from howsafe.progress import Observer
 from howsafe.sources.adb_failures import shell_failures
 from howsafe.sources.adb_transport import AdbCommandError, AdbTransport
@@ -159,10 +160,8 @@ def _planned(
         prev = before.get("value")
         value = step.value
         if step.clear_bits is not None:
-            try:
-                value = str(int(str(prev)) & ~step.clear_bits) if prev is not None else "0"
-            except ValueError:
-                value = "0"
+            base = strict_int(str(prev).strip(), signed=True) if prev is not None else None
+            value = str((base or 0) & ~step.clear_bits)
         action = [allow.build("settings_put", namespace=step.namespace, key=step.key, value=value)]
         if prev is None:
             undo = [allow.build("settings_delete", namespace=step.namespace, key=step.key)]

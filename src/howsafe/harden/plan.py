@@ -36,6 +36,7 @@ from howsafe.kb.packages import package_db
 from howsafe.kb.rom_market import hosting_for_rom, rom_market
 from howsafe.kb.vendor_settings import SettingEntry, vendor_settings
 from howsafe.model import Finding, Outcome, Severity, Snapshot
+from howsafe.parse.numbers import strict_int
 from howsafe.score.profile import Profile
 from howsafe.score.verdict import finding_penalty
 
@@ -228,10 +229,7 @@ def _off_value(entry: SettingEntry, current: str | None) -> tuple[str | None, in
     if entry.off_values:
         return entry.off_values[0], None
     if entry.on_bits is not None:
-        try:
-            base = int(current.strip()) if current is not None else 0
-        except ValueError:
-            base = 0
+        base = (strict_int(current.strip(), signed=True) or 0) if current is not None else 0
         return str(base & ~entry.on_bits), entry.on_bits
     return None, None
 

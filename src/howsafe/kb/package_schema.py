@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from howsafe.kb.schema import KbModel
 
 # Files looked for, in this order (the first family to describe an id owns it).
 PACKAGE_FAMILIES: tuple[str, ...] = (
@@ -109,11 +111,7 @@ def _check_domain(value: str) -> str:
 Domain = Annotated[str, AfterValidator(_check_domain)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class PackageEntry(_Strict):
+class PackageEntry(KbModel):
     """What one package is and does, in our own words, with sources."""
 
     label: str | None = Field(default=None, description="The name a user sees, when known")
@@ -147,14 +145,14 @@ class PackageEntry(_Strict):
         return self
 
 
-class PrefixRule(_Strict):
+class PrefixRule(KbModel):
     """Fallback knowledge for ids under a prefix (lower confidence than an exact entry)."""
 
     prefix: str = Field(min_length=3)
     entry: PackageEntry
 
 
-class VendorFile(_Strict):
+class VendorFile(KbModel):
     """One vendor family file."""
 
     schema_version: Literal[1] = 1

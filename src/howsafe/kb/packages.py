@@ -316,7 +316,8 @@ def load_vendor_files(kb: KnowledgeBase) -> list[VendorFile]:
 # -- compiled copy (see howsafe.kb.compiled) -----------------------------------------------------
 
 _COMPILED = "packages"
-_CODE_FILES = (Path(__file__), Path(__file__).with_name("package_schema.py"))
+# the loader, the models, and their base (whose settings, e.g. unknown keys refused, decide what validates)
+_CODE_FILES = (Path(__file__), Path(__file__).with_name("package_schema.py"), Path(__file__).with_name("schema.py"))
 
 
 def _plain(db: PackageDB) -> object:

@@ -19,12 +19,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
 from howsafe.kb.package_schema import REMOVAL_RANK, RemovalLevel
 from howsafe.kb.packages import PackageInfo, package_db
+from howsafe.kb.schema import KbModel
 
 Group = Literal["safe", "breaks", "expert", "never"]
 GROUPS: tuple[Group, ...] = ("safe", "breaks", "expert", "never")
@@ -42,11 +43,7 @@ _GROUP_OF: dict[str, Group] = {
 }
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class NeverEntry(_Strict):
+class NeverEntry(KbModel):
     """One package that must never be disabled, and why."""
 
     label: str = Field(min_length=2)
@@ -54,7 +51,7 @@ class NeverEntry(_Strict):
     sources: tuple[str, ...] = Field(min_length=1)
 
 
-class NeverFile(_Strict):
+class NeverFile(KbModel):
     """``kb/data/removal/never.json``."""
 
     schema_version: Literal[1] = 1

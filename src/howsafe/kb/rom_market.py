@@ -15,10 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
+from howsafe.kb.schema import KbModel
 from howsafe.model import Evidence, Snapshot
 
 CHINA_ROM_FILE = "regions/china_rom.toml"
@@ -26,11 +27,7 @@ CHINA_ROM_FILE = "regions/china_rom.toml"
 Confidence = Literal["high", "medium"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ChinaRule(_Strict):
+class ChinaRule(KbModel):
     id: str
     kind: Literal["region", "property", "property-regex"]
     keys: tuple[str, ...] = ()
@@ -40,7 +37,7 @@ class ChinaRule(_Strict):
     source: str
 
 
-class RegionHosting(_Strict):
+class RegionHosting(KbModel):
     family: str
     source: str
     note: str = Field(min_length=10)
@@ -50,7 +47,7 @@ class RegionHosting(_Strict):
     countries: dict[str, str] = Field(default_factory=dict)
 
 
-class ChinaRomFile(_Strict):
+class ChinaRomFile(KbModel):
     schema_version: Literal[1] = 1
     not_evidence: tuple[str, ...] = ()
     sources: dict[str, str]

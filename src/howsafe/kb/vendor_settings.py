@@ -11,19 +11,19 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
 from howsafe.kb.package_schema import PACKAGE_FAMILIES
+from howsafe.kb.schema import KbModel
+from howsafe.parse.numbers import strict_int
 
 State = Literal["on", "off", "unknown"]
 
 
-class SettingEntry(BaseModel):
+class SettingEntry(KbModel):
     """One settings key that switches vendor collection."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(pattern=r"^[a-z0-9-]+$")
     title: str
@@ -46,10 +46,10 @@ class SettingEntry(BaseModel):
             return "unknown"
         v = value.strip()
         if self.on_bits is not None:
-            try:
-                return "on" if int(v) & self.on_bits else "off"
-            except ValueError:
+            n = strict_int(v, signed=True)
+            if n is None:
                 return "unknown"
+            return "on" if n & self.on_bits else "off"
         if v in self.on_values:
             return "on"
         if v in self.off_values:
@@ -57,9 +57,7 @@ class SettingEntry(BaseModel):
         return "unknown"
 
 
-class SettingsFile(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class SettingsFile(KbModel):
     schema_version: Literal[1] = 1
     family: str
     settings: tuple[SettingEntry, ...]

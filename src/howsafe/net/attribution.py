@@ -23,6 +23,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
@@ -184,38 +185,65 @@ def _parse_list(path: Path, spec: _ListSpec, vendor: str, entries: dict[str, _En
             entries[name] = _Entry(vendor, purpose, f"{source}: {path.name}", brand_tld)
 
 
+def _domain_table(kb: KnowledgeBase, name: str) -> dict[str, Any]:
+    """``domains/<name>`` parsed with tomllib, once per knowledge base (the folder may be an updated copy)."""
+
+    def _read() -> dict[str, Any]:
+        folder = kb.find(DOMAINS_DIR)
+        assert folder is not None
+        try:
+            return tomllib.loads((folder / name).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise KnowledgeError(f"{DOMAINS_DIR}/{name} is missing or invalid: {exc}") from exc
+
+    return kb.memo(f"net.domains:{name}", _read)
+
+
+def exodus_purposes(kb: KnowledgeBase) -> dict[str, str]:
+    """εxodus tracker category -> the purpose howsafe reports (``domains/lists.toml [exodus_purpose]``)."""
+    try:
+        return {str(k): str(v) for k, v in _domain_table(kb, LISTS_NAME)["exodus_purpose"].items()}
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise KnowledgeError(f"{DOMAINS_DIR}/{LISTS_NAME} is invalid: {exc}") from exc
+
+
 def load(kb: KnowledgeBase) -> DomainKnowledge:
-    """Read every domain layer from the knowledge base."""
+    """Read every domain layer from the knowledge base.
+
+    The tables are read with tomllib, without validation at audit time; their models
+    (:mod:`howsafe.kb.schema`: ``DomainVendorsFile``, ``CountriesFile``, ``DomainListsFile``) check the
+    shipped files in ``tests/kb/test_table_files.py``. A copy of another shape is one KnowledgeError.
+    """
     folder = kb.find(DOMAINS_DIR)
     assert folder is not None
+    raw = _domain_table(kb, "vendors.toml")
+    countries_raw = _domain_table(kb, "countries.toml")
+    lists_raw = _domain_table(kb, LISTS_NAME)
     try:
-        raw = tomllib.loads((folder / "vendors.toml").read_text(encoding="utf-8"))
-        countries_raw = tomllib.loads((folder / "countries.toml").read_text(encoding="utf-8"))
-        lists_raw = tomllib.loads((folder / LISTS_NAME).read_text(encoding="utf-8"))
         specs = {
             name: _ListSpec(str(v["source"]), str(v["purpose"]), v.get("purpose_needs_tag"))
             for name, v in lists_raw["lists"].items()
         }
         owners = {str(k): str(v) for k, v in lists_raw["owners"].items()}
-        exodus_purpose = {str(k): str(v) for k, v in lists_raw["exodus_purpose"].items()}
+        entries: dict[str, _Entry] = {}
+        for item in raw.get("domain", []):
+            entries[str(item["name"])] = _Entry(
+                item.get("owner"), item.get("purpose"), str(item["source"]), bool(item.get("whole_suffix", False))
+            )
+        optouts = {str(k): {str(kk): str(vv) for kk, vv in v.items()} for k, v in raw.get("optout", {}).items()}
+        countries = {
+            str(k): {str(kk): str(vv) for kk, vv in v.items()} for k, v in countries_raw.get("country", {}).items()
+        }
+        default_severity = str(countries_raw.get("default", "info"))
         phone_vendors = frozenset(str(k) for k in lists_raw["phone_vendors"])
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as exc:
-        raise KnowledgeError(f"domain knowledge is missing or invalid: {exc}") from exc
-    entries: dict[str, _Entry] = {}
-    for item in raw.get("domain", []):
-        entries[item["name"]] = _Entry(
-            item.get("owner"), item.get("purpose"), item["source"], bool(item.get("whole_suffix", False))
-        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise KnowledgeError(f"domain knowledge in {folder} is invalid: {exc}") from exc
     for path in sorted(folder.glob("*.txt")):
         m = _LIST_FILE.match(path.name)
         if m and m.group(1) in specs:
             _parse_list(path, specs[m.group(1)], owners.get(m.group(2), m.group(2).title()), entries)
-    optouts = {k: {kk: str(vv) for kk, vv in v.items()} for k, v in raw.get("optout", {}).items()}
-    trackers, loaded = _load_exodus(kb, exodus_purpose)
-    countries = {k: {kk: str(vv) for kk, vv in v.items()} for k, v in countries_raw.get("country", {}).items()}
-    return DomainKnowledge(
-        entries, trackers, optouts, countries, str(countries_raw.get("default", "info")), loaded, phone_vendors
-    )
+    trackers, loaded = _load_exodus(kb, exodus_purposes(kb))
+    return DomainKnowledge(entries, trackers, optouts, countries, default_severity, loaded, phone_vendors)
 
 
 def _load_exodus(kb: KnowledgeBase, purposes: dict[str, str]) -> tuple[list[_Tracker], bool]:

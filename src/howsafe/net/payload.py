@@ -6,10 +6,10 @@ raises ``PayloadError`` (counted as a skip by the caller), never an IndexError o
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 
 from howsafe.errors import PayloadError
+from howsafe.parse.numbers import strict_int
 
 HTTP_METHODS = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ")
 MAX_HTTP_HEAD = 8192
@@ -129,8 +129,7 @@ def http_host(payload: bytes) -> tuple[str | None, str, bool]:
         if k == b"host":
             host = value.strip().decode("ascii", "replace").lower()
         elif k == b"content-length":
-            with contextlib.suppress(ValueError):
-                carries = carries or int(value.strip() or b"0") > 0
+            carries = carries or (strict_int(value.strip()) or 0) > 0
         elif k == b"transfer-encoding" and b"chunked" in value.lower():
             carries = True
     return (strip_host(host) if host else None), method, carries

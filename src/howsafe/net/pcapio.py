@@ -22,6 +22,7 @@ from typing import BinaryIO
 
 from howsafe.errors import CorruptInputError, InputError
 from howsafe.net.model import AppRef
+from howsafe.parse.numbers import strict_int
 
 CHUNK = 1 << 20
 MAX_RECORD = 1 << 18  # 256 KiB: larger than any real snaplen; bigger means a lying length
@@ -185,10 +186,11 @@ def read_pcapng(fh: BinaryIO, meta: CaptureMeta) -> Iterator[Record]:
                 olen = struct.unpack_from(endian + "H", buf, opt + 2)[0]
                 comment = buf[opt + 4 : min(opt + 4 + olen, end - 4)]
                 if comment.startswith(b"u-"):
-                    try:
-                        uid = int(comment[2:])
-                    except ValueError:
+                    parsed = strict_int(comment[2:], signed=True)
+                    if parsed is None:
                         meta.skip("unreadable PCAPdroid uid comment")
+                    else:
+                        uid = parsed
             count += 1
             yield ((ts_hi << 32) | ts_lo) * iface.scale, iface.linktype, data, uid
         elif btype == 3:  # SPB: one interface, length from the original length

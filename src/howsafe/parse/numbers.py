@@ -18,6 +18,7 @@ DIGITS = "[0-9]"
 """Use in regular expressions instead of ``\\d`` (which matches every Unicode decimal digit)."""
 
 _LEADING = re.compile(r"[ \t]*([0-9]+)")
+_HEX = re.compile(r"[0-9a-fA-F]+")
 
 
 def strict_int(text: str | bytes | None, *, max_digits: int = MAX_DIGITS, signed: bool = False) -> int | None:
@@ -34,6 +35,21 @@ def strict_int(text: str | bytes | None, *, max_digits: int = MAX_DIGITS, signed
     if not body or len(body) > max_digits or not body.isascii() or not body.isdigit():
         return None
     return int(text)
+
+
+def strict_int_or_hex(text: str | None, *, max_digits: int = MAX_DIGITS) -> int | None:
+    """A decimal number (optionally negative) or a ``0x`` hexadecimal one, as Android resource XML
+    writes integer attributes (``versionCode="0x1f"``); ASCII only, at most ``max_digits`` digits."""
+    if text is None:
+        return None
+    body = text[1:] if text.startswith("-") else text
+    if body[:2] in ("0x", "0X"):
+        digits = body[2:]
+        if not digits or len(digits) > max_digits or not _HEX.fullmatch(digits):
+            return None
+        value = int(digits, 16)
+        return -value if text.startswith("-") else value
+    return strict_int(text, max_digits=max_digits, signed=True)
 
 
 def leading_int(text: str | None, *, max_digits: int = MAX_DIGITS) -> int | None:

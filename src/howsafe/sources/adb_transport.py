@@ -38,6 +38,7 @@ from typing import Protocol, runtime_checkable
 from howsafe.errors import AdbCommandError as AdbCommandError  # re-exported (defined in errors.py)
 from howsafe.errors import AdbFileError as AdbFileError  # re-exported
 from howsafe.errors import DeviceDisconnected, NoDeviceError, SourceError, TooLargeError
+from howsafe.parse.numbers import strict_int
 
 log = logging.getLogger(__name__)
 
@@ -162,10 +163,7 @@ def server_address(env: Mapping[str, str] | None = None) -> tuple[str, int]:
 
 
 def _port(text: str, name: str) -> int:
-    try:
-        port = int(text, 10)
-    except ValueError:
-        port = -1
+    port = strict_int(text, max_digits=5) or -1
     if not 0 < port < 65536:
         raise NoDeviceError(f"{name}={text!r} is not a TCP port number")
     return port

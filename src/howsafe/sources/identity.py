@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
-from functools import cache
 
-from howsafe.errors import KnowledgeError
 from howsafe.model import Device, Integrity
 from howsafe.parse.misc import SelinuxMode
 from howsafe.parse.numbers import leading_int, strict_int
@@ -44,22 +41,6 @@ def _int(value: str | None) -> int | None:
     return leading_int(value.strip()) if value is not None else None
 
 
-@cache
-def xiaomi_regions() -> dict[str, str]:
-    """Region code -> region name, from ``kb/data/identity/xiaomi_regions.toml`` (bundled facts)."""
-    from howsafe.kb import bundled_data_dir
-
-    path = bundled_data_dir() / "identity" / "xiaomi_regions.toml"
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-        regions = doc["regions"]
-    except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
-        raise KnowledgeError(f"identity/xiaomi_regions.toml is missing or invalid: {exc}") from exc
-    if not isinstance(regions, dict) or not all(isinstance(v, str) for v in regions.values()):
-        raise KnowledgeError("identity/xiaomi_regions.toml: [regions] must map codes to names")
-    return {str(k): v for k, v in regions.items()}
-
-
 _XIAOMI_INCREMENTAL = re.compile(r"^(?:V\d+(?:\.\d+)+|OS\d+(?:\.\d+)+)\.[A-Z]([A-Z]{2})([A-Z]{2})(?:XM|FI|FN)$")
 
 
@@ -69,6 +50,8 @@ def _xiaomi_region(incremental: str | None) -> str | None:
     m = _XIAOMI_INCREMENTAL.match(incremental)
     if not m:
         return None
+    from howsafe.kb.identity import xiaomi_regions  # the one table (as for the SoC vendor below)
+
     return xiaomi_regions().get(m.group(2), m.group(2))
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from howsafe.errors import CorruptInputError
+from howsafe.parse.numbers import strict_int
 
 _PKG = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
 _NS = ("global", "secure", "system")
@@ -295,10 +296,7 @@ def _parse_pm_line(line: str) -> tuple[str, PackageRecord] | None:
         if word.startswith("installer="):
             rec.installer = word[len("installer=") :]
         elif word.startswith("uid:"):
-            try:
-                rec.uid = int(word[4:].split(",")[0])
-            except ValueError:
-                rec.uid = None
+            rec.uid = strict_int(word[4:].split(",")[0])
     return pkg, rec
 
 

@@ -28,7 +28,7 @@ from howsafe.vulns.components import components, vendor_in
 from howsafe.vulns.model import ComponentKind, VulnEntry
 from howsafe.vulns.versions import parse_versions
 
-_DATE = re.compile(r"(20\d\d)-(\d\d)-(\d\d)")
+_DATE = re.compile(r"(20[0-9][0-9])-([0-9][0-9])-([0-9][0-9])")
 _CVE = re.compile(r"CVE-\d{4}-\d{4,}")
 
 

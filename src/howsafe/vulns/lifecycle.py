@@ -1,7 +1,8 @@
 """End of support: Android releases, device models and kernel branches.
 
 Data: ``lifecycle/lifecycle.json`` (built by scripts/build_lifecycle.py from endoflife.date, MIT,
-and AOSP's kernel-lifetimes.xml, Apache-2.0; refreshed by ``howsafe kb update``).
+and AOSP's kernel-lifetimes.xml, Apache-2.0; refreshed by ``howsafe kb update``), read by
+:mod:`howsafe.kb.lifecycle`; this module builds that document and answers questions with it.
 
 A device's end of updates is reported only when a row names that exact model (Pixel/Nexus by model
 name, Samsung by the SM- model code of its support page or its market name, other brands by
@@ -15,33 +16,14 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
-from howsafe.kb.tables import bundled_toml
+from howsafe.kb.lifecycle import LIFECYCLE_NAME, device_products, load_lifecycle, product_brands
 from howsafe.model import DataSource, Snapshot
+from howsafe.parse.numbers import strict_int
 from howsafe.vulns.eol_source import Row, parse_kernel_lifetimes, parse_product
-
-LIFECYCLE_NAME = "lifecycle/lifecycle.json"
-CORRECTIONS_NAME = "lifecycle/corrections.json"
-PRODUCTS_FILE = "lifecycle/products.toml"
-
-
-@cache
-def product_brands() -> dict[str, tuple[str, ...]]:
-    """endoflife.date products that list phones -> the brands each covers (``kb/data/lifecycle/products.toml``)."""
-    try:
-        return {str(p["id"]): tuple(str(b) for b in p["brands"]) for p in bundled_toml(PRODUCTS_FILE)["product"]}
-    except (KeyError, TypeError) as exc:
-        raise KnowledgeError(f"{PRODUCTS_FILE} is invalid: {exc}") from exc
-
-
-def device_products() -> tuple[str, ...]:
-    """The endoflife.date products that list phones, in file order."""
-    return tuple(product_brands())
-
 
 _SM = re.compile(r"\bSM-([A-Z]\d{3})", re.IGNORECASE)
 
@@ -107,48 +89,6 @@ def dumps_lifecycle(doc: Mapping[str, Any]) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=0, sort_keys=True) + "\n"
 
 
-def load_lifecycle(kb: KnowledgeBase) -> dict[str, Any]:
-    def _load() -> dict[str, Any]:
-        path = kb.find(LIFECYCLE_NAME)
-        assert path is not None
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise KnowledgeError(f"lifecycle data {path} is damaged: {exc}") from exc
-        if not isinstance(doc, dict) or "android" not in doc:
-            raise KnowledgeError(f"lifecycle data {path} has no Android releases")
-        return apply_corrections(doc, load_corrections(kb))
-
-    return kb.memo("vulns.lifecycle", _load)
-
-
-def load_corrections(kb: KnowledgeBase) -> dict[str, Any]:
-    """Dates the bulletins contradict (``lifecycle/corrections.json``, always the bundled copy)."""
-    path = kb.find(CORRECTIONS_NAME)
-    if path is None:
-        return {}
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise KnowledgeError(f"lifecycle corrections {path} are damaged: {exc}") from exc
-    return doc if isinstance(doc, dict) else {}
-
-
-def apply_corrections(doc: dict[str, Any], corrections: Mapping[str, Any]) -> dict[str, Any]:
-    """Replace an Android row's end of support where the source still has the known-wrong value;
-    the row then names the correction's source."""
-    fixes = corrections.get("android", {})
-    if not fixes:
-        return doc
-    rows = []
-    for row in doc.get("android", []):
-        fix = fixes.get(str(row.get("cycle")))
-        if isinstance(fix, dict) and str(row.get("eol")) == str(fix.get("was")):
-            row = {**row, "eol": fix["eol"], "eol_source": fix.get("source", "")}
-        rows.append(row)
-    return {**doc, "android": rows}
-
-
 def _status(subject: str, eol: object, today: dt.date, source: str) -> EolStatus:
     if eol is True:
         return EolStatus(subject, True, None, source, "end of support (date not published)")
@@ -211,7 +151,15 @@ def device_eol(doc: Mapping[str, Any], snapshot: Snapshot, today: dt.date) -> Eo
     return None
 
 
-_KVER = re.compile(r"(\d+)\.(\d+)")
+_KVER = re.compile(r"([0-9]+)\.([0-9]+)")
+_KVER_DIGITS = 4
+"""A kernel major or minor number longer than this is not a kernel version (hostile or damaged input)."""
+
+
+def _branch_key(m: re.Match[str]) -> tuple[int, int] | None:
+    """(major, minor) of a ``_KVER`` match; None when a number is implausibly long."""
+    major, minor = strict_int(m.group(1), max_digits=_KVER_DIGITS), strict_int(m.group(2), max_digits=_KVER_DIGITS)
+    return (major, minor) if major is not None and minor is not None else None
 
 
 def kernel_eol(
@@ -219,7 +167,8 @@ def kernel_eol(
 ) -> EolStatus | None:
     """Support state of the Android common kernel branch this kernel version belongs to."""
     m = _KVER.search(kernel_version)
-    if not m:
+    key = _branch_key(m) if m else None
+    if m is None or key is None:
         return None
     ver = f"{m.group(1)}.{m.group(2)}"
     branches = [b for b in doc.get("kernel", []) if b.get("version") == ver]
@@ -232,8 +181,9 @@ def kernel_eol(
         if str(row.get("cycle")) == ver:
             return _status(f"kernel {ver}", row.get("eol"), today, "endoflife.date/linux-kernel")
     # Older than every listed branch: the oldest Android branch listed (4.14) is already past EOL.
-    known = [tuple(int(x) for x in str(b.get("version", "0.0")).split(".")[:2]) for b in doc.get("kernel", [])]
-    if known and (int(m.group(1)), int(m.group(2))) < min(known):
+    listed = (_KVER.fullmatch(str(b.get("version", ""))) for b in doc.get("kernel", []))
+    known = [k for k in (_branch_key(b) for b in listed if b) if k is not None]
+    if known and key < min(known):
         return EolStatus(
             f"kernel {ver}",
             True,

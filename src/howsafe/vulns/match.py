@@ -26,6 +26,7 @@ from collections.abc import Iterable
 
 from howsafe.kb.soc import soc_vendor_for
 from howsafe.model import Severity, Snapshot
+from howsafe.parse.numbers import strict_int
 from howsafe.vulns.components import oem_brands, vendor_role
 from howsafe.vulns.db import VulnDB
 from howsafe.vulns.model import (
@@ -69,11 +70,11 @@ def soc_vendor_of(snapshot: Snapshot) -> tuple[str | None, str | None]:
 
 def build_date_of(snapshot: Snapshot) -> dt.date | None:
     """The build's date from ``ro.build.date.utc`` (seconds since 1970), None when absent or odd."""
-    raw = (snapshot.properties.get("ro.build.date.utc") or "").strip()
-    if not raw.isdigit() or len(raw) > 12:
+    seconds = strict_int((snapshot.properties.get("ro.build.date.utc") or "").strip(), max_digits=12)
+    if seconds is None:
         return None
     try:
-        return dt.datetime.fromtimestamp(int(raw), dt.UTC).date()
+        return dt.datetime.fromtimestamp(seconds, dt.UTC).date()
     except (OverflowError, OSError, ValueError):
         return None
 
@@ -82,11 +83,8 @@ def is_pre_bulletin(release: str | None, spl: dt.date | None) -> bool:
     """Android <= 5.1.1 without a patch level: the property arrived with the 2015-10 patches."""
     if spl is not None or release is None or release == "12L":
         return False
-    try:
-        major = int(release.split(".")[0])
-    except ValueError:
-        return False
-    return major < 6
+    major = strict_int(release.split(".")[0], max_digits=9)
+    return major is not None and major < 6
 
 
 def facts_of(snapshot: Snapshot) -> DeviceFacts:

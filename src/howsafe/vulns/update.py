@@ -28,21 +28,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from howsafe.errors import CorruptInputError, HowsafeError, InputError, KnowledgeError, TooLargeError
 from howsafe.fsio import atomic_write
 from howsafe.http import Fetch, https_fetch
 from howsafe.kb import bundled_data_dir
+from howsafe.kb.lifecycle import LIFECYCLE_NAME, device_products
+from howsafe.kb.schema import LifecycleFile, first_error
 from howsafe.vulns import osv
 from howsafe.vulns.db import DB_NAME, VulnDB, dumps, load_file, loads
 from howsafe.vulns.eol_source import parse_product
-from howsafe.vulns.lifecycle import LIFECYCLE_NAME, _compact, device_products
+from howsafe.vulns.lifecycle import _compact
 from howsafe.vulns.model import VulnEntry
 
 log = logging.getLogger(__name__)
 
 OSV_ANDROID_URL = "https://osv-vulnerabilities.storage.googleapis.com/Android/all.zip"
 EOL_API = "https://endoflife.date/api/{product}.json"
-EOL_PRODUCTS = ("android", "pixel", "samsung-mobile")
 META_NAME = "update.json"
 MAX_DOWNLOAD = 512 * 1024 * 1024
 
@@ -174,7 +177,9 @@ def update_kb(
         if fetch is None:
             raise InputError("no fetch function and no --from-file: nothing to update from")
         osv_blobs.append((OSV_ANDROID_URL, fetch(OSV_ANDROID_URL)))
-        for product in EOL_PRODUCTS:
+        # Android's own releases, then every phone product the bundled knowledge lists
+        # (kb/data/lifecycle/products.toml): a product left out would keep its bundled snapshot.
+        for product in ("android", *device_products()):
             url = EOL_API.format(product=product)
             products[product] = fetch(url)
 
@@ -198,6 +203,12 @@ def update_kb(
             raise KnowledgeError(f"bundled lifecycle data is unreadable: {exc}") from exc
         doc = _lifecycle_doc(base_doc, products)
         doc["generated"] = f"endoflife.date {now.date().isoformat()}"
+        try:  # the audit reads this copy without validating it: check it against the model here
+            LifecycleFile.model_validate(doc)
+        except ValidationError as exc:
+            raise CorruptInputError(
+                f"endoflife.date data does not make a valid lifecycle file: {first_error(exc)}"
+            ) from exc
         writes.append(
             (
                 LIFECYCLE_NAME,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from howsafe.errors import ApiError, InputError
+from howsafe.parse.numbers import strict_int
 from howsafe.store import queries
 from howsafe.store.ingest import ingest, reaudit, unpack
 from howsafe.store.tokens import ROLES, Principal, authenticate, create_token, list_tokens, revoke_token
@@ -262,8 +263,8 @@ async def upload_snapshot(
             {"Retry-After": str(max(1, math.ceil(wait)))},
         )
     limit = settings.max_upload_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    declared = strict_int(request.headers.get("content-length"))  # a longer or odd value: the stream bound below
+    if declared is not None and declared > limit:
         raise ApiError(413, "too_large", f"snapshot larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0
