@@ -240,6 +240,36 @@ def test_pihole_rows_with_junk_values_are_skipped(tmp_path: Path) -> None:
     assert [(s.reason, s.count) for s in r.skipped] == [("query with an unreadable timestamp, type or status", 2)]
 
 
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("timestamp", "inf"), ("timestamp", "nan"), ("timestamp", 1e300), ("timestamp", -5.0), ("type", "\u0663")],
+)
+def test_pihole_rows_with_impossible_numbers_are_skipped_and_json_stays_strict(
+    column: str, value: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Infinity, NaN or a date beyond 2100 must not reach the report (json.dumps would write
+    Infinity/NaN/1e+300, which strict JSON readers refuse); Arabic-Indic digits are no type number."""
+    import json
+    import shutil
+    import sqlite3
+
+    from howsafe.cli import main
+
+    db = tmp_path / "ftl.db"
+    shutil.copy(CAPS / "pihole-FTL.db", db)
+    con = sqlite3.connect(db)
+    con.execute(f"UPDATE query_storage SET {column} = ? WHERE id = (SELECT MIN(id) FROM query_storage)", (value,))
+    con.commit()
+    con.close()
+    r = analyse_captures([db], kb=KnowledgeBase.default())
+    assert r.files[0].records == 161
+    assert [(s.reason, s.count) for s in r.skipped] == [("query with an unreadable timestamp, type or status", 1)]
+    assert main(["net", str(db), "--format", "json"]) in (0, 1)
+    doc = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"non-standard JSON {c}"))
+    stamps = [h[k] for h in doc["network"]["hosts"] for k in ("first_seen", "last_seen") if h[k] is not None]
+    assert stamps and all(1.6e9 < t < 4_102_444_800 for t in stamps)
+
+
 def test_a_file_that_is_not_a_pihole_database_is_a_clear_error(tmp_path: Path) -> None:
     import sqlite3
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from howsafe.errors import CorruptInputError, InputError
 from howsafe.net import dns
 from howsafe.net.collect import Collector, FileStats
+from howsafe.parse.numbers import strict_int
 from howsafe.parse.text import bounded_lines
 
 MAX_ROWS = 5_000_000
@@ -147,7 +148,9 @@ def read_pihole(path: Path, c: Collector, stats: FileStats) -> None:
                 c.skip(str(path), "query without a domain")
                 continue
             try:
-                when, kind, state = float(ts), int(qtype or 0), int(status or 0)
+                when, kind, state = float(ts), _sql_int(qtype), _sql_int(status)
+                if not 0.0 <= when < _LATEST_TS:  # NaN fails the comparison; inf and 1e300 are no dates
+                    raise ValueError(ts)
             except (TypeError, ValueError, OverflowError):
                 c.skip(str(path), "query with an unreadable timestamp, type or status")
                 continue
@@ -163,6 +166,22 @@ def read_pihole(path: Path, c: Collector, stats: FileStats) -> None:
         raise CorruptInputError(f"{path.name}: not a readable Pi-hole FTL database: {_sql_error(exc)}") from exc
     finally:
         con.close()
+
+
+_LATEST_TS = 4_102_444_800.0  # 2100-01-01: a later query time is damage, and would reach the JSON as 1e300/Infinity
+
+
+def _sql_int(value: object) -> int:
+    """An integer column of an untrusted database: a stored integer, or ASCII digits (not the other
+    scripts' digits ``int()`` accepts); anything else is a ValueError."""
+    if value is None:
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    n = strict_int(value) if isinstance(value, str) else None
+    if n is None:
+        raise ValueError(value)
+    return n
 
 
 def _sql_error(exc: BaseException) -> str:
