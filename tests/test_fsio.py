@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import modules_matching
 from howsafe.errors import KnowledgeError, ReportError
 from howsafe.fsio import atomic_write
 
@@ -85,17 +86,8 @@ def test_a_file_written_by_name_is_dropped_when_the_block_fails(tmp_path: Path) 
 
 def test_only_fsio_renames_temporary_files_into_place() -> None:
     """One atomic-write implementation: no other module makes its own temp file and renames it."""
-    import re
-
-    src = Path(__file__).resolve().parents[1] / "src" / "howsafe"
-    pattern = re.compile(r"os\.(replace|rename)\(|mkstemp\(|NamedTemporaryFile\(|\btmp\w*\.(replace|rename)\(")
-    offenders = [
-        str(p.relative_to(src))
-        for p in sorted(src.rglob("*.py"))
-        if p.name != "fsio.py" and pattern.search(p.read_text(encoding="utf-8"))
-    ]
-    assert offenders == []
-    assert pattern.search((src / "fsio.py").read_text(encoding="utf-8"))  # the scan sees the real thing
+    pattern = r"os\.(replace|rename)\(|mkstemp\(|NamedTemporaryFile\(|\btmp\w*\.(replace|rename)\("
+    assert modules_matching(pattern, owner="fsio.py") == []
 
 
 def _umask() -> int:

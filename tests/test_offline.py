@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import DATA, FIXTURES
+from conftest import DATA, FIXTURES, modules_matching
 from howsafe.cli import main
 
 
@@ -78,13 +78,5 @@ def test_guard_really_blocks_outside_connections(no_network: list[Any]) -> None:
 
 def test_only_the_http_module_opens_connections() -> None:
     """Every request goes through howsafe.http (the one place that checks schemes and bounds sizes)."""
-    import re
-
-    src = Path(__file__).resolve().parents[1] / "src" / "howsafe"
-    client = re.compile(r"\burllib\.request\b|\bhttp\.client\b|\bimport (httpx|requests)\b|\burlopen\(")
-    offenders = [
-        str(path.relative_to(src))
-        for path in sorted(src.rglob("*.py"))
-        if path.name != "http.py" and client.search(path.read_text(encoding="utf-8"))
-    ]
-    assert offenders == []
+    pattern = r"\burllib\.request\b|\bhttp\.client\b|\bimport (httpx|requests)\b|\burlopen\("
+    assert modules_matching(pattern, owner="http.py") == []

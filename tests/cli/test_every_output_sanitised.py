@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import unicodedata
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 
 from conftest import DEVICES, FIXTURES
+from hostile_output import assert_no_live_html, assert_terminal_safe
 from howsafe.cli import main
 from howsafe.model import Package, Snapshot
 from howsafe.report.formats import formats_for
@@ -40,7 +39,6 @@ HTML = "<script>window.__pwned=1</script><img src=x onerror=alert(1)>"
 MD = "`code` ``x`y`` # h [a](javascript:alert(1)) ![i](x) | cell | **b** > q"
 PAYLOADS = (ANSI, OSC, CSI8, RLO, FORGED, HTML, MD)
 ALL = " ".join(PAYLOADS)
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
 
 
 def _hostile(snap: Snapshot) -> Snapshot:
@@ -99,32 +97,6 @@ def _commands(inputs: dict[str, Path]) -> list[tuple[str, str, list[str]]]:
     return out
 
 
-class _Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-
-def _assert_no_live_html(html: str) -> None:
-    parsed = _Tags()
-    parsed.feed(html)
-    names = {t for t, _ in parsed.tags}
-    assert not names & {"script", "img", "iframe", "object", "embed"}, names
-    for _, attrs in parsed.tags:
-        assert not any(k.startswith("on") for k in attrs), attrs
-        href = attrs.get("href") or ""
-        assert not href.lower().startswith("javascript"), href
-
-
-def _assert_clean_text(out: str) -> None:
-    bad = {ch for ch in out if ch not in "\n" and (ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cf"))}
-    assert not bad, sorted(map(hex, map(ord, bad)))
-    assert not any(line.startswith("FAKE VERDICT") for line in out.splitlines())
-
-
 def test_every_command_and_format_is_covered(inputs: dict[str, Path]) -> None:
     covered = {(cmd, fmt) for cmd, fmt, _ in _commands(inputs)}
     assert {cmd for cmd, _ in covered} == {"audit", "compare", "vulns", "kb", "apps", "net"}
@@ -138,17 +110,17 @@ def test_no_hostile_string_reaches_any_output_raw(inputs: dict[str, Path], capsy
         out, err = capsys.readouterr()
         assert code in (0, 1), (cmd, fmt, code, err)
         assert out, (cmd, fmt)
-        _assert_clean_text(err)
-        _assert_clean_text(out)
+        assert_terminal_safe(err)
+        assert_terminal_safe(out)
         if fmt in ("json", "sarif"):
             json.loads(out)  # exactly one JSON document
             if fmt == "json" and cmd in ("audit", "compare", "apps", "kb"):  # (the others show no RLO string)
                 assert "\\u202e" in out, (cmd, fmt)  # the value is kept, as an escape
             continue
         if fmt == "html":
-            _assert_no_live_html(out)
+            assert_no_live_html(out)
             assert ("&lt;b&gt;" if cmd == "apps" else "&lt;script&gt;") in out, (cmd, fmt)
         elif fmt == "md":
-            _assert_no_live_html(MarkdownIt("commonmark", {"html": True}).enable("table").render(out))
+            assert_no_live_html(MarkdownIt("commonmark", {"html": True}).enable("table").render(out))
         if cmd in ("audit", "compare", "vulns") and fmt != "json":
             assert "\\x1b[2J" in out or "\\x1b" in out, (cmd, fmt)  # the escape is shown, not obeyed

@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import unicodedata
 import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, DEVICES, FIXTURES
+from hostile_output import assert_terminal_safe
 from howsafe.cli import _LogFormatter, main
 from howsafe.errors import InputError
 from howsafe.model import Missing, Snapshot
@@ -43,15 +43,6 @@ RLO = "\u202egnp.exe"
 ISOLATES = "\u2066iso\u2069\u202a\u202d"
 HOSTILE = f"{CSI} {OSC} {CSI8} {BS_BEL} {RLO} {ISOLATES}"
 FORGED = "\nFAKE VERDICT: A, all good"
-BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
-
-
-def assert_terminal_safe(text: str) -> None:
-    """No ESC, no other C0/C1 control but newline and tab, no bidi override or isolate, no other
-    format character, and no line forged by a device string."""
-    bad = {ch for ch in text if ch not in "\n\t" and (ch in BIDI or unicodedata.category(ch) in ("Cc", "Cf"))}
-    assert not bad, sorted(f"U+{ord(ch):04X}" for ch in bad)
-    assert not any(line.lstrip().startswith("FAKE VERDICT") for line in text.splitlines()), text
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

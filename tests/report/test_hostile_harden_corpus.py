@@ -18,8 +18,6 @@ import json
 import os
 import stat
 import subprocess
-import unicodedata
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -27,6 +25,7 @@ from markdown_it import MarkdownIt
 
 from apk.apk_truth import APK_SET, bundled_kb
 from harden.phones import GLOBAL, NOW, device_dir
+from hostile_output import assert_no_live_html, assert_terminal_safe, live_tags
 from howsafe.apk.model import AppReport, TrackerHit
 from howsafe.apk.trackerdb import load_tracker_db
 from howsafe.cli import main
@@ -53,7 +52,6 @@ HTML = "<script>window.__pwned=1</script><img src=x onerror=alert(1)>"
 SHELL = "`touch pwned1` $(touch pwned2)"
 MD = "`code` # h [a](javascript:alert(1)) ![i](x) | cell | **b** > q"
 ALL = " ".join((ANSI, OSC, CSI8, RLO, FORGED, HTML, SHELL, MD))
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -61,46 +59,16 @@ _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E
 # ------------------------------------------------------------------------------------------------
 
 
-class _Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-
-def _live_tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
-    parsed = _Tags()
-    parsed.feed(html)
-    return parsed.tags
-
-
-def _assert_no_live_html(html: str) -> None:
-    tags = _live_tags(html)
-    names = {t for t, _ in tags}
-    assert not names & {"script", "img", "iframe", "object", "embed"}, names
-    for _, attrs in tags:
-        assert not any(k.startswith("on") for k in attrs), attrs
-        assert not (attrs.get("href") or "").lower().startswith("javascript"), attrs
-
-
-def _assert_clean_text(out: str) -> None:
-    bad = {ch for ch in out if ch != "\n" and (ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cf"))}
-    assert not bad, sorted(map(hex, map(ord, bad)))
-    assert not any(line.lstrip(" #>-*").startswith("FAKE") for line in out.splitlines())
-
-
 def _assert_human_output_is_inert(fmt: str, out: str) -> None:
-    _assert_clean_text(out)
+    assert_terminal_safe(out)
     assert "\\x1b" in out  # the escape is shown, not obeyed
     if fmt == "html":
-        _assert_no_live_html(out)
+        assert_no_live_html(out)
         assert "&lt;script&gt;" in out
         assert "Content-Security-Policy" in out
     elif fmt == "md":
         rendered = MarkdownIt("commonmark", {"html": True}).enable("table").render(out)
-        _assert_no_live_html(rendered)
+        assert_no_live_html(rendered)
         assert "<table" not in rendered  # a `| cell |` never becomes a table
         assert rendered.count("<h1>") <= 1  # no forged heading
 
@@ -158,15 +126,9 @@ def test_no_hostile_string_reaches_a_human_harden_plan_raw(hostile_plan: Plan, f
             assert pos >= 0, (fmt, c.shell)
 
 
-def _no_terminal_controls(text: str) -> None:
-    """Printed JSON holds nothing a terminal obeys (the values come back through the escapes)."""
-    bad = {ch for ch in text if ch not in "\n" and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")}
-    assert not bad, sorted(f"U+{ord(ch):04X}" for ch in bad)
-
-
 def test_json_plan_keeps_hostile_strings_verbatim_in_one_document(hostile_plan: Plan) -> None:
     out = render_as("harden", "json", hostile_plan)
-    _no_terminal_controls(out)
+    assert_terminal_safe(out)
     doc = json.loads(out)
     assert doc["device"] == ALL and doc["notes"] == [ALL, MD]
     assert {s["reason"] for s in doc["steps"]} == {ALL}
@@ -185,7 +147,7 @@ def _fake_adb(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("undo", [False, True])
 def test_shell_scripts_run_only_the_plans_commands(hostile_plan: Plan, tmp_path: Path, undo: bool) -> None:
     script = render_as("harden", "sh", hostile_plan) if not undo else shell_script(hostile_plan, undo=True)
-    _assert_clean_text(script)
+    assert_terminal_safe(script)
     for line in filter(None, script.splitlines()):  # device text only ever in comments
         assert line.startswith(("#", "adb_shell '", "set -eu", "adb_shell() {")), line
     path = tmp_path / "plan.sh"
@@ -280,12 +242,12 @@ def test_no_hostile_string_reaches_a_human_corpus_report_raw(hostile_stats: Corp
     if fmt == "html":
         assert out.count("<svg") == 6
         # nothing loaded: the page works offline
-        assert not [a for _, a in _live_tags(out) if {"src", "href"} & set(a)]
+        assert not [a for _, a in live_tags(out) if {"src", "href"} & set(a)]
 
 
 def test_json_corpus_report_keeps_hostile_strings_verbatim(hostile_stats: CorpusStats) -> None:
     out = render_as("corpus", "json", hostile_stats)
-    _no_terminal_controls(out)
+    assert_terminal_safe(out)
     doc = json.loads(out)
     assert doc["errors"] == [{"error": ALL, "rows": 1}]
     assert doc["top_hosts"][0]["host"] == ALL and doc["apps_per_tracker"][0]["examples"][0] == ALL
@@ -321,6 +283,6 @@ def test_dashboard_pages_clean_every_value_like_the_reports() -> None:
     page = dashboard._env.get_template("error.html.j2").render(
         status_code=400, message=ALL, login=None, request_path="/x"
     )
-    _assert_clean_text(page)
-    _assert_no_live_html(page)
+    assert_terminal_safe(page)
+    assert_no_live_html(page)
     assert "\\x1b[2J" in page and "\\u202egnp.exe" in page and "&lt;script&gt;" in page

@@ -90,11 +90,16 @@ def _env() -> jinja2.Environment:
     return environment(jinja2.PackageLoader("howsafe.report", "templates"))
 
 
+def _page(template: str, **context: Any) -> str:
+    """One self-contained page from ``template``: every page gets the report's Content-Security-Policy
+    and the sanitiser (``clean``) for its template."""
+    return _env().get_template(template).render(csp=CSP, clean=clean, **context)
+
+
 def render_html(report: Report, *, snapshot: Snapshot | None = None) -> str:
     layout = build_layout(report)
-    template = _env().get_template("report.html.j2")
-    return template.render(
-        csp=CSP,
+    return _page(
+        "report.html.j2",
         report=report,
         verdict=report.verdict,
         layout=layout,
@@ -105,7 +110,6 @@ def render_html(report: Report, *, snapshot: Snapshot | None = None) -> str:
         data_sources=[data_source_line(ds) for ds in report.data_sources],
         missing=missing_lines(report),
         kb_hint=KB_UPDATE_HINT,
-        clean=clean,
         area_name=area_name,
         grade_slug=grade_slug,
         headline_after_badge=headline_after_badge,
@@ -174,34 +178,24 @@ def report_html(report: Report, options: RenderOptions) -> str:
 
 def compare_html(cmp: Comparison, options: RenderOptions) -> str:
     """The comparison as one self-contained page (same rows as the text and Markdown forms)."""
-    return (
-        _env()
-        .get_template("compare.html.j2")
-        .render(
-            csp=CSP,
-            title=f"howsafe compare: {len(cmp.devices)} phones",
-            tool=clean(options.tool or "howsafe"),
-            cmp=cmp,
-            rows=comparison_rows(cmp),
-            clean=clean,
-        )
+    return _page(
+        "compare.html.j2",
+        title=f"howsafe compare: {len(cmp.devices)} phones",
+        tool=clean(options.tool or "howsafe"),
+        cmp=cmp,
+        rows=comparison_rows(cmp),
     )
 
 
 def apps_html(doc: AppsDoc, options: RenderOptions) -> str:
     """App scan results as one self-contained page (labels and class names are escaped)."""
-    return (
-        _env()
-        .get_template("apps.html.j2")
-        .render(
-            csp=CSP,
-            title=f"Trackers in apps — {clean(doc.tool)}",
-            tool=clean(doc.tool),
-            db=doc.db,
-            apps=doc.apps,
-            app_title=app_title,
-            clean=clean,
-        )
+    return _page(
+        "apps.html.j2",
+        title=f"Trackers in apps — {clean(doc.tool)}",
+        tool=clean(doc.tool),
+        db=doc.db,
+        apps=doc.apps,
+        app_title=app_title,
     )
 
 
@@ -212,19 +206,15 @@ def harden_html(plan: Plan, options: RenderOptions) -> str:
     for _kind, _heading, steps in groups:  # steps are numbered across the groups, as in the text form
         starts.append(n)
         n += len(steps)
-    return (
-        _env()
-        .get_template("harden.html.j2")
-        .render(
-            csp=CSP,
-            title=f"howsafe harden plan: {clean(plan.device)}",
-            tool=clean(plan.tool or "howsafe"),
-            plan=plan,
-            groups=groups,
-            starts=starts,
-            adb_line=adb_line,
-            apply_hint=apply_hint(plan),
-        )
+    return _page(
+        "harden.html.j2",
+        title=f"howsafe harden plan: {clean(plan.device)}",
+        tool=clean(plan.tool or "howsafe"),
+        plan=plan,
+        groups=groups,
+        starts=starts,
+        adb_line=adb_line,
+        apply_hint=apply_hint(plan),
     )
 
 
@@ -313,18 +303,14 @@ def corpus_html(st: CorpusStats, options: RenderOptions) -> str:
             _corpus_chart("Hosts by server country (MB)", st.hosts_by_country, "country", "mb", " MB"),
             _corpus_table(st.hosts_by_country, ["country", "hosts", "bytes", "packets", "flows", "captures"]),
         ]
-    return (
-        _env()
-        .get_template("corpus.html.j2")
-        .render(
-            csp=CSP,
-            title="howsafe corpus report",
-            tool=f"howsafe {__version__}",
-            st=st,
-            source=clean(st.source, limit=200),
-            share=100.0 * st.apps_with_trackers / max(st.apps_ok, 1),
-            errors=[(clean(e, limit=200), n) for e, n in st.errors],
-            blocks=blocks,
-            captures=captures,
-        )
+    return _page(
+        "corpus.html.j2",
+        title="howsafe corpus report",
+        tool=f"howsafe {__version__}",
+        st=st,
+        source=clean(st.source, limit=200),
+        share=100.0 * st.apps_with_trackers / max(st.apps_ok, 1),
+        errors=[(clean(e, limit=200), n) for e, n in st.errors],
+        blocks=blocks,
+        captures=captures,
     )
