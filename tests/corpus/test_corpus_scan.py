@@ -425,3 +425,34 @@ def test_captures_scanned_on_the_cluster_equal_the_in_process_rows(
     assert got[str(src / "hostile-empty.pcap")]["error"] == "empty_file"
     assert main(args) == 0
     assert "0 new row(s)" in capsys.readouterr().err
+
+
+def test_scans_one_after_another_on_one_cluster_each_get_their_own_shared_data(
+    corpus_dir: tuple[Path, list[Path]], client: Any, expected: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    """Scans run back to back on one cluster (a `--scheduler` shared by a team, or one client used
+    twice): each scan's shared data (tracker set, already-done keys) is its own. With shared names,
+    a scan could lose its data to the release of the previous scan's (a hang, or every row
+    `scan_failed`), or read the previous scan's done set and skip apps it never scanned."""
+    root, paths = corpus_dir
+    half = tmp_path / "half"
+    (half / "apks").mkdir(parents=True)
+    singles = sorted(p for p in paths if p.is_file() and "malformed" not in p.parts)
+    for p in singles[: len(singles) // 2]:
+        shutil.copyfile(p, half / "apks" / p.name)
+    for n in range(4):
+        resumed, fresh = tmp_path / f"resumed-{n}.parquet", tmp_path / f"fresh-{n}.parquet"
+        scan_corpus(str(half / "apks"), str(resumed), client=client, batch_size=4, kb=bundled_kb())
+        before = {r["key"] for r in _rows(resumed)}
+        again = scan_corpus(str(root / "apks"), str(resumed), client=client, batch_size=4, kb=bundled_kb())
+        summary = scan_corpus(str(root / "apks"), str(fresh), client=client, batch_size=4, kb=bundled_kb())
+        fresh_rows = _rows(fresh)
+        assert summary.already_done == 0
+        assert {r["path"] for r in fresh_rows} == set(expected)
+        for r in fresh_rows:
+            assert r["error"] != "scan_failed", r["path"]
+            assert json.loads(r["report_json"]) == expected[r["path"]]
+        keys = {r["key"] for r in fresh_rows}
+        assert before < keys
+        assert {r["key"] for r in _rows(resumed)} == keys
+        assert again.rows_written == len(keys - before)

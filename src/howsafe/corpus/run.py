@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,8 +123,14 @@ def scan_corpus(
         summary.workers = len(client.scheduler_info().get("workers", {}))
         summary.dashboard = client.dashboard_link if scheduler else None
         writer = PartWriter(out, part_rows=part_rows, flush_seconds=flush_seconds, written=keys)
-        shared = client.scatter({"trackers": trackers, "done": frozenset(keys)}, broadcast=True)
-        tfut, dfut = shared["trackers"], shared["done"]
+        # keys of this scan's own: under fixed names, the release of a previous scan's copies (sent
+        # on another channel than the scatter) could delete this scan's, and a scan sharing the
+        # cluster could read another's done set
+        run_id = uuid.uuid4().hex
+        shared = client.scatter(
+            {f"howsafe-trackers-{run_id}": trackers, f"howsafe-done-{run_id}": frozenset(keys)}, broadcast=True
+        )
+        tfut, dfut = shared[f"howsafe-trackers-{run_id}"], shared[f"howsafe-done-{run_id}"]
         total = len(items)
         inflight_max = max(4, 4 * max(summary.workers, 1))
         pending = dist.as_completed()
