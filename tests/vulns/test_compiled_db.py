@@ -66,3 +66,21 @@ def test_a_damaged_copy_is_ignored_and_rebuilt(tmp_path: Path) -> None:
     assert blob.read_bytes() != bytes(data)
     blob.write_bytes(b"")
     assert _same(load_db(_kb(tmp_path)), good)
+
+
+def test_lookups_on_the_compiled_copy_equal_the_parsed_database(tmp_path: Path) -> None:
+    """The compiled copy keeps its rows per bulletin year and reads a year on first use: every
+    patch level (a year's first and last day, before all, after all) and a CVE lookup give the
+    entries parsing gives."""
+    import datetime as dt
+
+    parsed = loads((bundled_data_dir() / DB_NAME).read_bytes())
+    load_db(_kb(tmp_path))  # writes the copy
+    for spl in ("2014-01-01", "2015-12-31", "2016-01-01", "2019-06-01", "2019-06-05", "2023-01-01", "2099-01-01"):
+        compiled = load_db(_kb(tmp_path))  # a fresh copy each time: nothing read yet
+        day = dt.date.fromisoformat(spl)
+        assert compiled.after(day) == parsed.after(day), spl
+    compiled = load_db(_kb(tmp_path))
+    some = parsed.rows()[len(parsed) // 2][0]
+    assert compiled.by_cve(some) == parsed.by_cve(some) != []
+    assert compiled.entries == parsed.entries
