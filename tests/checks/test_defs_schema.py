@@ -123,3 +123,21 @@ def test_cloud_services_point_at_registered_checks_with_sources() -> None:
     assert {"com.miui.cloudbackup", "com.samsung.android.scloud", "com.huawei.hicloud"} <= {
         p for s in services for p in s["packages"]
     }
+
+
+def test_definitions_from_the_compiled_copy_equal_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An audit reads the check definitions from the compiled knowledge after the first run: the
+    copy holds exactly what parsing every file gives, and a damaged copy is parsed again."""
+    from howsafe.checks.base import _def_tables
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    parsed = {p.name: _load(p) for p in DEF_FILES}
+    first = _def_tables.__wrapped__()
+    blobs = list(tmp_path.rglob("checkdefs.marshal"))
+    assert len(blobs) == 1
+    assert first == parsed
+    assert _def_tables.__wrapped__() == parsed  # read back from the copy
+    data = bytearray(blobs[0].read_bytes())
+    data[-5] ^= 0x41
+    blobs[0].write_bytes(bytes(data))
+    assert _def_tables.__wrapped__() == parsed
