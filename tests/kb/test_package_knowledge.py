@@ -11,6 +11,7 @@ from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase, bundled_data_dir
 from howsafe.kb.package_schema import PACKAGE_FAMILIES, VendorFile, json_schema
 from howsafe.kb.packages import build_db, lookup, package_db, parse_vendor_file
+from howsafe.kb.schema import validate
 
 FILES = sorted((bundled_data_dir() / "packages").glob("*.json"))
 UAD = json.loads((DATA / "oem" / "uad_lists_ng.json").read_bytes())
@@ -61,7 +62,7 @@ def _shared_run(a: str, b: str, n: int = 40) -> str | None:
 def test_descriptions_are_our_own_words_not_uad_prose() -> None:
     """UAD is GPL: ids and removal levels are facts, its descriptions must not be copied."""
     for path in FILES:
-        doc = VendorFile.model_validate_json(path.read_bytes())
+        doc = validate(json.loads(path.read_bytes()), VendorFile)
         for pid, entry in doc.packages.items():
             uad = UAD.get(pid, {}).get("description") or ""
             assert _shared_run(entry.description, uad) is None, (pid, _shared_run(entry.description, uad))
@@ -134,7 +135,7 @@ def test_a_broken_updated_file_is_a_knowledge_error(tmp_path) -> None:  # type: 
 
 
 def test_build_db_keeps_the_first_family_for_a_duplicated_id() -> None:
-    docs = [VendorFile.model_validate_json(p.read_bytes()) for p in FILES]
+    docs = [validate(json.loads(p.read_bytes()), VendorFile) for p in FILES]
     db = build_db(docs)
     assert db.family_for_brand("Redmi") is not None and db.family_for_brand("Redmi").family == "xiaomi"  # type: ignore[union-attr]
     assert db.family_for_brand("POCO").family == "xiaomi"  # type: ignore[union-attr]

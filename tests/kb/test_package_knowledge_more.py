@@ -18,6 +18,7 @@ from howsafe.kb import KnowledgeBase, bundled_data_dir
 from howsafe.kb.coverage import measure_folder, oem_ids, read_package_ids
 from howsafe.kb.package_schema import VendorFile
 from howsafe.kb.packages import lookup, package_db
+from howsafe.kb.schema import validate
 
 UAD: dict[str, dict[str, object]] = json.loads((DATA / "oem" / "uad_lists_ng.json").read_bytes())
 PACKAGES = bundled_data_dir() / "packages"
@@ -31,7 +32,7 @@ _OUR_RANK = {"safe": 0, "breaks": 1, "expert": 2, "never": 3}
 
 
 def _doc(family: str) -> VendorFile:
-    return VendorFile.model_validate_json((PACKAGES / f"{family}.json").read_bytes())
+    return validate(json.loads((PACKAGES / f"{family}.json").read_bytes()), VendorFile)
 
 
 @pytest.mark.parametrize("family", TARGET_FAMILIES)
@@ -83,7 +84,7 @@ def test_removal_follows_the_uad_facts_or_is_stricter() -> None:
     """
     looser = []
     for path in sorted(PACKAGES.glob("*.json")):
-        for pid, entry in VendorFile.model_validate_json(path.read_bytes()).packages.items():
+        for pid, entry in validate(json.loads(path.read_bytes()), VendorFile).packages.items():
             level = UAD.get(pid, {}).get("removal")
             if not isinstance(level, str) or entry.removal == "unknown":
                 continue

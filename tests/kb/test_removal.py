@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from pydantic import ValidationError
+from msgspec import ValidationError
 
 from conftest import DATA
 from howsafe.errors import KnowledgeError
@@ -24,6 +24,7 @@ from howsafe.kb.removal import (
     parse_never_file,
     removal_info,
 )
+from howsafe.kb.schema import validate
 
 UAD: dict[str, dict[str, object]] = json.loads((DATA / "oem" / "uad_lists_ng.json").read_bytes())
 _UAD_TO_OURS = {"Recommended": "safe", "Advanced": "breaks", "Expert": "expert", "Unsafe": "never"}
@@ -35,21 +36,22 @@ def _entry(**kw: object) -> dict[str, object]:
 
 def test_account_bound_packages_can_never_be_marked_safe() -> None:
     with pytest.raises(ValidationError, match="account-bound"):
-        PackageEntry.model_validate(_entry(account_bound=True))
-    assert PackageEntry.model_validate(_entry(account_bound=True, removal="breaks")).account_bound
+        validate(_entry(account_bound=True), PackageEntry)
+    assert validate(_entry(account_bound=True, removal="breaks"), PackageEntry).account_bound
 
 
 def test_an_override_needs_both_reason_and_source() -> None:
     with pytest.raises(ValidationError, match="go together"):
-        PackageEntry.model_validate(_entry(override_reason="The vendor documents that it is optional."))
-    ok = PackageEntry.model_validate(
-        _entry(override_reason="The vendor documents that it is optional.", override_source="https://x.example/")
+        validate(_entry(override_reason="The vendor documents that it is optional."), PackageEntry)
+    ok = validate(
+        _entry(override_reason="The vendor documents that it is optional.", override_source="https://x.example/"),
+        PackageEntry,
     )
     assert ok.override_source == "https://x.example/"
 
 
 def test_the_old_may_not_boot_value_still_reads_as_never() -> None:
-    assert PackageEntry.model_validate(_entry(removal="may-not-boot")).removal == "never"
+    assert validate(_entry(removal="may-not-boot"), PackageEntry).removal == "never"
 
 
 @pytest.mark.parametrize(
@@ -186,7 +188,7 @@ def test_no_advice_for_no_packages() -> None:
 
 def test_the_family_files_validate_with_the_new_fields() -> None:
     for path in sorted((bundled_data_dir() / "packages").glob("*.json")):
-        VendorFile.model_validate_json(path.read_bytes())
+        validate(json.loads(path.read_bytes()), VendorFile)
 
 
 def test_the_users_own_uad_import_can_only_make_levels_stricter(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,5 @@
 """The tables read on first use with tomllib or json (no validation at audit time) validate against
-their pydantic models here; the run-time readers see the same content the models describe."""
+their msgspec models here; the run-time readers see the same content the models describe."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from msgspec import ValidationError
 
 from howsafe.kb import KnowledgeBase, bundled_data_dir
 from howsafe.kb.schema import (
@@ -22,6 +22,8 @@ from howsafe.kb.schema import (
     LifecycleProductsFile,
     SocVendorsFile,
     XiaomiRegionsFile,
+    first_error,
+    validate,
 )
 from howsafe.kb.soc import soc_vendor_for, soc_vendors
 from howsafe.model import Severity
@@ -57,7 +59,7 @@ def test_shipped_table_validates_and_names_its_source(name: str, model: type[KbM
     else:  # no [meta] table: the SOURCES.md beside it names the file and where its facts come from
         sources = (bundled_data_dir() / name).with_name("SOURCES.md").read_text(encoding="utf-8")
         assert f"`{name.rsplit('/', 1)[-1]}`" in sources or f"## {name.rsplit('/', 1)[-1]}" in sources
-    model.model_validate(_raw(name))
+    validate(_raw(name), model)
 
 
 @pytest.mark.parametrize(("name", "model"), TABLES)
@@ -69,11 +71,11 @@ def test_a_typo_in_a_table_fails_validation(name: str, model: type[KbModel]) -> 
     else:
         raw["sourse"] = "typo"
     with pytest.raises(ValidationError, match="sourse"):
-        model.model_validate(raw)
+        validate(raw, model)
 
 
 def test_soc_table_is_read_as_validated() -> None:
-    doc = SocVendorsFile.model_validate(_raw("soc/vendors.toml"))
+    doc = validate(_raw("soc/vendors.toml"), SocVendorsFile)
     assert [(v.name, v.bulletin) for v in doc.vendor] == [(v.name, v.bulletin) for v in soc_vendors()]
     # declared makers and platform names as real phones report them (ro.soc.manufacturer, ro.board.platform)
     found = [soc_vendor_for(v) for v in ("QTI", "sm8250", "mt6877", "exynos990", "kirin990", "gs101")]
@@ -89,7 +91,7 @@ def test_soc_table_is_read_as_validated() -> None:
 
 
 def test_components_table_is_read_as_validated() -> None:
-    doc = BulletinComponentsFile.model_validate(_raw("vulns/components.toml"))
+    doc = validate(_raw("vulns/components.toml"), BulletinComponentsFile)
     assert [v.name for v in doc.vendor] == [v.name for v in components().vendors]
     assert vendor_in("Qualcomm closed-source components") == "Qualcomm"
     assert vendor_in("Elevation of privilege vulnerability in LG bootloader") == "LG"
@@ -101,7 +103,7 @@ def test_components_table_is_read_as_validated() -> None:
 
 
 def test_domain_lists_table_is_read_as_validated() -> None:
-    doc = DomainListsFile.model_validate(_raw("domains/lists.toml"))
+    doc = validate(_raw("domains/lists.toml"), DomainListsFile)
     listed = {p.name.split("_", 1)[0] for p in (bundled_data_dir() / "domains").glob("*.txt")}
     assert listed <= set(doc.lists)  # every shipped list file has a reading rule
     dk = DomainKnowledge.for_kb(KnowledgeBase())
@@ -118,13 +120,13 @@ def test_a_phone_vendor_without_a_source_fails_validation() -> None:
     assert isinstance(vendors, dict)
     raw["phone_vendors"] = {**vendors, "Nokia": {}}
     with pytest.raises(ValidationError, match="source"):
-        DomainListsFile.model_validate(raw)
+        validate(raw, DomainListsFile)
 
 
 def test_lifecycle_products_are_read_as_validated() -> None:
     from howsafe.kb.lifecycle import device_products, product_brands
 
-    doc = LifecycleProductsFile.model_validate(_raw("lifecycle/products.toml"))
+    doc = validate(_raw("lifecycle/products.toml"), LifecycleProductsFile)
     assert [p.id for p in doc.product] == list(device_products())
     # a Samsung is judged only against Samsung's lists, a Nexus built by LG against Google's Nexus list
     assert "samsung" in product_brands()["samsung-mobile"] and "samsung" not in product_brands()["pixel"]
@@ -135,8 +137,8 @@ def test_lifecycle_files_are_read_as_validated(tmp_path: Path) -> None:
     from howsafe.errors import KnowledgeError
     from howsafe.kb.lifecycle import LIFECYCLE_NAME, load_lifecycle
 
-    doc = LifecycleFile.model_validate(_raw("lifecycle/lifecycle.json"))
-    fixes = LifecycleCorrectionsFile.model_validate(_raw("lifecycle/corrections.json"))
+    doc = validate(_raw("lifecycle/lifecycle.json"), LifecycleFile)
+    fixes = validate(_raw("lifecycle/corrections.json"), LifecycleCorrectionsFile)
     read = load_lifecycle(KnowledgeBase(bundled_data_dir(), None))
     assert [r["cycle"] for r in read["android"]] == [r.cycle for r in doc.android]
     assert [b["branch"] for b in read["kernel"]] == [b.branch for b in doc.kernel]
@@ -154,7 +156,7 @@ def test_xiaomi_regions_are_read_as_validated() -> None:
     from howsafe.kb.identity import xiaomi_regions
     from howsafe.sources.identity import device_from_properties
 
-    doc = XiaomiRegionsFile.model_validate(_raw("identity/xiaomi_regions.toml"))
+    doc = validate(_raw("identity/xiaomi_regions.toml"), XiaomiRegionsFile)
     assert xiaomi_regions() == doc.regions
     props = {"ro.product.brand": "Redmi", "ro.miui.ui.version.name": "V140", "ro.build.version.incremental": ""}
     regions = {
@@ -170,8 +172,8 @@ def test_xiaomi_regions_are_read_as_validated() -> None:
 
 
 def test_domain_vendor_and_country_tables_are_read_as_validated() -> None:
-    vendors = DomainVendorsFile.model_validate(_raw("domains/vendors.toml"))
-    countries = CountriesFile.model_validate(_raw("domains/countries.toml"))
+    vendors = validate(_raw("domains/vendors.toml"), DomainVendorsFile)
+    countries = validate(_raw("domains/countries.toml"), CountriesFile)
     dk = DomainKnowledge.for_kb(KnowledgeBase())
     for entry in vendors.domain:
         assert dk.entries[entry.name].source == entry.source
@@ -186,7 +188,7 @@ def test_the_exodus_list_is_read_as_validated() -> None:
     from howsafe.kb.schema import ExodusTrackersFile
 
     raw = _raw("trackers/exodus_trackers.json")
-    doc = ExodusTrackersFile.model_validate(raw)
+    doc = validate(raw, ExodusTrackersFile)
     read = exodus_records(raw)
     assert len(read) == len(doc.trackers) == 432
     assert [(r.id, r.name, r.code_signature, r.categories) for r in read] == [
@@ -194,6 +196,8 @@ def test_the_exodus_list_is_read_as_validated() -> None:
     ]
     # a type error is named; a key εxodus adds later is not one (its format, not ours)
     first = next(iter(raw["trackers"]))  # type: ignore[call-overload]
-    with pytest.raises(ValidationError, match=rf"trackers\.{first}\.id"):
-        ExodusTrackersFile.model_validate({"trackers": {first: {**raw["trackers"][first], "id": "1"}}})  # type: ignore[index]
-    ExodusTrackersFile.model_validate({"trackers": {first: {**raw["trackers"][first], "added_later": 1}}})  # type: ignore[index]
+    bad = {"trackers": {first: {**raw["trackers"][first], "id": "1"}}}  # type: ignore[index]
+    with pytest.raises(ValidationError) as err:
+        validate(bad, ExodusTrackersFile)
+    assert first_error(err.value, bad, ExodusTrackersFile).startswith(f"trackers.{first}.id: ")
+    validate({"trackers": {first: {**raw["trackers"][first], "added_later": 1}}}, ExodusTrackersFile)  # type: ignore[index]

@@ -65,7 +65,7 @@ class ExodusRecord:
 
 def exodus_records(raw: object) -> list[ExodusRecord]:
     """The tracker records of an εxodus list (``{"trackers": {"<id>": {...}}}``), read without
-    validation: ``howsafe apps`` loads no pydantic, and the file is validated with
+    validation: ``howsafe apps`` validates nothing, and the file is validated with
     :class:`~howsafe.kb.schema.ExodusTrackersFile` in the tests (bundled copy) and by ``kb update``
     before it installs a new one. A file of another shape is one KnowledgeError."""
     try:

@@ -14,11 +14,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import ValidationError
+import msgspec
 
 from howsafe.errors import KnowledgeError
 from howsafe.fsio import atomic_write
-from howsafe.kb.schema import ExodusTrackersFile, first_error
+from howsafe.kb.schema import ExodusTrackersFile, first_error, validate
 
 EXODUS_API = "https://reports.exodus-privacy.eu.org/api/trackers"
 #: A real answer lists hundreds of trackers; far fewer means a broken or truncated answer.
@@ -49,9 +49,9 @@ def update_trackers(dest_dir: Path, fetch: Fetch, *, now: Callable[[], dt.dateti
     except ValueError as exc:
         raise KnowledgeError(f"εxodus tracker list is not JSON: {exc}") from exc
     try:  # audits and `howsafe apps` read the installed copy without validating it: check it here
-        records = list(ExodusTrackersFile.model_validate(doc).trackers.values())
-    except ValidationError as exc:
-        raise KnowledgeError(f"εxodus tracker list is invalid: {first_error(exc)}") from exc
+        records = list(validate(doc, ExodusTrackersFile).trackers.values())
+    except msgspec.ValidationError as exc:
+        raise KnowledgeError(f"εxodus tracker list is invalid: {first_error(exc, doc, ExodusTrackersFile)}") from exc
     if len(records) < MIN_TRACKERS:
         raise KnowledgeError(f"εxodus tracker list has only {len(records)} trackers; keeping the current one")
     out = dest_dir / "trackers"

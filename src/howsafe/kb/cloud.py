@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import TYPE_CHECKING
+
+import msgspec
 
 from howsafe.kb.base import KnowledgeBase
 from howsafe.kb.schema import FileMeta, KbModel, load_toml_model
-from howsafe.model import Snapshot
+
+if TYPE_CHECKING:  # an annotation only: the knowledge loads without the snapshot models
+    from howsafe.model import Snapshot
 
 
-class SettingSwitch(KbModel):
+class SettingSwitch(KbModel, frozen=True, kw_only=True):
     """A setting that shows whether a service is on (``on``/``off`` are its two values)."""
 
     namespace: str
@@ -18,7 +22,7 @@ class SettingSwitch(KbModel):
     off: str
 
 
-class CloudService(KbModel):
+class CloudService(KbModel, frozen=True, kw_only=True):
     id: str
     check: str
     vendor: str
@@ -32,7 +36,7 @@ class CloudService(KbModel):
     device_admin_prefixes: tuple[str, ...] = ()
     settings: tuple[SettingSwitch, ...] = ()
     jurisdiction: str | None = None
-    jurisdiction_by_region: dict[str, str] = Field(default_factory=dict)
+    jurisdiction_by_region: dict[str, str] = msgspec.field(default_factory=dict)
 
     def jurisdiction_for(self, snap: Snapshot, china_rom: bool = False) -> str | None:
         """The jurisdiction for this ROM; "CN" only when the shared China-ROM rule says so."""
@@ -42,7 +46,7 @@ class CloudService(KbModel):
         return self.jurisdiction_by_region.get(region, self.jurisdiction)
 
 
-class ServicesFile(KbModel):
+class ServicesFile(KbModel, frozen=True, kw_only=True):
     meta: FileMeta
     service: tuple[CloudService, ...]
 

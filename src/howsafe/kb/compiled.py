@@ -1,6 +1,6 @@
 """Compiled knowledge: validated data kept in the user's cache folder so that later runs skip validating it.
 
-Validating a knowledge file (pydantic models, row checks) can cost more than the rest of a typical
+Validating a knowledge file (msgspec models, row checks) can cost more than the rest of a typical
 audit. A loader that has validated and indexed its files stores the result here as plain values
 (tuples, lists, dicts, strings, numbers; written with :mod:`marshal`) under
 ``<cache>/compiled/<name>.marshal``, keyed by a SHA-256 of the input files' bytes and of the code

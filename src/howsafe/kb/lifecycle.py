@@ -1,7 +1,7 @@
 """End-of-support knowledge: ``kb/data/lifecycle/`` (release cycles, corrections, phone products).
 
 Three files, read on first use with the standard library because the update checks of every
-audit need them (no pydantic at audit time, see docs/architecture.md "A new data file"):
+audit need them (no validation at audit time, see docs/architecture.md "A new data file"):
 
 - ``lifecycle.json``: Android release cycles, device models and kernel branches (built by
   scripts/build_lifecycle.py; ``howsafe kb update`` may put a newer copy in the user cache, after

@@ -1,17 +1,18 @@
-"""The shape of ``kb/data/packages/<family>.json``: validated with pydantic, exported as JSON Schema.
+"""The shape of ``kb/data/packages/<family>.json``: validated with msgspec, exported as JSON Schema.
 
 Why a schema: the files are edited by hand and replaced by ``howsafe kb update``; a typo in a role
 or a missing source must fail loudly in a test, not silently mislabel a package at audit time.
+Why msgspec: see :mod:`howsafe.kb.schema` (pydantic's import was a third of an audit's start-up).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+import msgspec
 
-from howsafe.kb.schema import KbModel
+from howsafe.kb.schema import END, KbModel
 
 # Files looked for, in this order (the first family to describe an id owns it).
 PACKAGE_FAMILIES: tuple[str, ...] = (
@@ -82,96 +83,92 @@ RemovalLevel = Literal["safe", "breaks", "expert", "never", "unknown"]
 REMOVAL_LEVELS: tuple[RemovalLevel, ...] = ("safe", "breaks", "expert", "never", "unknown")
 # Strictness rank used to compare levels (unknown counts as expert).
 REMOVAL_RANK: dict[str, int] = {"safe": 0, "breaks": 1, "expert": 2, "unknown": 2, "never": 3}
-# Older files (schema 1 before removal levels were split) said "may-not-boot" for "never".
-_LEGACY_REMOVAL = {"may-not-boot": "never"}
+# Older files (schema 1 before removal levels were split) said "may-not-boot" for "never": still
+# read, and turned into "never" by PackageEntry.__post_init__ (msgspec has no before-validators).
+_LEGACY_REMOVAL: dict[str, RemovalLevel] = {"may-not-boot": "never"}
+Removal = RemovalLevel | Literal["may-not-boot"]
 
-
-def _legacy_removal(value: object) -> object:
-    return _LEGACY_REMOVAL.get(value, value) if isinstance(value, str) else value
-
-
-Removal = Annotated[RemovalLevel, BeforeValidator(_legacy_removal)]
-
+# Python's re, with match semantics as before (msgspec searches, hence the ^)
 _PKG_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
 _DOMAIN_RE = re.compile(r"^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
-
-def _check_pkg(value: str) -> str:
-    if not _PKG_RE.match(value):
-        raise ValueError(f"not a package id: {value!r}")
-    return value
+PackageId = Annotated[str, msgspec.Meta(pattern=_PKG_RE.pattern, description="A package id")]
+Domain = Annotated[str, msgspec.Meta(pattern=_DOMAIN_RE.pattern, description="A domain name")]
 
 
-def _check_domain(value: str) -> str:
-    if not _DOMAIN_RE.match(value):
-        raise ValueError(f"not a domain name: {value!r}")
-    return value
+def _doc(text: str) -> msgspec.Meta:
+    return msgspec.Meta(description=text)
 
 
-Domain = Annotated[str, AfterValidator(_check_domain)]
-
-
-class PackageEntry(KbModel):
+class PackageEntry(KbModel, frozen=True, kw_only=True):
     """What one package is and does, in our own words, with sources."""
 
-    label: str | None = Field(default=None, description="The name a user sees, when known")
-    vendor: str | None = Field(default=None, description="Overrides the file's vendor (third-party preloads)")
+    label: Annotated[str | None, _doc("The name a user sees, when known")] = None
+    vendor: Annotated[str | None, _doc("Overrides the file's vendor (third-party preloads)")] = None
     role: Role
     data: tuple[DataKind, ...] = ()
     domains: tuple[Domain, ...] = ()
-    removal: Removal
-    breaks: str | None = Field(default=None, description="What stops working when disabled")
-    account_bound: bool = Field(
-        default=False,
-        description="Tied to a signed-in vendor account (account, find device): sign out before disabling",
-    )
-    override_reason: str | None = Field(
-        default=None,
-        min_length=20,
-        description="Why the removal level is looser than the Universal Android Debloater's (needs a source)",
-    )
-    override_source: str | None = Field(default=None, description="Source key or URL backing override_reason")
-    jurisdiction: tuple[str, ...] = Field(default=(), description="ISO country codes where its data goes")
-    hosted: str | None = Field(default=None, description="Where its servers are, in words, when known")
-    description: str = Field(min_length=10)
-    sources: tuple[str, ...] = Field(min_length=1, description="Keys of the file's sources or URLs")
+    removal: Removal  # always a RemovalLevel once validated ("may-not-boot" is read as "never")
+    breaks: Annotated[str | None, _doc("What stops working when disabled")] = None
+    account_bound: Annotated[
+        bool, _doc("Tied to a signed-in vendor account (account, find device): sign out before disabling")
+    ] = False
+    override_reason: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=20,
+                description="Why the removal level is looser than the Universal Android Debloater's (needs a source)",
+            ),
+        ]
+        | None
+    ) = None
+    override_source: Annotated[str | None, _doc("Source key or URL backing override_reason")] = None
+    jurisdiction: Annotated[tuple[str, ...], _doc("ISO country codes where its data goes")] = ()
+    hosted: Annotated[str | None, _doc("Where its servers are, in words, when known")] = None
+    description: Annotated[str, msgspec.Meta(min_length=10)]
+    sources: Annotated[tuple[str, ...], msgspec.Meta(min_length=1, description="Keys of the file's sources or URLs")]
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
+    def __post_init__(self) -> None:
+        """The checks across fields (a ValueError here is a ValidationError naming the entry)."""
+        if self.removal in _LEGACY_REMOVAL:
+            msgspec.structs.force_setattr(self, "removal", _LEGACY_REMOVAL[self.removal])
         if self.account_bound and self.removal == "safe":
             raise ValueError("an account-bound package is never 'safe' to disable (sign out first)")
         if (self.override_reason is None) != (self.override_source is None):
             raise ValueError("override_reason and override_source go together")
-        return self
 
 
-class PrefixRule(KbModel):
+class PrefixRule(KbModel, frozen=True, kw_only=True):
     """Fallback knowledge for ids under a prefix (lower confidence than an exact entry)."""
 
-    prefix: str = Field(min_length=3)
+    prefix: Annotated[str, msgspec.Meta(min_length=3)]
     entry: PackageEntry
 
 
-class VendorFile(KbModel):
+class VendorFile(KbModel, frozen=True, kw_only=True):
     """One vendor family file."""
 
     schema_version: Literal[1] = 1
-    family: str = Field(pattern=r"^[a-z0-9]+$")
+    family: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+" + END)]
     vendor: str
-    brands: tuple[str, ...] = Field(default=(), description="ro.product.brand values of this family")
-    oem_prefixes: tuple[str, ...] = Field(
-        default=(), description="Package id prefixes that mark this vendor's own packages (coverage)"
-    )
-    headquarters: str = Field(description="ISO country code of the vendor's seat")
-    china_rom_hosting: str | None = Field(
-        default=None, description="Where China-ROM services send data (ISO code), when the vendor says"
-    )
+    brands: Annotated[tuple[str, ...], _doc("ro.product.brand values of this family")] = ()
+    oem_prefixes: Annotated[
+        tuple[str, ...], _doc("Package id prefixes that mark this vendor's own packages (coverage)")
+    ] = ()
+    headquarters: Annotated[str, _doc("ISO country code of the vendor's seat")]
+    china_rom_hosting: Annotated[
+        str | None, _doc("Where China-ROM services send data (ISO code), when the vendor says")
+    ] = None
     notes: str = ""
-    sources: dict[str, str] = Field(description="Source key -> URL or citation")
+    sources: Annotated[dict[str, str], _doc("Source key -> URL or citation")]
     patterns: tuple[PrefixRule, ...] = ()
-    packages: dict[Annotated[str, AfterValidator(_check_pkg)], PackageEntry]
+    packages: dict[PackageId, PackageEntry]
 
 
 def json_schema() -> dict[str, object]:
-    """JSON Schema of a family file (for editors and reviewers)."""
-    return VendorFile.model_json_schema()
+    """JSON Schema of a family file (for editors and reviewers): the VendorFile object at the top,
+    the nested definitions under ``$defs``."""
+    schema = msgspec.json.schema(VendorFile)
+    defs = dict(schema["$defs"])
+    return {**defs.pop("VendorFile"), "$defs": defs}

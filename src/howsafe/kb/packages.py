@@ -13,7 +13,7 @@ Lookup order, most to least certain:
 
 Coverage (``scripts/kb_coverage.py``) counts only (1): a prefix rule is a guess, not knowledge.
 
-Validating the family files with pydantic costs more than the rest of a typical audit, so the
+Validating the family files costs more than the rest of a typical audit, so the
 indexed database is kept compiled in the user's cache folder (:mod:`howsafe.kb.compiled`: keyed by
 a SHA-256 of the family files and of this code; stale or damaged copies are rebuilt).
 """
@@ -25,16 +25,19 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import ValidationError
+import msgspec
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
 from howsafe.kb.compiled import compiled_key, read_compiled, write_compiled
 from howsafe.kb.package_schema import PACKAGE_FAMILIES, REMOVAL_RANK, PackageEntry, VendorFile
+from howsafe.kb.schema import first_error, validate
 from howsafe.kb.uad_import import UAD_SOURCE_LABEL, ImportedEntry, load_imported
-from howsafe.model import DataSource
+
+if TYPE_CHECKING:  # imported where used: the package knowledge loads without the report models
+    from howsafe.model import DataSource
 
 log = logging.getLogger(__name__)
 
@@ -252,9 +255,13 @@ def _entry_info(
 def parse_vendor_file(raw: bytes | str, name: str) -> VendorFile:
     """Validate one family file; a broken bundled or updated file is a KnowledgeError."""
     try:
-        return VendorFile.model_validate(json.loads(raw))
-    except (json.JSONDecodeError, ValidationError) as exc:
+        doc = json.loads(raw)
+    except json.JSONDecodeError as exc:
         raise KnowledgeError(f"package knowledge {name} is invalid: {exc}") from exc
+    try:
+        return validate(doc, VendorFile)
+    except msgspec.ValidationError as exc:
+        raise KnowledgeError(f"package knowledge {name} is invalid: {first_error(exc, doc, VendorFile)}") from exc
 
 
 def build_db(docs: Iterable[VendorFile], imported: Mapping[str, ImportedEntry] | None = None) -> PackageDB:
@@ -348,7 +355,9 @@ def _from_plain(value: Any) -> PackageDB | None:
 def _vendor_db(kb: KnowledgeBase) -> PackageDB:
     """The indexed family files: from the compiled copy when current and intact, else validated."""
     files = _read_family_files(kb)
-    key = compiled_key(_COMPILED, ((name, raw) for _, name, raw in files), _CODE_FILES)
+    # msgspec's version too: what validates is decided by its code as much as by ours
+    inputs = [("msgspec", msgspec.__version__.encode()), *((name, raw) for _, name, raw in files)]
+    key = compiled_key(_COMPILED, inputs, _CODE_FILES)
     stored = read_compiled(kb, _COMPILED, key)
     db = _from_plain(stored) if stored is not None else None
     if db is None:
@@ -375,6 +384,8 @@ def lookup(kb: KnowledgeBase, package_id: str) -> PackageInfo | None:
 
 def data_source(kb: KnowledgeBase) -> list[DataSource]:
     """Which package knowledge an audit used (shown in every report)."""
+    from howsafe.model import DataSource
+
     try:
         db = package_db(kb)
     except KnowledgeError as exc:

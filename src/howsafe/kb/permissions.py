@@ -10,7 +10,7 @@ from howsafe.kb.base import KnowledgeBase
 from howsafe.kb.schema import FileMeta, KbModel, load_toml_model
 
 
-class PermissionGroup(KbModel):
+class PermissionGroup(KbModel, frozen=True, kw_only=True):
     id: str
     check: str
     data: str
@@ -18,7 +18,7 @@ class PermissionGroup(KbModel):
     source: str
 
 
-class SpecialPermission(KbModel):
+class SpecialPermission(KbModel, frozen=True, kw_only=True):
     id: str
     check: str
     permission: str
@@ -26,23 +26,23 @@ class SpecialPermission(KbModel):
     source: str
 
 
-class Installer(KbModel):
+class Installer(KbModel, frozen=True, kw_only=True):
     id: str
     name: str
     source: str
 
 
-class DangerousFile(KbModel):
+class DangerousFile(KbModel, frozen=True, kw_only=True):
     meta: FileMeta
     group: tuple[PermissionGroup, ...]
 
 
-class SpecialFile(KbModel):
+class SpecialFile(KbModel, frozen=True, kw_only=True):
     meta: FileMeta
     permission: tuple[SpecialPermission, ...]
 
 
-class InstallersFile(KbModel):
+class InstallersFile(KbModel, frozen=True, kw_only=True):
     meta: FileMeta
     store: tuple[Installer, ...] = ()
     sideload: tuple[Installer, ...] = ()

@@ -17,15 +17,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError
+import msgspec
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
 from howsafe.kb.package_schema import REMOVAL_RANK, RemovalLevel
 from howsafe.kb.packages import PackageInfo, package_db
-from howsafe.kb.schema import KbModel
+from howsafe.kb.schema import KbModel, first_error, validate
 
 Group = Literal["safe", "breaks", "expert", "never"]
 GROUPS: tuple[Group, ...] = ("safe", "breaks", "expert", "never")
@@ -43,15 +43,15 @@ _GROUP_OF: dict[str, Group] = {
 }
 
 
-class NeverEntry(KbModel):
+class NeverEntry(KbModel, frozen=True, kw_only=True):
     """One package that must never be disabled, and why."""
 
-    label: str = Field(min_length=2)
-    reason: str = Field(min_length=10)
-    sources: tuple[str, ...] = Field(min_length=1)
+    label: Annotated[str, msgspec.Meta(min_length=2)]
+    reason: Annotated[str, msgspec.Meta(min_length=10)]
+    sources: Annotated[tuple[str, ...], msgspec.Meta(min_length=1)]
 
 
-class NeverFile(KbModel):
+class NeverFile(KbModel, frozen=True, kw_only=True):
     """``kb/data/removal/never.json``."""
 
     schema_version: Literal[1] = 1
@@ -129,9 +129,13 @@ class RemovalGroups:
 
 def parse_never_file(raw: bytes | str, name: str = NEVER_FILE) -> NeverFile:
     try:
-        doc = NeverFile.model_validate(json.loads(raw))
-    except (json.JSONDecodeError, ValidationError) as exc:
+        parsed = json.loads(raw)
+    except json.JSONDecodeError as exc:
         raise KnowledgeError(f"{name} is invalid: {exc}") from exc
+    try:
+        doc = validate(parsed, NeverFile)
+    except msgspec.ValidationError as exc:
+        raise KnowledgeError(f"{name} is invalid: {first_error(exc, parsed, NeverFile)}") from exc
     for pid, entry in doc.packages.items():
         for key in entry.sources:
             if key not in doc.sources and not key.startswith("https://"):

@@ -13,21 +13,23 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, ValidationError
+import msgspec
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
-from howsafe.kb.schema import KbModel
-from howsafe.model import Evidence, Snapshot
+from howsafe.kb.schema import END, KbModel, first_error, validate
+
+if TYPE_CHECKING:  # the rule file loads without the snapshot models; rom_market() imports Evidence
+    from howsafe.model import Evidence, Snapshot
 
 CHINA_ROM_FILE = "regions/china_rom.toml"
 
 Confidence = Literal["high", "medium"]
 
 
-class ChinaRule(KbModel):
+class ChinaRule(KbModel, frozen=True, kw_only=True):
     id: str
     kind: Literal["region", "property", "property-regex"]
     keys: tuple[str, ...] = ()
@@ -37,21 +39,21 @@ class ChinaRule(KbModel):
     source: str
 
 
-class RegionHosting(KbModel):
+class RegionHosting(KbModel, frozen=True, kw_only=True):
     family: str
     source: str
-    note: str = Field(min_length=10)
+    note: Annotated[str, msgspec.Meta(min_length=10)]
     default: str | None = None
-    default_country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
-    regions: dict[str, str] = Field(default_factory=dict)
-    countries: dict[str, str] = Field(default_factory=dict)
+    default_country: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}" + END)] | None = None
+    regions: dict[str, str] = msgspec.field(default_factory=dict)
+    countries: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-class ChinaRomFile(KbModel):
+class ChinaRomFile(KbModel, frozen=True, kw_only=True):
     schema_version: Literal[1] = 1
     not_evidence: tuple[str, ...] = ()
     sources: dict[str, str]
-    rule: tuple[ChinaRule, ...] = Field(min_length=1)
+    rule: Annotated[tuple[ChinaRule, ...], msgspec.Meta(min_length=1)]
     hosting: tuple[RegionHosting, ...] = ()
 
 
@@ -90,9 +92,13 @@ class _Compiled:
 
 def parse_china_rom_file(raw: str, name: str = CHINA_ROM_FILE) -> ChinaRomFile:
     try:
-        doc = ChinaRomFile.model_validate(tomllib.loads(raw))
-    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        parsed = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
         raise KnowledgeError(f"{name} is invalid: {exc}") from exc
+    try:
+        doc = validate(parsed, ChinaRomFile)
+    except msgspec.ValidationError as exc:
+        raise KnowledgeError(f"{name} is invalid: {first_error(exc, parsed, ChinaRomFile)}") from exc
     for rule in doc.rule:
         if rule.source not in doc.sources:
             raise KnowledgeError(f"{name} rule {rule.id}: unknown source {rule.source!r}")
@@ -138,6 +144,8 @@ _REGION_PROPS = (
 
 def rom_market(kb: KnowledgeBase, snapshot: Snapshot) -> RomMarket:
     """Apply the China-ROM rule to ``snapshot`` (build properties and the normalised region only)."""
+    from howsafe.model import Evidence
+
     compiled = kb.memo("howsafe.kb.rom_market", lambda: _load(kb))
     doc = compiled.doc
     props = snapshot.properties

@@ -9,19 +9,19 @@ from howsafe.kb.base import KnowledgeBase
 from howsafe.kb.schema import FileMeta, KbModel, load_toml_model
 
 
-class RootTool(KbModel):
+class RootTool(KbModel, frozen=True, kw_only=True):
     id: str
     name: str
     source: str
 
 
-class RootProcess(KbModel):
+class RootProcess(KbModel, frozen=True, kw_only=True):
     name: str
     tool: str
     source: str
 
 
-class RootToolsFile(KbModel):
+class RootToolsFile(KbModel, frozen=True, kw_only=True):
     meta: FileMeta
     tool: tuple[RootTool, ...] = ()
     process: tuple[RootProcess, ...] = ()

@@ -1,9 +1,9 @@
 """Small bundled knowledge tables, read on first use with the standard library.
 
 These tables (SoC vendors, bulletin components, domain-list owners) are read by code that runs
-in every audit, so they cost no pydantic import and no validation at run time: :func:`bundled_toml`
+in every audit, so they cost no validation at run time: :func:`bundled_toml`
 parses the file once per process with :mod:`tomllib` and the typed accessors beside each caller
-pick the fields they need. Each file has a pydantic model in :mod:`howsafe.kb.schema`, and
+pick the fields they need. Each file has a msgspec model in :mod:`howsafe.kb.schema`, and
 ``tests/kb/test_table_files.py`` validates the shipped file with it, so a broken edit fails the
 tests, not an audit.
 """

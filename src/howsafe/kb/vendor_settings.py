@@ -9,36 +9,36 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError
+import msgspec
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
 from howsafe.kb.package_schema import PACKAGE_FAMILIES
-from howsafe.kb.schema import KbModel
+from howsafe.kb.schema import END, KbModel, first_error, validate
 from howsafe.parse.numbers import strict_int
 
 State = Literal["on", "off", "unknown"]
 
 
-class SettingEntry(KbModel):
+class SettingEntry(KbModel, frozen=True, kw_only=True):
     """One settings key that switches vendor collection."""
 
-    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    id: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9-]+" + END)]
     title: str
     namespace: Literal["global", "secure", "system"]
-    key: str = Field(min_length=1)
+    key: Annotated[str, msgspec.Meta(min_length=1)]
     on_values: tuple[str, ...] = ()
     off_values: tuple[str, ...] = ()
-    on_bits: int | None = Field(default=None, description="Integer bit field: any of these bits set = on")
+    on_bits: Annotated[int | None, msgspec.Meta(description="Integer bit field: any of these bits set = on")] = None
     role: Literal["telemetry", "analytics", "ads", "cloud"]
     what: str
     menu: str = ""
     domains: tuple[str, ...] = ()
     hosted: str | None = None
     confidence: Literal["high", "medium", "low"] = "high"
-    sources: tuple[str, ...] = Field(min_length=1)
+    sources: Annotated[tuple[str, ...], msgspec.Meta(min_length=1)]
 
     def state(self, value: str | None) -> State:
         """Interpret a raw settings value; unrecognised values are 'unknown', never guessed."""
@@ -57,7 +57,7 @@ class SettingEntry(KbModel):
         return "unknown"
 
 
-class SettingsFile(KbModel):
+class SettingsFile(KbModel, frozen=True, kw_only=True):
     schema_version: Literal[1] = 1
     family: str
     settings: tuple[SettingEntry, ...]
@@ -84,9 +84,13 @@ def _load(kb: KnowledgeBase) -> VendorSettings:
         if path is None:
             continue
         try:
-            doc = SettingsFile.model_validate(json.loads(path.read_bytes()))
-        except (OSError, json.JSONDecodeError, ValidationError) as exc:
+            raw = json.loads(path.read_bytes())
+        except (OSError, json.JSONDecodeError) as exc:
             raise KnowledgeError(f"vendor settings {name} is invalid: {exc}") from exc
+        try:
+            doc = validate(raw, SettingsFile)
+        except msgspec.ValidationError as exc:
+            raise KnowledgeError(f"vendor settings {name} is invalid: {first_error(exc, raw, SettingsFile)}") from exc
         out[doc.family] = doc.settings
     return VendorSettings(out)
 

@@ -1,4 +1,7 @@
-"""The profile questions as data (``score/profiles/questions.toml``), validated once."""
+"""The profile questions as data (``score/profiles/questions.toml``), validated once.
+
+msgspec structs like the knowledge files' (:mod:`howsafe.kb.schema`): every audit reads this file,
+and pydantic's import was about a third of an audit's start-up (issue 13)."""
 
 from __future__ import annotations
 
@@ -6,18 +9,15 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+import msgspec
 
 from howsafe.errors import KnowledgeError
+from howsafe.kb.schema import KbModel, first_error, validate
 
 QUESTIONS_FILE = Path(__file__).resolve().parent / "profiles" / "questions.toml"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Question(_Model):
+class Question(KbModel, frozen=True, kw_only=True):
     """One yes/no question; ``profile`` is where a "yes" leads, ``because`` says why in plain words."""
 
     key: str
@@ -26,7 +26,7 @@ class Question(_Model):
     because: str
 
 
-class WhoChoice(_Model):
+class WhoChoice(KbModel, frozen=True, kw_only=True):
     """One answer to "who might want your data?" and the profile it calls for."""
 
     key: str
@@ -34,7 +34,7 @@ class WhoChoice(_Model):
     because: str
 
 
-class Questions(_Model):
+class Questions(KbModel, frozen=True, kw_only=True):
     order: tuple[str, ...]
     question: tuple[Question, ...]
     who: tuple[WhoChoice, ...]
@@ -43,6 +43,12 @@ class Questions(_Model):
 @cache
 def load_questions(path: Path = QUESTIONS_FILE) -> Questions:
     try:
-        return Questions.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
         raise KnowledgeError(f"profile questions {path.name} are missing or invalid: {exc}") from exc
+    try:
+        return validate(raw, Questions)
+    except msgspec.ValidationError as exc:
+        raise KnowledgeError(
+            f"profile questions {path.name} are missing or invalid: {first_error(exc, raw, Questions)}"
+        ) from exc

@@ -28,14 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+import msgspec
 
 from howsafe.errors import CorruptInputError, HowsafeError, InputError, KnowledgeError, TooLargeError
 from howsafe.fsio import atomic_write
 from howsafe.http import Fetch, https_fetch
 from howsafe.kb import bundled_data_dir
 from howsafe.kb.lifecycle import LIFECYCLE_NAME, device_products
-from howsafe.kb.schema import LifecycleFile, first_error
+from howsafe.kb.schema import LifecycleFile, first_error, validate
 from howsafe.vulns import osv
 from howsafe.vulns.db import DB_NAME, VulnDB, dumps, load_file, loads
 from howsafe.vulns.eol_source import parse_product
@@ -204,10 +204,10 @@ def update_kb(
         doc = _lifecycle_doc(base_doc, products)
         doc["generated"] = f"endoflife.date {now.date().isoformat()}"
         try:  # the audit reads this copy without validating it: check it against the model here
-            LifecycleFile.model_validate(doc)
-        except ValidationError as exc:
+            validate(doc, LifecycleFile)
+        except msgspec.ValidationError as exc:
             raise CorruptInputError(
-                f"endoflife.date data does not make a valid lifecycle file: {first_error(exc)}"
+                f"endoflife.date data does not make a valid lifecycle file: {first_error(exc, doc, LifecycleFile)}"
             ) from exc
         writes.append(
             (
