@@ -65,4 +65,9 @@ def test_audit_of_a_dump_reads_compiled_knowledge_and_skips_what_it_does_not_nee
     first.pop("generated_at"), second.pop("generated_at")
     assert second == first  # the compiled knowledge gives the same report
     unwanted = {"howsafe.net.analyse", "howsafe.net.packets", "howsafe.net.attribution", "howsafe.apk.scan"}
+    # no indicators installed: neither the STIX reader, the matcher nor SQLite; the kernel XML
+    # reader belongs to `kb update`
+    unwanted |= {"howsafe.iocs.stix", "howsafe.iocs.match", "howsafe.iocs.store", "sqlite3", "xml.etree.ElementTree"}
     assert not unwanted & (mods | mods_first), unwanted & (mods | mods_first)
+    iocs = [f for f in second["findings"] if f["check"] == "compromise.iocs"]  # type: ignore[index, union-attr]
+    assert [f["outcome"] for f in iocs] == ["not_available"]  # "not checked", never "clean"

@@ -7,16 +7,21 @@ network evidence are turned into observables and looked up in the indicator inde
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from howsafe.checks.base import AuditContext, BaseCheck
 from howsafe.checks.registry import register
-from howsafe.iocs.match import Observable, match, snapshot_observables
-from howsafe.iocs.model import IocType
-from howsafe.iocs.observe import app_observables, network_observables
 from howsafe.model import Evidence, Finding, Outcome
+
+if TYPE_CHECKING:  # the matcher is imported by run(), which only runs when there are indicators
+    from howsafe.iocs.match import Observable
 
 
 def _observables(ctx: AuditContext) -> Iterator[Observable]:
+    from howsafe.iocs.match import snapshot_observables
+    from howsafe.iocs.model import IocType
+    from howsafe.iocs.observe import app_observables, network_observables
+
     yield from snapshot_observables(ctx.snapshot)
     if ctx.apps is not None and ctx.iocs is not None:
         hashes = any(ctx.iocs.has(t) for t in (IocType.FILE_SHA256, IocType.FILE_SHA1, IocType.FILE_MD5))
@@ -31,6 +36,8 @@ class IocCheck(BaseCheck):
     requires = ("iocs",)
 
     def run(self, ctx: AuditContext) -> Sequence[Finding]:
+        from howsafe.iocs.match import match
+
         d = self.defn
         iset = ctx.iocs
         assert iset is not None  # required

@@ -101,9 +101,14 @@ def audit(
         from howsafe.net import analyse_captures
 
         extras["network"] = analyse_captures(list(captures), kb=kb, snapshot=snapshot)
-    from howsafe.iocs import load_indicator_set
+    from howsafe.iocs.locate import configured
 
-    extras["iocs"] = load_indicator_set(list(ioc_paths))
+    if configured(ioc_paths):  # without any indicators, neither the STIX reader nor SQLite is loaded
+        from howsafe.iocs.store import load_indicator_set
+
+        extras["iocs"] = load_indicator_set(list(ioc_paths))
+    else:
+        extras["iocs"] = None
 
     with progress_bar("Auditing") as progress:
         task = progress.add_task("checks", total=None, item="")

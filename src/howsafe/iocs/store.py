@@ -21,36 +21,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from howsafe.errors import HowsafeError, InputError, KnowledgeError
 from howsafe.fsio import atomic_write
 from howsafe.iocs.compiled import CompiledIndex, Parsed, build_index, open_index, open_keyed
+from howsafe.iocs.locate import INDEX_NAME, bundle_files, configured, env_paths, store_dir
 from howsafe.iocs.model import Collection, Indicator, IndicatorSet, IocType, LoadError, Unsupported, normalise, url_host
 from howsafe.iocs.stix import MAX_BUNDLE_BYTES, read_bundle
 
 log = logging.getLogger(__name__)
-
-BUNDLE_SUFFIXES = (".stix2", ".stix", ".json")
-INDEX_NAME = "index.json"
-
-
-def store_dir() -> Path:
-    return Path(platformdirs.user_data_dir("howsafe", appauthor=False)) / "iocs"
-
-
-def bundle_files(path: Path) -> list[Path]:
-    """A file as given, or every bundle below a folder (sorted for reproducible reports)."""
-    if path.is_dir():
-        return sorted(
-            p
-            for p in path.rglob("*")
-            if p.is_file()
-            and p.suffix.lower() in BUNDLE_SUFFIXES
-            and p.name != INDEX_NAME
-            and not p.name.startswith(".")
-        )
-    return [path]
 
 
 def read_index(directory: Path) -> dict[str, dict[str, str]]:
@@ -63,11 +41,6 @@ def read_index(directory: Path) -> dict[str, dict[str, str]]:
 
 def write_index(directory: Path, index: Mapping[str, Mapping[str, str]]) -> None:
     atomic_write(directory / INDEX_NAME, json.dumps(index, indent=2, sort_keys=True), error=InputError)
-
-
-def env_paths(env: Mapping[str, str] | None = None) -> list[Path]:
-    value = (env if env is not None else os.environ).get("MVT_STIX2", "")
-    return [Path(p) for p in value.split(os.pathsep) if p.strip()]
 
 
 def build_set(paths: Iterable[Path], iset: IndicatorSet | None = None, *, cache: Path | None = None) -> IndicatorSet:
@@ -199,6 +172,9 @@ def load_indicator_set(
 ) -> IndicatorSet | None:
     """The indicators for an audit, or None when the user has none at all (then the compromise
     area says "not checked" rather than "clean")."""
+    extra = list(extra)
+    if not configured(extra, include_stored=include_stored, env=env, directory=directory):
+        return None  # nothing to read: the compromise area says "not checked"
     paths: list[Path] = []
     d = directory or store_dir()
     iset = IndicatorSet()

@@ -19,9 +19,10 @@ from howsafe.errors import CorruptInputError, HowsafeError, KnowledgeError
 from howsafe.fsio import atomic_write
 from howsafe.http import MAX_DOWNLOAD as HTTP_MAX_DOWNLOAD
 from howsafe.http import Fetch, https_fetch
+from howsafe.iocs.locate import store_dir
 from howsafe.iocs.model import IndicatorSet
 from howsafe.iocs.stix import read_bundle
-from howsafe.iocs.store import _safe_name, compiled_store, read_index, store_dir, write_index
+from howsafe.iocs.store import _safe_name, compiled_store, read_index, write_index
 
 log = logging.getLogger(__name__)
 
