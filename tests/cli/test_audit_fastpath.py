@@ -64,7 +64,13 @@ def test_audit_of_a_dump_reads_compiled_knowledge_and_skips_what_it_does_not_nee
     assert first["findings"] and len(first["findings"]) > 20  # type: ignore[arg-type]
     first.pop("generated_at"), second.pop("generated_at")
     assert second == first  # the compiled knowledge gives the same report
-    unwanted = {"howsafe.net.analyse", "howsafe.net.packets", "howsafe.net.attribution", "howsafe.apk.scan"}
+    unwanted = {
+        "howsafe.net.analyse",
+        "howsafe.net.packets",
+        "howsafe.net.attribution",
+        "howsafe.apk.scan",
+        "howsafe.apk.model",
+    }
     # no indicators installed: neither the STIX reader, the matcher nor SQLite; the kernel XML
     # reader belongs to `kb update`
     unwanted |= {"howsafe.iocs.stix", "howsafe.iocs.match", "howsafe.iocs.store", "sqlite3", "xml.etree.ElementTree"}

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from howsafe.apk.model import AppReport, TrackerHit
 from howsafe.apk.trackerdb import load_tracker_db
 from howsafe.checks.base import AuditContext, BaseCheck
 from howsafe.checks.registry import register
 from howsafe.kb import KnowledgeBase
 from howsafe.model import Chart, DataSource, Evidence, Finding, Outcome, Section, Severity, Table
+
+if TYPE_CHECKING:  # the scanner's records exist only when APKs were scanned (then the scanner imported them)
+    from howsafe.apk.model import AppReport, TrackerHit
 
 _PURPOSE_TAGS = ("ads", "analytics", "telemetry")
 """The purposes an εxodus category maps to (``domains/lists.toml [exodus_purpose]``), in tag order."""
