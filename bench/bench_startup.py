@@ -2,7 +2,7 @@
 
 Usage (from the repository root, the shared test data beside it)::
 
-    python bench/bench_startup.py [--runs 9] [--mvt PATH/TO/venv/bin/mvt-android] [--json out.json]
+    python bench/bench_startup.py [--runs 9] [--mvt PATH/TO/venv/bin/mvt-android] [--json out.json] [--instructions]
 
 Cases, each run as a separate process, alternating with its peer inside every round so that both
 see the same machine load; medians of ``--runs`` rounds, wall time and CPU time (user + sys of the
@@ -36,6 +36,7 @@ import argparse
 import compileall
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -69,6 +70,29 @@ def run_once(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, 
     wall = time.perf_counter() - t
     proc.returncode = 0
     return wall, usage.ru_utime + usage.ru_stime
+
+
+def instructions(cmd: list[str], env: dict[str, str]) -> int | None:
+    """Instructions one run executes, counted by ``valgrind --tool=callgrind`` (None without valgrind).
+
+    A count does not depend on what else the machine runs, so it compares two programs on a shared,
+    loaded machine where CPU time drifts by 10-30% between rounds (valgrind itself slows the run
+    ~50x; only the count is used). It weighs pure-Python work and C library work alike, so it is a
+    proxy for CPU time, reported beside it, not instead of it."""
+    if shutil.which("valgrind") is None:
+        return None
+    proc = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        check=False,
+    )
+    for line in proc.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.rsplit(":", 1)[1].strip())
+    return None
 
 
 def build_androidqf(dest: Path) -> Path:
@@ -147,6 +171,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--mvt", default=None, help="path of mvt-android (in its own venv)")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count the instructions of one run of each audit case with valgrind's callgrind",
+    )
     args = ap.parse_args()
     hs = [str(Path(sys.executable).parent / "howsafe")]
     ensure_bytecode()
@@ -164,6 +193,12 @@ def main() -> None:
         run_once(cases["howsafe audit (androidqf, 222 packages)"])  # builds the compiled knowledge if missing
         res = rounds(cases, args.runs)
         floor = inflate_floor(args.runs)
+        counts: dict[str, int | None] = {}
+        if args.instructions:
+            env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            for name in ("python -c pass", "howsafe audit (androidqf, 222 packages)", "mvt-android check-androidqf"):
+                if name in cases:
+                    counts[name] = instructions(cases[name], env)
     out: dict[str, Any] = {
         "load_before": os.getloadavg(),
         "runs": args.runs,
@@ -188,6 +223,14 @@ def main() -> None:
         out["audit_over_mvt_wall"] = a["wall_median"] / m["wall_median"]
         ratio_cpu, ratio_wall = out["audit_over_mvt_cpu"], out["audit_over_mvt_wall"]
         print(f"audit / MVT: cpu {ratio_cpu:.2f}x, wall {ratio_wall:.2f}x (target <= 0.5)")
+    if counts:
+        out["instructions"] = counts
+        for k, n in counts.items():
+            print(f"{k:45s} {n / 1e6:,.0f}M instructions" if n else f"{k:45s} (not counted)")
+        a_n, m_n = counts.get("howsafe audit (androidqf, 222 packages)"), counts.get("mvt-android check-androidqf")
+        if a_n and m_n:
+            out["audit_over_mvt_instructions"] = a_n / m_n
+            print(f"audit / MVT: instructions {a_n / m_n:.2f}x")
     if args.json:
         args.json.write_text(json.dumps(out, indent=2), encoding="utf-8")
 
