@@ -17,13 +17,12 @@ import pytest
 
 from conftest import DEVICES
 from howsafe.cli import main
-from howsafe.errors import CorruptInputError
+from howsafe.errors import CorruptInputError, RecordError
 from howsafe.model import (
     Area,
     Evidence,
     Finding,
     Outcome,
-    RecordError,
     Severity,
     Snapshot,
     from_builtins,

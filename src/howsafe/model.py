@@ -23,12 +23,15 @@ Nothing in here judges; it only describes.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from msgspec import Meta, field
+
+from howsafe.errors import RecordError
 
 SNAPSHOT_SCHEMA_VERSION = 1
 REPORT_SCHEMA_VERSION = 1
@@ -472,26 +475,13 @@ class Report(_Frozen, frozen=True, kw_only=True):
 R = TypeVar("R", bound=_Frozen)
 
 
-class RecordError(ValueError):
-    """A document that does not fit its record type: a wrong type, a missing or an unknown field.
-
-    ``where`` is the path of the problem (``packages.3.uid``, ``settings[...]`` for a value under a
-    mapping key msgspec does not name; ``top level``) and ``what`` the reason, so a caller can say
-    in one line which file is wrong and where."""
-
-    def __init__(self, where: str, what: str) -> None:
-        super().__init__(f"at {where}: {what}")
-        self.where = where
-        self.what = what
-
-    @classmethod
-    def from_msgspec(cls, exc: msgspec.ValidationError) -> RecordError:
-        """Split msgspec's ``"Expected `int`, got `str` - at `$.packages[3].uid`"``."""
-        what, sep, path = str(exc).rpartition(" - at `")
-        if not sep:
-            return cls("top level", str(exc))
-        where = re.sub(r"\[(\d+)\]", r".\1", path.rstrip("`").removeprefix("$").removeprefix("."))
-        return cls(where or "top level", what)
+def _record_error(exc: msgspec.ValidationError) -> RecordError:
+    """Split msgspec's ``"Expected `int`, got `str` - at `$.packages[3].uid`"``."""
+    what, sep, path = str(exc).rpartition(" - at `")
+    if not sep:
+        return RecordError("top level", str(exc))
+    where = re.sub(r"\[(\d+)\]", r".\1", path.rstrip("`").removeprefix("$").removeprefix("."))
+    return RecordError(where or "top level", what)
 
 
 def from_builtins(raw: object, cls: type[R]) -> R:
@@ -502,7 +492,7 @@ def from_builtins(raw: object, cls: type[R]) -> R:
     try:
         return msgspec.convert(raw, cls)
     except msgspec.ValidationError as exc:
-        raise RecordError.from_msgspec(exc) from None
+        raise _record_error(exc) from None
 
 
 def from_json(data: bytes | str, cls: type[R]) -> R:
@@ -513,7 +503,7 @@ def from_json(data: bytes | str, cls: type[R]) -> R:
     try:
         return msgspec.json.decode(data, type=cls)
     except msgspec.ValidationError as exc:
-        raise RecordError.from_msgspec(exc) from None
+        raise _record_error(exc) from None
 
 
 def to_json(record: _Frozen, *, indent: int = 0) -> str:
@@ -536,6 +526,20 @@ def to_builtins(record: _Frozen) -> dict[str, Any]:
 
 
 def json_schema(cls: type[_Frozen]) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of a record type, field descriptions included."""
-    out: dict[str, Any] = msgspec.json.schema(cls)
-    return out
+    """The JSON Schema (draft 2020-12) of a record type, field descriptions included.
+
+    Shaped as ``howsafe schema`` has always published it: the record's own object at the top
+    (``properties``, ``required``, ...) and the types it uses under ``$defs``; msgspec puts the
+    record itself under ``$defs`` too and refers to it, which is lifted here when nothing else
+    refers to it."""
+    schema: dict[str, Any] = msgspec.json.schema(cls)
+    ref = schema.get("$ref", "")
+    name = ref.removeprefix("#/$defs/")
+    defs: dict[str, Any] = schema.get("$defs", {})
+    if not ref.startswith("#/$defs/") or name not in defs:
+        return schema
+    root = defs.pop(name)
+    if f'"{ref}"' in json.dumps(defs):  # a type refers back to the record: keep msgspec's shape
+        defs[name] = root
+        return schema
+    return {**root, "$defs": defs} if defs else root

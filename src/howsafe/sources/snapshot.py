@@ -6,8 +6,8 @@ import json
 
 from msgspec.structs import replace
 
-from howsafe.errors import CorruptInputError, InputError, TooLargeError
-from howsafe.model import SNAPSHOT_SCHEMA_VERSION, RecordError, Snapshot, from_builtins, to_json
+from howsafe.errors import CorruptInputError, InputError, RecordError, TooLargeError
+from howsafe.model import SNAPSHOT_SCHEMA_VERSION, Snapshot, from_builtins, to_json
 from howsafe.parse.pm_list import MAX_PACKAGES
 from howsafe.parse.text import decode_text
 from howsafe.sources.redact import redact_mapping
