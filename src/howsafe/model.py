@@ -6,11 +6,11 @@ and are the stable contract of ``--format json``. Every record is frozen so a ch
 mutate what another check will read; a changed copy is made with ``msgspec.structs.replace``.
 
 Why msgspec and not pydantic here (issue 13, start-up): every audit imports this module. As
-pydantic models, ``python -c "import howsafe.model"`` cost 698M instructions (callgrind; the
-interpreter alone 40M): pydantic's import, then building the core schemas of these ~30 models.
-As ``msgspec.Struct`` classes it costs 201M, of which 170M is ``import msgspec`` with the standard
-modules it loads (``typing``, ``inspect``, ``datetime``, ... which an audit loads anyway); the
-classes themselves cost about 30M. What pydantic gave and msgspec keeps:
+pydantic models, ``python -c "import howsafe.model"`` cost about 700M instructions (callgrind;
+the interpreter alone 40M): pydantic's import, then building the core schemas of these ~30
+models. As ``msgspec.Struct`` classes it costs 210M, of which 170M is ``import msgspec`` with the
+standard modules it loads (``typing``, ``inspect``, ``datetime``, ... which an audit loads
+anyway); the classes and ``howsafe.errors`` the rest. What pydantic gave and msgspec keeps:
 typed validation with unknown keys refused when reading a file back (:func:`from_builtins`,
 :func:`from_json`), frozen records, JSON Schema with the field descriptions
 (``msgspec.json.schema``), the same JSON bytes out (:func:`to_json`). What it does not do: a
@@ -23,7 +23,6 @@ Nothing in here judges; it only describes.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
@@ -532,6 +531,8 @@ def json_schema(cls: type[_Frozen]) -> dict[str, Any]:
     (``properties``, ``required``, ...) and the types it uses under ``$defs``; msgspec puts the
     record itself under ``$defs`` too and refers to it, which is lifted here when nothing else
     refers to it."""
+    import json  # only `howsafe schema` needs it
+
     schema: dict[str, Any] = msgspec.json.schema(cls)
     ref = schema.get("$ref", "")
     name = ref.removeprefix("#/$defs/")
