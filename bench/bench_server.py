@@ -30,6 +30,8 @@ from contextlib import ExitStack
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+from msgspec.structs import replace
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 SHARED = Path(os.environ.get("HOWSAFE_SHARED", REPO.parent / "shared"))
@@ -61,9 +63,7 @@ def fleet_bodies(n: int, seed: int = 12) -> list[tuple[str, bytes]]:
             "ro.build.version.security_patch": patch.isoformat(),
             "ro.fleet.asset_tag": f"asset-{i}",
         }
-        snap = base.model_copy(
-            update={"properties": props, "device": base.device.model_copy(update={"security_patch": patch})}
-        )
+        snap = replace(base, properties=props, device=replace(base.device, security_patch=patch))
         out.append((f"fleet-{i:05d} {base.device.model or ''}", snapshot_to_json(snap).encode()))
     return out
 
@@ -135,7 +135,7 @@ def measure_pages(url: str, token: str, device_ids: list[int], requests: int) ->
     snap = load_path(sorted(p for p in DEVICES.iterdir() if p.is_dir())[0], redact=True)
     for i in range(max(3, requests // 20)):
         props = dict(snap.properties) | {"ro.fleet.cold": str(i)}
-        body = snapshot_to_json(snap.model_copy(update={"properties": props})).encode()
+        body = snapshot_to_json(replace(snap, properties=props)).encode()
         req = urllib.request.Request(
             url + "/api/v1/snapshots?label=cold", data=body, method="POST", headers={"Authorization": f"Bearer {token}"}
         )

@@ -22,6 +22,8 @@ import os
 import sys
 from pathlib import Path
 
+from msgspec.structs import replace
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HOWSAFE_SHARED", REPO.parent / "shared"))
 FOLDER = "redmi-garnet-OS2.0.205.0.VNRMIXM"
@@ -36,8 +38,8 @@ def main(argv: list[str]) -> int:
 
     folder = Path(argv[1]) if len(argv) > 1 else SHARED / "fixtures" / "devices" / FOLDER
     snapshot = load_path(folder, redact=True)
-    source = snapshot.source.model_copy(update={"location": ORIGIN, "tool": TOOL})
-    snapshot = snapshot.model_copy(update={"source": source})
+    source = replace(snapshot.source, location=ORIGIN, tool=TOOL)
+    snapshot = replace(snapshot, source=source)
     out = REPO / "src" / "howsafe" / "sources" / "demo" / "redmi-note-13-pro-5g-hyperos2-global.json"
     text = snapshot_to_json(snapshot)
     snapshot_from_json(text, location=str(out))  # must load back

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from conftest import DEVICES
 from howsafe.cli import main
@@ -125,7 +126,7 @@ def test_one_judged_check_does_not_grade_an_area() -> None:
     report = _audit(DEVICES / "google-oriole-13277524")
     vendor = [f for f in report.findings if f.area is Area.VENDOR]
     one = [next(f for f in vendor if f.outcome is not Outcome.ERROR)]
-    one = [one[0].model_copy(update={"outcome": Outcome.PASS})]
+    one = [replace(one[0], outcome=Outcome.PASS)]
     v = verdict_for(one, load_profile("everyday"))
     (area,) = [a for a in v.areas if a.area is Area.VENDOR]
     assert area.grade is Grade.UNKNOWN and "at least 2 needed" in area.summary

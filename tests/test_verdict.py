@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from msgspec.structs import replace
+
 from howsafe.model import Area, Finding, Grade, Outcome, Severity
 from howsafe.score import load_profile, verdict_for
 from howsafe.score.evidence import load_rules
@@ -16,8 +18,8 @@ def _f(fid: str, area: Area, sev: Severity, outcome: Outcome = Outcome.FAIL, con
         severity=sev,
         outcome=outcome,
         remediation=f"fix {fid}",
-        confidence=conf,
-    )  # type: ignore[arg-type]
+        confidence=conf,  # type: ignore[arg-type]
+    )
 
 
 def _passes() -> list[Finding]:
@@ -84,6 +86,6 @@ def test_what_to_do_first_is_sorted_by_severity() -> None:
         *(_f(f"m{i}", Area.VENDOR, Severity.MEDIUM) for i in range(6)),
         _f("crit", Area.APPS, Severity.CRITICAL),
     ]
-    findings = [f.model_copy(update={"remediation": "same fix"}) if f.id.startswith("m") else f for f in findings]
+    findings = [replace(f, remediation="same fix") if f.id.startswith("m") else f for f in findings]
     actions = verdict_for(findings, load_profile("everyday")).top_actions
     assert actions[0].finding_ids == ("crit",)

@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
+from msgspec import structs
+
 from howsafe import __version__
 from howsafe.checks.base import (
     AuditContext,
@@ -182,7 +184,7 @@ def _with_note(verdict: Verdict, note: str) -> Verdict:
     """The verdict with ``note`` (why foreign jurisdiction counted) in front of its explanation."""
     if not note:
         return verdict
-    return verdict.model_copy(update={"explanation": f"{note} {verdict.explanation}".strip()})
+    return structs.replace(verdict, explanation=f"{note} {verdict.explanation}".strip())
 
 
 def _declared(checks: Sequence[Check], attr: str, extra: Sequence[T]) -> list[T]:

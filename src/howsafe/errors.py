@@ -29,12 +29,14 @@ Outside that tree, and never reaching the CLI::
     ├── DnsError                    a DNS message is malformed (bad pointer, label past the end, loop)
     ├── QuicError                   not a decryptable QUIC v1 Initial (lengths, authentication, no ClientHello)
     ├── PayloadError                a ClientHello or request head whose lengths do not fit the data
-    └── PatternError                a STIX2 pattern the reader does not understand (reported and skipped)
+    ├── PatternError                a STIX2 pattern the reader does not understand (reported and skipped)
+    └── RecordError                 a document does not fit a Snapshot/Report record (``where``, ``what``)
     Exception
     └── ApiError                    the fleet server's HTTP API answer: status, stable code, message
 
 The parser errors are raised and caught inside the network and IOC readers (a malformed packet or
-pattern is counted or reported, never a traceback); ``ApiError`` becomes a JSON error response.
+pattern is counted or reported, never a traceback); a ``RecordError`` is turned by its reader into a
+``CorruptInputError`` naming the file; ``ApiError`` becomes a JSON error response.
 Every class lives here; modules that use one import it from here. Exit codes are :class:`ExitCode`.
 
 Library errors (zipfile, json, OSError) are re-raised as one of these with ``from`` so the cause
@@ -197,6 +199,20 @@ class PayloadError(ValueError):
 
 class PatternError(ValueError):
     """A pattern this reader does not understand (reported and skipped)."""
+
+
+class RecordError(ValueError):
+    """A document that does not fit its record type (``howsafe.model``): a wrong type, a missing
+    or an unknown field.
+
+    ``where`` is the path of the problem (``packages.3.uid``; ``settings[...]`` for a value under a
+    mapping key the decoder does not name; ``top level``) and ``what`` the reason, so the reader
+    can say in one line which file is wrong and where."""
+
+    def __init__(self, where: str, what: str) -> None:
+        super().__init__(f"at {where}: {what}")
+        self.where = where
+        self.what = what
 
 
 class ApiError(Exception):

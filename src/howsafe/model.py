@@ -1,9 +1,21 @@
 """Typed records that cross layers: the Snapshot, Findings, the Verdict and the Report.
 
-Why pydantic at this boundary: the Snapshot and the Report are written to disk and read back
-(``howsafe collect -o``, ``howsafe audit phone.json``), are published as JSON Schema
-(``howsafe schema``) and are the stable contract of ``--format json``. Every model is frozen so a
-check can never mutate what another check will read.
+The Snapshot and the Report are written to disk and read back (``howsafe collect -o``,
+``howsafe audit phone.json``, the fleet store), are published as JSON Schema (``howsafe schema``)
+and are the stable contract of ``--format json``. Every record is frozen so a check can never
+mutate what another check will read; a changed copy is made with ``msgspec.structs.replace``.
+
+Why msgspec and not pydantic here (issue 13, start-up): every audit imports this module. As
+pydantic models, ``python -c "import howsafe.model"`` cost about 700M instructions (callgrind;
+the interpreter alone 40M): pydantic's import, then building the core schemas of these ~30
+models. As ``msgspec.Struct`` classes it costs 210M, of which 170M is ``import msgspec`` with the
+standard modules it loads (``typing``, ``inspect``, ``datetime``, ... which an audit loads
+anyway); the classes and ``howsafe.errors`` the rest. What pydantic gave and msgspec keeps:
+typed validation with unknown keys refused when reading a file back (:func:`from_builtins`,
+:func:`from_json`), frozen records, JSON Schema with the field descriptions
+(``msgspec.json.schema``), the same JSON bytes out (:func:`to_json`). What it does not do: a
+constructor does not coerce its arguments (a list stays a list, a str is not made an enum or a
+date), so callers pass the declared types; mypy checks them.
 
 Nothing in here judges; it only describes.
 """
@@ -11,17 +23,29 @@ Nothing in here judges; it only describes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import msgspec
+from msgspec import Meta, field
+
+from howsafe.errors import RecordError
 
 SNAPSHOT_SCHEMA_VERSION = 1
 REPORT_SCHEMA_VERSION = 1
 
+DateTime = Annotated[dt.datetime, Meta(extra_json_schema={"format": "date-time"})]
+"""A datetime, published as ``"format": "date-time"`` in the JSON Schema as it always was
+(msgspec names that format only for datetimes it requires to carry an offset; these keep
+accepting a naive one on reading, as before)."""
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+
+class _Frozen(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Base of every record: immutable, hashable when its fields are, unknown keys refused on
+    decoding. Each subclass repeats ``frozen=True, kw_only=True``: mypy reads them per class and
+    msgspec does not inherit ``kw_only``, which lets a field without a default follow one with a
+    default and keeps the JSON keys in declaration order, the parent's fields first."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -40,26 +64,26 @@ class SourceKind(StrEnum):
     SNAPSHOT = "snapshot"
 
 
-class SourceInfo(_Frozen):
+class SourceInfo(_Frozen, frozen=True, kw_only=True):
     kind: SourceKind
-    location: str = Field(description="Path of the dump, or 'adb:<serial>' for a live phone")
-    collected_at: dt.datetime | None = None
-    tool: str = Field(default="", description="Name and version of the collecting tool")
-    files: tuple[str, ...] = Field(default=(), description="Input files that were read")
-    skipped: tuple[str, ...] = Field(
-        default=(),
-        description="Entries of the dump that were not read and why (symlinks, devices, unsafe zip names)",
-    )
+    location: Annotated[str, Meta(description="Path of the dump, or 'adb:<serial>' for a live phone")]
+    collected_at: DateTime | None = None
+    tool: Annotated[str, Meta(description="Name and version of the collecting tool")] = ""
+    files: Annotated[tuple[str, ...], Meta(description="Input files that were read")] = ()
+    skipped: Annotated[
+        tuple[str, ...],
+        Meta(description="Entries of the dump that were not read and why (symlinks, devices, unsafe zip names)"),
+    ] = ()
 
 
-class Missing(_Frozen):
+class Missing(_Frozen, frozen=True, kw_only=True):
     """A piece of state the source did not provide, and why: absence is data, not a finding."""
 
-    item: str = Field(description="e.g. 'settings.secure', 'dumpsys.package', 'processes'")
+    item: Annotated[str, Meta(description="e.g. 'settings.secure', 'dumpsys.package', 'processes'")]
     reason: str
 
 
-class Device(_Frozen):
+class Device(_Frozen, frozen=True, kw_only=True):
     """Identity and software of the device, parsed from properties."""
 
     brand: str | None = None
@@ -67,9 +91,9 @@ class Device(_Frozen):
     model: str | None = None
     marketname: str | None = None
     device: str | None = None
-    rom: str | None = Field(default=None, description="ROM family: MIUI, HyperOS, One UI, EMUI, ...")
+    rom: Annotated[str | None, Meta(description="ROM family: MIUI, HyperOS, One UI, EMUI, ...")] = None
     rom_version: str | None = None
-    region: str | None = Field(default=None, description="ROM region when the build says (CN, Global, EEA, ...)")
+    region: Annotated[str | None, Meta(description="ROM region when the build says (CN, Global, EEA, ...)")] = None
     android_release: str | None = None
     sdk: int | None = None
     security_patch: dt.date | None = None
@@ -77,13 +101,13 @@ class Device(_Frozen):
     build_fingerprint: str | None = None
     build_id: str | None = None
     build_incremental: str | None = None
-    build_type: str | None = Field(default=None, description="user, userdebug or eng")
-    build_tags: str | None = Field(default=None, description="release-keys, test-keys, ...")
+    build_type: Annotated[str | None, Meta(description="user, userdebug or eng")] = None
+    build_tags: Annotated[str | None, Meta(description="release-keys, test-keys, ...")] = None
     kernel_version: str | None = None
     soc_manufacturer: str | None = None
     soc_model: str | None = None
     hardware: str | None = None
-    mainline_version: str | None = Field(default=None, description="Google Play system update level")
+    mainline_version: Annotated[str | None, Meta(description="Google Play system update level")] = None
 
     def display_name(self) -> str:
         """How every output names the phone: brand (or maker) and market name (or model), the brand
@@ -105,21 +129,21 @@ def display_name(brand: str | None, label: str | None, codename: str | None = No
     return codename or brand or UNKNOWN_DEVICE
 
 
-class Integrity(_Frozen):
+class Integrity(_Frozen, frozen=True, kw_only=True):
     """Boot and platform integrity facts as the device reports them. ``None`` = not reported."""
 
     bootloader_locked: bool | None = None
-    verified_boot_state: str | None = Field(default=None, description="green, yellow, orange or red")
+    verified_boot_state: Annotated[str | None, Meta(description="green, yellow, orange or red")] = None
     selinux: Literal["enforcing", "permissive", "disabled"] | None = None
-    encryption_state: str | None = Field(default=None, description="ro.crypto.state: encrypted/unencrypted")
-    encryption_type: str | None = Field(default=None, description="ro.crypto.type: file/block")
+    encryption_state: Annotated[str | None, Meta(description="ro.crypto.state: encrypted/unencrypted")] = None
+    encryption_type: Annotated[str | None, Meta(description="ro.crypto.type: file/block")] = None
     debuggable: bool | None = None
-    root_binaries: tuple[str, ...] | None = Field(
-        default=None, description="Paths where a su/magisk binary was found; None when not probed"
-    )
+    root_binaries: Annotated[
+        tuple[str, ...] | None, Meta(description="Paths where a su/magisk binary was found; None when not probed")
+    ] = None
 
 
-class FileHashes(_Frozen):
+class FileHashes(_Frozen, frozen=True, kw_only=True):
     """A file the source hashed (an APK of a package, or an entry of a file listing)."""
 
     path: str
@@ -128,14 +152,14 @@ class FileHashes(_Frozen):
     sha256: str | None = None
 
 
-class FileEntry(FileHashes):
+class FileEntry(FileHashes, frozen=True, kw_only=True):
     """One entry of a device file listing (androidqf ``files.json``)."""
 
     size: int | None = None
     mode: str | None = None
 
 
-class Package(_Frozen):
+class Package(_Frozen, frozen=True, kw_only=True):
     """One installed package as ``pm``/``dumpsys package`` describe it."""
 
     id: str
@@ -146,33 +170,33 @@ class Package(_Frozen):
     uid: int | None = None
     system: bool | None = None
     enabled: bool | None = None
-    installed: bool | None = Field(
-        default=None, description="False when removed for the user (pm uninstall --user 0) but kept on system"
-    )
-    first_install: dt.datetime | None = None
-    last_update: dt.datetime | None = None
+    installed: Annotated[
+        bool | None, Meta(description="False when removed for the user (pm uninstall --user 0) but kept on system")
+    ] = None
+    first_install: DateTime | None = None
+    last_update: DateTime | None = None
     apk_paths: tuple[str, ...] = ()
     signer_sha256: tuple[str, ...] = ()
     signer_sha1: tuple[str, ...] = ()
     signer_md5: tuple[str, ...] = ()
-    apk_hashes: tuple[FileHashes, ...] = Field(
-        default=(), description="Digests of the APK files, when the source hashed them"
-    )
-    granted_permissions: tuple[str, ...] | None = Field(
-        default=None, description="Granted permissions; None when the source did not say"
-    )
+    apk_hashes: Annotated[
+        tuple[FileHashes, ...], Meta(description="Digests of the APK files, when the source hashed them")
+    ] = ()
+    granted_permissions: Annotated[
+        tuple[str, ...] | None, Meta(description="Granted permissions; None when the source did not say")
+    ] = None
     requested_permissions: tuple[str, ...] | None = None
     target_sdk: int | None = None
 
 
-class Process(_Frozen):
+class Process(_Frozen, frozen=True, kw_only=True):
     pid: int
     ppid: int | None = None
     user: str | None = None
     name: str
 
 
-class SpecialAccess(_Frozen):
+class SpecialAccess(_Frozen, frozen=True, kw_only=True):
     """Components holding powerful special access. ``None`` = the source did not show it."""
 
     accessibility_services: tuple[str, ...] | None = None
@@ -182,36 +206,37 @@ class SpecialAccess(_Frozen):
     default_dialer: str | None = None
 
 
-class Backup(_Frozen):
+class Backup(_Frozen, frozen=True, kw_only=True):
     """Device backup state (``dumpsys backup`` / ``bmgr``); None fields = not reported."""
 
     enabled: bool | None = None
     transport: str | None = None
-    source: str | None = Field(
-        default=None, description="What it was read from: 'dumpsys backup' or 'settings secure' (backup_enabled)"
-    )
+    source: Annotated[
+        str | None, Meta(description="What it was read from: 'dumpsys backup' or 'settings secure' (backup_enabled)")
+    ] = None
 
 
-class Snapshot(_Frozen):
+class Snapshot(_Frozen, frozen=True, kw_only=True):
     """One typed, versioned record of a device. JSON-serialisable and redactable."""
 
     schema_version: int = SNAPSHOT_SCHEMA_VERSION
     source: SourceInfo
     device: Device
     integrity: Integrity = Integrity()
-    properties: dict[str, str] = Field(default_factory=dict)
-    settings: dict[str, dict[str, str]] = Field(
-        default_factory=dict, description="namespace (global/secure/system) -> key -> value"
-    )
-    packages: tuple[Package, ...] | None = Field(default=None, description="None when no package list")
+    properties: dict[str, str] = field(default_factory=dict)
+    settings: Annotated[
+        dict[str, dict[str, str]], Meta(description="namespace (global/secure/system) -> key -> value")
+    ] = field(default_factory=dict)
+    packages: Annotated[tuple[Package, ...] | None, Meta(description="None when no package list")] = None
     processes: tuple[Process, ...] | None = None
-    files: tuple[FileEntry, ...] | None = Field(
-        default=None, description="Files listed by the source (androidqf files.json); None when not listed"
-    )
-    app_ids_seen: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict,
-        description="dumpsys section (appops, activity, batterystats, ...) -> app ids it names",
-    )
+    files: Annotated[
+        tuple[FileEntry, ...] | None,
+        Meta(description="Files listed by the source (androidqf files.json); None when not listed"),
+    ] = None
+    app_ids_seen: Annotated[
+        dict[str, tuple[str, ...]],
+        Meta(description="dumpsys section (appops, activity, batterystats, ...) -> app ids it names"),
+    ] = field(default_factory=dict)
     special_access: SpecialAccess = SpecialAccess()
     backup: Backup = Backup()
     missing: tuple[Missing, ...] = ()
@@ -276,17 +301,17 @@ class Area(StrEnum):
     COMPROMISE = "compromise"
 
 
-class Evidence(_Frozen):
+class Evidence(_Frozen, frozen=True, kw_only=True):
     """What was seen, and where: a property, a package, a class, a host."""
 
-    kind: str = Field(description="property, setting, package, permission, class, host, file, cve, ...")
+    kind: Annotated[str, Meta(description="property, setting, package, permission, class, host, file, cve, ...")]
     key: str
     value: str | None = None
-    source: str | None = Field(default=None, description="Input the value was read from")
+    source: Annotated[str | None, Meta(description="Input the value was read from")] = None
 
 
-class Finding(_Frozen):
-    id: str = Field(description="Stable id: '<check>' or '<check>:<subject>'")
+class Finding(_Frozen, frozen=True, kw_only=True):
+    id: Annotated[str, Meta(description="Stable id: '<check>' or '<check>:<subject>'")]
     check: str
     area: Area
     title: str
@@ -318,23 +343,23 @@ class Grade(StrEnum):
     UNKNOWN = "?"
 
 
-class AreaVerdict(_Frozen):
+class AreaVerdict(_Frozen, frozen=True, kw_only=True):
     area: Area
     grade: Grade
-    score: float | None = Field(default=None, description="0 (worst) .. 100 (best)")
+    score: Annotated[float | None, Meta(description="0 (worst) .. 100 (best)")] = None
     summary: str
     failed: int = 0
     checked: int = 0
 
 
-class Action(_Frozen):
+class Action(_Frozen, frozen=True, kw_only=True):
     title: str
     finding_ids: tuple[str, ...]
     remediation: str
-    impact: float = Field(description="Risk reduction for this profile, relative")
+    impact: Annotated[float, Meta(description="Risk reduction for this profile, relative")]
 
 
-class Verdict(_Frozen):
+class Verdict(_Frozen, frozen=True, kw_only=True):
     profile: str
     grade: Grade
     score: float | None
@@ -342,23 +367,25 @@ class Verdict(_Frozen):
     explanation: str = ""
     areas: tuple[AreaVerdict, ...] = ()
     top_actions: tuple[Action, ...] = ()
-    evidence_missing: tuple[str, ...] = Field(
-        default=(),
-        description="Inputs a verdict needs that the source lacked, each with how to get it; when not "
-        "empty the grade is '?' (not enough evidence) and `howsafe audit` exits 3",
-    )
+    evidence_missing: Annotated[
+        tuple[str, ...],
+        Meta(
+            description="Inputs a verdict needs that the source lacked, each with how to get it; when not "
+            "empty the grade is '?' (not enough evidence) and `howsafe audit` exits 3"
+        ),
+    ] = ()
 
 
-class Answer(_Frozen):
+class Answer(_Frozen, frozen=True, kw_only=True):
     """One of the owner's questions answered in one line, from the findings (passes included)."""
 
-    id: str = Field(description="china, analytics, backup, patches or profile")
+    id: Annotated[str, Meta(description="china, analytics, backup, patches or profile")]
     question: str
     answer: str
-    finding_ids: tuple[str, ...] = Field(default=(), description="Findings the answer rests on")
+    finding_ids: Annotated[tuple[str, ...], Meta(description="Findings the answer rests on")] = ()
 
 
-class DataSource(_Frozen):
+class DataSource(_Frozen, frozen=True, kw_only=True):
     """Knowledge used by the audit and how current it is (a stale DB must never look like safety)."""
 
     name: str
@@ -368,11 +395,11 @@ class DataSource(_Frozen):
     note: str | None = None
 
 
-class DeviceSummary(_Frozen):
-    display_name: str = Field(
-        default="",
-        description="How every output names the device: brand and market name (or model), the brand said once",
-    )
+class DeviceSummary(_Frozen, frozen=True, kw_only=True):
+    display_name: Annotated[
+        str,
+        Meta(description="How every output names the device: brand and market name (or model), the brand said once"),
+    ] = ""
     brand: str | None
     model: str | None
     marketname: str | None
@@ -383,19 +410,17 @@ class DeviceSummary(_Frozen):
     sdk: int | None
     security_patch: dt.date | None
     source: SourceKind
-    partial: bool = Field(description="True when the source lacked some state (see snapshot.missing)")
+    partial: Annotated[bool, Meta(description="True when the source lacked some state (see snapshot.missing)")]
 
-    @model_validator(mode="before")
-    @classmethod
-    def _name_when_absent(cls, data: Any) -> Any:
-        """A report written before ``display_name`` existed gets it from its brand and model."""
-        if isinstance(data, dict) and not data.get("display_name"):
-            label = data.get("marketname") or data.get("model")
-            return {**data, "display_name": display_name(data.get("brand"), label, data.get("device"))}
-        return data
+    def __post_init__(self) -> None:
+        """A report written before ``display_name`` existed (or a summary built without one) gets
+        it from its brand and model; runs on construction and on decoding alike."""
+        if not self.display_name:
+            name = display_name(self.brand, self.marketname or self.model, self.device)
+            msgspec.structs.force_setattr(self, "display_name", name)
 
 
-class Chart(_Frozen):
+class Chart(_Frozen, frozen=True, kw_only=True):
     """A bar chart a reporter can draw (inline SVG in HTML, bars in the terminal)."""
 
     title: str
@@ -403,13 +428,13 @@ class Chart(_Frozen):
     items: tuple[tuple[str, float], ...] = ()
 
 
-class Table(_Frozen):
+class Table(_Frozen, frozen=True, kw_only=True):
     title: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...] = ()
 
 
-class Section(_Frozen):
+class Section(_Frozen, frozen=True, kw_only=True):
     """A block of supporting detail (open CVEs, trackers per app, hosts per country ...).
 
     Domain modules build sections from their evidence; reporters draw them without computing.
@@ -422,10 +447,10 @@ class Section(_Frozen):
     charts: tuple[Chart, ...] = ()
 
 
-class Report(_Frozen):
+class Report(_Frozen, frozen=True, kw_only=True):
     schema_version: int = REPORT_SCHEMA_VERSION
     tool: str
-    generated_at: dt.datetime
+    generated_at: DateTime
     device: DeviceSummary
     profile: str
     verdict: Verdict
@@ -433,8 +458,89 @@ class Report(_Frozen):
     missing: tuple[Missing, ...] = ()
     data_sources: tuple[DataSource, ...] = ()
     sections: tuple[Section, ...] = ()
-    answers: tuple[Answer, ...] = Field(
-        default=(),
-        description="The owner's questions answered one line each (China hosting, vendor "
-        "analytics, backups, patches and StageFright, fit for the profile)",
-    )
+    answers: Annotated[
+        tuple[Answer, ...],
+        Meta(
+            description="The owner's questions answered one line each (China hosting, vendor "
+            "analytics, backups, patches and StageFright, fit for the profile)"
+        ),
+    ] = ()
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading, writing and describing records
+# ----------------------------------------------------------------------------------------------
+
+R = TypeVar("R", bound=_Frozen)
+
+
+def _record_error(exc: msgspec.ValidationError) -> RecordError:
+    """Split msgspec's ``"Expected `int`, got `str` - at `$.packages[3].uid`"``."""
+    what, sep, path = str(exc).rpartition(" - at `")
+    if not sep:
+        return RecordError("top level", str(exc))
+    where = re.sub(r"\[(\d+)\]", r".\1", path.rstrip("`").removeprefix("$").removeprefix("."))
+    return RecordError(where or "top level", what)
+
+
+def from_builtins(raw: object, cls: type[R]) -> R:
+    """Validate parsed JSON (dicts, lists, str, numbers) into a record: strict types (ISO strings
+    become dates and datetimes, lists become tuples, values become enums), unknown keys refused.
+
+    Raises :class:`RecordError`."""
+    try:
+        return msgspec.convert(raw, cls)
+    except msgspec.ValidationError as exc:
+        raise _record_error(exc) from None
+
+
+def from_json(data: bytes | str, cls: type[R]) -> R:
+    """Parse and validate JSON text into a record in one pass (as :func:`from_builtins`).
+
+    Raises :class:`RecordError` for a document that does not fit, ``msgspec.DecodeError`` (a
+    ``ValueError``) for text that is not JSON."""
+    try:
+        return msgspec.json.decode(data, type=cls)
+    except msgspec.ValidationError as exc:
+        raise _record_error(exc) from None
+
+
+def to_json(record: _Frozen, *, indent: int = 0) -> str:
+    """The JSON text of a record: keys in declaration order, defaults included, enums as their
+    values, tuples as arrays, dates in ISO 8601 (UTC as ``Z``); compact, or pretty-printed with
+    ``indent`` spaces. The bytes are those pydantic wrote before (tested), so saved snapshots,
+    reports and the fleet store's hashes do not change. Raises ``UnicodeEncodeError`` for a string
+    holding a lone surrogate."""
+    data = msgspec.json.encode(record)
+    if indent:
+        data = msgspec.json.format(data, indent=indent)
+    return data.decode("utf-8")
+
+
+def to_builtins(record: _Frozen) -> dict[str, Any]:
+    """The record as JSON-ready dicts, lists, str, numbers and None (dates as ISO strings, enums as
+    values); what :func:`to_json` writes, before writing."""
+    out: dict[str, Any] = msgspec.to_builtins(record)
+    return out
+
+
+def json_schema(cls: type[_Frozen]) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a record type, field descriptions included.
+
+    Shaped as ``howsafe schema`` has always published it: the record's own object at the top
+    (``properties``, ``required``, ...) and the types it uses under ``$defs``; msgspec puts the
+    record itself under ``$defs`` too and refers to it, which is lifted here when nothing else
+    refers to it."""
+    import json  # only `howsafe schema` needs it
+
+    schema: dict[str, Any] = msgspec.json.schema(cls)
+    ref = schema.get("$ref", "")
+    name = ref.removeprefix("#/$defs/")
+    defs: dict[str, Any] = schema.get("$defs", {})
+    if not ref.startswith("#/$defs/") or name not in defs:
+        return schema
+    root = defs.pop(name)
+    if f'"{ref}"' in json.dumps(defs):  # a type refers back to the record: keep msgspec's shape
+        defs[name] = root
+        return schema
+    return {**root, "$defs": defs} if defs else root

@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+from msgspec.structs import replace
+
 from conftest import DEVICES
 from howsafe.checks import all_checks
 from howsafe.checks.base import AuditContext, BaseCheck
@@ -65,7 +67,7 @@ class _NeedsPackages(BaseCheck):
 
 def _getprop_only() -> AuditContext:
     snap = load_path(DEVICES / XIAOMI)
-    snap = snap.model_copy(update={"packages": None})
+    snap = replace(snap, packages=None)
     return AuditContext(snapshot=snap, kb=KnowledgeBase(), today=TODAY.date())
 
 
@@ -81,7 +83,7 @@ def test_engine_answers_not_available_with_the_reason_and_never_runs_the_check()
 def test_a_missing_settings_namespace_is_named() -> None:
     ctx = _getprop_only()
     snap = load_path(DEVICES / XIAOMI)
-    ctx = AuditContext(snapshot=snap.model_copy(update={"settings": {}}), kb=ctx.kb, today=ctx.today)
+    ctx = AuditContext(snapshot=replace(snap, settings={}), kb=ctx.kb, today=ctx.today)
     (f,) = Auditor(KnowledgeBase(), [_NeedsPackages()], clock=lambda: TODAY).run(ctx).findings
     assert f.outcome is Outcome.NOT_AVAILABLE
     assert "secure settings were not captured" in f.summary

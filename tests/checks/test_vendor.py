@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from msgspec.structs import replace
 
 from conftest import DEVICES
 from howsafe.checks.base import AuditContext, run_check
@@ -74,7 +75,7 @@ def test_china_rom_ads_carry_the_cn_jurisdiction_tag_with_the_rule_that_said_so(
     # build's properties are combined with the real HyperOS Global package list.
     china = device_snapshot("xiaomi-dada-OS2.0.214.0.VOCCNXM")
     pkgs = device_snapshot("redmi-garnet-OS2.0.205.0.VNRMIXM").packages
-    snap = china.model_copy(update={"packages": pkgs})
+    snap = replace(china, packages=pkgs)
     [tele] = run(VendorTelemetryCheck(), snap)
     assert tele.outcome is Outcome.FAIL and "jurisdiction:CN" in tele.tags
     assert "China-market ROM (rule device-region: ro.mi.os.version.incremental=OS2.0.214.0.VOCCNXM" in tele.summary
@@ -103,8 +104,8 @@ def test_samsung_rom_reports_its_diagnostics_agent() -> None:
 
 def test_disabled_packages_do_not_count() -> None:
     snap = device_snapshot("redmi-curtana-V12.0.3.0.RJWINXM")
-    pkgs = tuple(p.model_copy(update={"enabled": p.id != "com.miui.msa.global"}) for p in snap.packages or ())
-    [ads] = run(VendorAdsCheck(), snap.model_copy(update={"packages": pkgs}))
+    pkgs = tuple(replace(p, enabled=p.id != "com.miui.msa.global") for p in snap.packages or ())
+    [ads] = run(VendorAdsCheck(), replace(snap, packages=pkgs))
     assert "com.miui.msa.global" not in _pkgs(ads)
     assert "com.miui.msa.global" in ads.summary  # named as already disabled
     assert ads.confidence == "high"
@@ -127,7 +128,7 @@ def test_china_rom_is_recognised_from_its_build() -> None:
 def test_the_owners_language_is_not_evidence_of_a_china_rom() -> None:
     snap = device_snapshot("redmi-garnet-OS2.0.205.0.VNRMIXM")
     props = {**snap.properties, "persist.sys.locale": "zh-CN"}
-    assert not is_china_rom(snap.model_copy(update={"properties": props}))
+    assert not is_china_rom(replace(snap, properties=props))
 
 
 def test_settings_check_not_available_without_a_settings_dump() -> None:
@@ -157,7 +158,7 @@ def test_settings_check_not_available_without_a_settings_dump() -> None:
 def test_miui_switches_fail_when_on_and_pass_when_off(settings, expected) -> None:  # type: ignore[no-untyped-def]
     # No public settings dump of a real MIUI phone exists; the keys are the framework's own
     # (MiuiSettings.Secure / MiuiSettings.Ad), set on the real China-ROM device's snapshot.
-    snap = device_snapshot("xiaomi-cepheus-V12.5.6.0.RFACNXM").model_copy(update={"settings": settings})
+    snap = replace(device_snapshot("xiaomi-cepheus-V12.5.6.0.RFACNXM"), settings=settings)
     findings = {f.id: f for f in run(VendorSettingsCheck(), snap)}
     assert {k: findings[k].outcome for k in expected} == expected
     if expected["vendor.settings:miui-user-experience-program"] is Outcome.FAIL:
@@ -168,8 +169,8 @@ def test_miui_switches_fail_when_on_and_pass_when_off(settings, expected) -> Non
 
 
 def test_samsung_diagnostics_switch() -> None:
-    snap = device_snapshot("samsung-j6primelte-J610FXXU5CTI1").model_copy(
-        update={"settings": {"system": {"samsung_errorlog_agree": "1"}}}
+    snap = replace(
+        device_snapshot("samsung-j6primelte-J610FXXU5CTI1"), settings={"system": {"samsung_errorlog_agree": "1"}}
     )
     [f] = run(VendorSettingsCheck(), snap)
     assert f.id == "vendor.settings:samsung-diagnostic-data" and f.outcome is Outcome.FAIL

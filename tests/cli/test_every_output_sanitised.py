@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
+from msgspec.structs import replace
 
 from conftest import DEVICES, FIXTURES
 from hostile_output import assert_no_live_html, assert_terminal_safe
 from howsafe.cli import main
-from howsafe.model import Package, Snapshot
+from howsafe.model import Package, Snapshot, to_json
 from howsafe.report.formats import formats_for
 from howsafe.sources import load_path
 
@@ -52,16 +53,15 @@ def _hostile(snap: Snapshot) -> Snapshot:
             for i, p in enumerate(PAYLOADS)
         ),
     )
-    device = snap.device.model_copy(
-        update={
-            "brand": OSC,
-            "model": ALL,
-            "marketname": f"{ANSI} {RLO} {MD}",
-            "rom_version": HTML + FORGED,
-            "build_fingerprint": ALL,
-        }
+    device = replace(
+        snap.device,
+        brand=OSC,
+        model=ALL,
+        marketname=f"{ANSI} {RLO} {MD}",
+        rom_version=HTML + FORGED,
+        build_fingerprint=ALL,
     )
-    return snap.model_copy(update={"properties": props, "device": device, "packages": pkgs})
+    return replace(snap, properties=props, device=device, packages=pkgs)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for name, folder in (("a", GARNET), ("b", PIXEL)):
         path = tmp / f"{name}.json"
-        path.write_text(_hostile(load_path(folder)).model_dump_json(), encoding="utf-8")
+        path.write_text(to_json(_hostile(load_path(folder))), encoding="utf-8")
         out[name] = path
     apk = tmp / f"app {ANSI.replace(chr(10), ' ')} {RLO} `x` <b>.apk"
     shutil.copy(FIXTURES / "apk" / "trackers" / "many-trackers.apk", apk)

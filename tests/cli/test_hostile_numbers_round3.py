@@ -13,6 +13,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from conftest import DEVICES
 from howsafe.apk.axml import parse_manifest
@@ -66,7 +67,7 @@ CHINA = "xiaomi-sheng-OS2.0.205.0.VNXCNXM"
 
 def _miui_with_ads_setting(value: str):  # type: ignore[no-untyped-def]
     snap = load_path(DEVICES / CHINA)
-    return snap.model_copy(update={"settings": {**snap.settings, "global": {"personalized_ad_enabled": value}}})
+    return replace(snap, settings={**snap.settings, "global": {"personalized_ad_enabled": value}})
 
 
 @pytest.mark.parametrize("value", ODD_DIGITS)

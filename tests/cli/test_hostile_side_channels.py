@@ -25,12 +25,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from conftest import DATA, DEVICES, FIXTURES
 from hostile_output import assert_terminal_safe
 from howsafe.cli import _LogFormatter, main
 from howsafe.errors import InputError
-from howsafe.model import Missing, Snapshot
+from howsafe.model import Missing, Snapshot, to_json
 from howsafe.sources import load_path
 
 PIXEL = DEVICES / "google-oriole-13277524"
@@ -55,13 +56,13 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 def _hostile_snapshot(tmp_path: Path, name: str = "phone.json") -> tuple[Path, Snapshot]:
     snap = load_path(PIXEL)
     props = dict(snap.properties) | {"ro.product.model": HOSTILE + FORGED, "ro.product.brand": OSC}
-    device = snap.device.model_copy(
-        update={"brand": OSC, "model": HOSTILE + FORGED, "marketname": f"{RLO} {CSI}", "rom": CSI8, "rom_version": RLO}
+    device = replace(
+        snap.device, brand=OSC, model=HOSTILE + FORGED, marketname=f"{RLO} {CSI}", rom=CSI8, rom_version=RLO
     )
     missing = (*snap.missing, Missing(item=f"dumpsys.{HOSTILE}{FORGED}", reason=RLO))
-    hostile = snap.model_copy(update={"properties": props, "device": device, "missing": missing})
+    hostile = replace(snap, properties=props, device=device, missing=missing)
     path = tmp_path / name
-    path.write_text(hostile.model_dump_json(), encoding="utf-8")
+    path.write_text(to_json(hostile), encoding="utf-8")
     return path, hostile
 
 

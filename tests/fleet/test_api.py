@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 from fastapi.testclient import TestClient
+from msgspec.structs import replace
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -117,8 +118,8 @@ def test_history_shows_patch_level_and_fixed_findings(
     today = dt.datetime.now(dt.UTC).date()
     recent = today.replace(day=1).isoformat()
     props = dict(old.properties) | {"ro.build.version.security_patch": recent}
-    device = old.device.model_copy(update={"security_patch": dt.date.fromisoformat(recent)})
-    new = old.model_copy(update={"properties": props, "device": device})
+    device = replace(old.device, security_patch=dt.date.fromisoformat(recent))
+    new = replace(old, properties=props, device=device)
     second = upload(app_client, org, snapshot_to_json(new).encode(), label="reporter phone 7")
     assert second["device_id"] == first["device_id"]
     assert second["snapshot_id"] != first["snapshot_id"]
@@ -225,7 +226,7 @@ def test_invalid_and_hostile_uploads(app_client: TestClient, org: Org) -> None:
         assert r.json()["error"]["code"] == "invalid_snapshot"
     hostile = hostile_snapshot(load_path(XIAOMI, redact=True))
     # a NUL byte and a lone surrogate in device strings must not break either database
-    hostile = hostile.model_copy(update={"device": hostile.device.model_copy(update={"android_release": "8\x00.1"})})
+    hostile = replace(hostile, device=replace(hostile.device, android_release="8\x00.1"))
     text = snapshot_to_json(hostile)
     assert '"8\\u0000.1"' in text
     broken = text.replace('"8\\u0000.1"', '"8\\ud800"')

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -116,9 +117,7 @@ def _variant(i: int) -> bytes:
     snap = load_path(XIAOMI, redact=True)
     patch = dt.date(2020, 1 + i % 12, 5)
     props = dict(snap.properties) | {"ro.build.version.security_patch": patch.isoformat(), "ro.test.kill": str(i)}
-    snap = snap.model_copy(
-        update={"properties": props, "device": snap.device.model_copy(update={"security_patch": patch})}
-    )
+    snap = replace(snap, properties=props, device=replace(snap.device, security_patch=patch))
     return snapshot_to_json(snap).encode()
 
 

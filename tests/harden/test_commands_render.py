@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from harden.phones import GLOBAL, NOW, device_dir
 from howsafe.engine import Auditor
@@ -110,7 +111,7 @@ def test_sh_script_quotes_every_argument_and_runs_each_command_as_one_adb_argume
 def test_hostile_package_ids_in_a_dump_are_left_out_of_the_plan() -> None:
     snap, _ = _garnet_plan()
     bad = Package(id="com.miui.analytics;reboot", enabled=True, installed=True)
-    hostile = snap.model_copy(update={"packages": (*(snap.packages or ()), bad)})
+    hostile = replace(snap, packages=(*(snap.packages or ()), bad))
     kb = KnowledgeBase.default()
     plan = build_plan(hostile, kb, load_profile("everyday"), (), now=NOW)
     assert all(";" not in s.target for s in plan.steps)
@@ -119,8 +120,8 @@ def test_hostile_package_ids_in_a_dump_are_left_out_of_the_plan() -> None:
 def test_markdown_and_html_escape_device_strings() -> None:
     snap, _ = _garnet_plan()
     evil = "<img src=x onerror=alert(1)> # [x](http://evil) `code` *b* \x1b[31mred \u202egnp.exe\nFAKE: A"
-    dev = snap.device.model_copy(update={"marketname": evil, "model": evil})
-    hostile = snap.model_copy(update={"device": dev})
+    dev = replace(snap.device, marketname=evil, model=evil)
+    hostile = replace(snap, device=dev)
     kb = KnowledgeBase.default()
     plan = build_plan(hostile, kb, load_profile("everyday"), (), now=NOW)
     page = render_as("harden", "html", plan)

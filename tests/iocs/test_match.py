@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from conftest import DATA, DEVICES
 from howsafe.checks.base import AuditContext, run_check
@@ -39,7 +40,7 @@ def _planted(snapshot: Snapshot, iset) -> Snapshot:  # type: ignore[no-untyped-d
         Package(id="com.example.signedbyspyware", signer_sha256=(cert.upper(),)),
     )
     procs = (Process(pid=4242, name="BackupAgent"),)
-    return snapshot.model_copy(update={"packages": packages, "processes": procs})
+    return replace(snapshot, packages=packages, processes=procs)
 
 
 def _all(iset, t: IocType):  # type: ignore[no-untyped-def]

@@ -12,8 +12,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
+from msgspec import structs
 
 from conftest import DEVICES
 from howsafe.checks.base import AuditContext
@@ -77,22 +79,15 @@ def hostile_snapshot(base: Snapshot) -> Snapshot:
         )
         for i, payload in enumerate(HOSTILE)
     )
-    device = base.device.model_copy(
-        update={
-            "model": HOSTILE[0],
-            "marketname": HOSTILE[1],
-            "brand": HOSTILE[2],
-            "build_fingerprint": HOSTILE_ALL,
-            "rom_version": HOSTILE[3],
-        }
+    device = structs.replace(
+        base.device,
+        model=HOSTILE[0],
+        marketname=HOSTILE[1],
+        brand=HOSTILE[2],
+        build_fingerprint=HOSTILE_ALL,
+        rom_version=HOSTILE[3],
     )
-    return base.model_copy(
-        update={
-            "properties": props,
-            "device": device,
-            "packages": (*(base.packages or ()), *evil_packages),
-        }
-    )
+    return structs.replace(base, properties=props, device=device, packages=(*(base.packages or ()), *evil_packages))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -109,7 +104,7 @@ class PatchLevelCheck:
         raw = ctx.snapshot.properties.get("ro.build.version.security_patch")
         spl = ctx.snapshot.device.security_patch
         ev = (Evidence(kind="property", key="ro.build.version.security_patch", value=raw, source="getprop.txt"),)
-        base = {
+        base: dict[str, Any] = {
             "id": self.id,
             "check": self.id,
             "area": Area.UPDATES,
@@ -120,7 +115,7 @@ class PatchLevelCheck:
             return [
                 Finding(
                     **base,
-                    title=f"Security patch level {raw} cannot be read",  # type: ignore[arg-type]
+                    title=f"Security patch level {raw} cannot be read",
                     severity=Severity.MEDIUM,
                     outcome=Outcome.FAIL,
                     summary=f"Value seen: {raw}",
@@ -131,7 +126,7 @@ class PatchLevelCheck:
             return [
                 Finding(
                     **base,
-                    title="Security patches are more than a year old",  # type: ignore[arg-type]
+                    title="Security patches are more than a year old",
                     severity=Severity.HIGH,
                     outcome=Outcome.FAIL,
                     summary=f"Patch level {spl.isoformat()} is {age} days old.",
@@ -142,7 +137,7 @@ class PatchLevelCheck:
             Finding(
                 **base,
                 title="Security patches are recent",
-                severity=Severity.INFO,  # type: ignore[arg-type]
+                severity=Severity.INFO,
                 outcome=Outcome.PASS,
             )
         ]

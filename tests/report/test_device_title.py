@@ -16,7 +16,7 @@ import pytest
 from conftest import DEVICES
 from howsafe.cli.collect import summary_line
 from howsafe.compare import device_label
-from howsafe.model import DeviceSummary, Report
+from howsafe.model import DeviceSummary, Report, from_builtins
 from howsafe.report import render
 from howsafe.report.layout import device_title
 from report.report_helpers import audit, snapshot_from_folder
@@ -68,5 +68,5 @@ def test_a_report_without_display_name_gets_it_on_reading() -> None:
         "source": "firmware",
         "partial": True,
     }
-    assert DeviceSummary.model_validate(old).display_name == "Redmi Note 10"
-    assert DeviceSummary.model_validate({**old, "marketname": None, "model": None}).display_name == "sunny"
+    assert from_builtins(old, DeviceSummary).display_name == "Redmi Note 10"
+    assert from_builtins({**old, "marketname": None, "model": None}, DeviceSummary).display_name == "sunny"

@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 from markdown_it import MarkdownIt
+from msgspec.structs import replace
 
 from howsafe.model import Report, Snapshot
 from howsafe.report import render
@@ -67,7 +68,7 @@ def test_markdown_order_grades_actions_and_evidence(xiaomi: tuple[Snapshot, Repo
 def test_device_strings_render_as_literal_text(xiaomi: tuple[Snapshot, Report]) -> None:
     snap = hostile_snapshot(xiaomi[0])
     props = {**snap.properties, "ro.boot.flash.locked": "[click](javascript:alert(1)) ![x](x)"}
-    evil = snap.model_copy(update={"properties": props})
+    evil = replace(snap, properties=props)
     md = render(audit(evil), "md", snapshot=evil)
     parsed = _as_html(md)
     tags = {t for t, _ in parsed.tags}

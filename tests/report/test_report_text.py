@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from msgspec.structs import replace
 
 from howsafe.errors import ReportError
 from howsafe.model import Package, Report, Snapshot
@@ -104,9 +105,7 @@ def test_pixel_renders_with_its_own_identity() -> None:
 def test_device_strings_cannot_drive_the_terminal(xiaomi: tuple[Snapshot, Report]) -> None:
     snap, _ = xiaomi
     label = "[bold red]Bank[/bold red]\x1b[2J\x1b]8;;http://evil.example/\x07click\u202egnp.exe\nFAKE LINE"
-    evil = snap.model_copy(
-        update={"packages": (*(snap.packages or ()), Package(id="com.evil.term", label=label, system=False))}
-    )
+    evil = replace(snap, packages=(*(snap.packages or ()), Package(id="com.evil.term", label=label, system=False)))
     out = render(audit(evil), "text", snapshot=evil, color=True, width=200)
     assert "[bold red]Bank[/bold red]" in out  # markup shown literally, not interpreted
     assert "\x1b[2J" not in out and "\x1b]8" not in out and "\x07" not in out

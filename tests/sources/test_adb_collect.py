@@ -18,7 +18,7 @@ import pytest
 from conftest import DEVICES
 from howsafe.cli import main
 from howsafe.errors import DeviceDisconnected
-from howsafe.model import Snapshot
+from howsafe.model import Snapshot, from_json, to_json
 from howsafe.sources.adb import allowed_commands, collect_adb
 from howsafe.sources.adb_transport import AdbServerTransport
 from howsafe.sources.replay import Recording, ReplayServer, Reply, bundled_recording_dir, load_recording
@@ -93,7 +93,7 @@ def test_collect_adb_writes_the_phones_snapshot(garnet: Recording, adb_env: pyte
         code = run_cli(["collect", "--adb", "-o", str(out)], srv, adb_env)
         sent = list(srv.commands)
     assert code == 0
-    snap = Snapshot.model_validate_json(out.read_text(encoding="utf-8"))
+    snap = from_json(out.read_text(encoding="utf-8"), Snapshot)
     assert snap.source.kind.value == "adb"
     assert (snap.device.brand, snap.device.model) == (GARNET_META["brand"], GARNET_META["model"])
     assert str(snap.device.security_patch) == GARNET_META["security_patch"]
@@ -121,7 +121,7 @@ def test_serial_chooses_between_two_phones_and_redacts_it(
         assert srv.commands == []  # nothing was run on either phone
         assert run_cli(["collect", "--adb", "--serial", SHENG_SERIAL, "-o", str(out)], srv, adb_env) == 0
     text = out.read_text(encoding="utf-8")
-    snap = Snapshot.model_validate_json(text)
+    snap = from_json(text, Snapshot)
     assert (snap.device.brand, snap.device.model) == (SHENG_META["brand"], SHENG_META["model"])
     assert snap.device.rom == "HyperOS"
     assert str(snap.device.security_patch) == SHENG_META["security_patch"]
@@ -280,7 +280,7 @@ def test_no_redact_keeps_the_serial(sheng: Recording, adb_env: pytest.MonkeyPatc
     out = tmp_path / "pad.json"
     with ReplayServer(sheng) as srv:
         assert run_cli(["collect", "--adb", "--no-redact", "-o", str(out)], srv, adb_env) == 0
-    snap = Snapshot.model_validate_json(out.read_text(encoding="utf-8"))
+    snap = from_json(out.read_text(encoding="utf-8"), Snapshot)
     assert snap.redacted is False
     assert snap.source.location == f"adb:{SHENG_SERIAL}"
     assert snap.properties["ro.serialno"] == SHENG_SERIAL
@@ -292,7 +292,7 @@ def test_wireless_serial_with_a_colon(garnet: Recording) -> None:
         snap = collect_adb("192.168.1.23:5555", transport=AdbServerTransport(port=srv.port))
         assert "host:transport:192.168.1.23:5555" in srv.requests
     assert snap.device.model == GARNET_META["model"]
-    assert "192.168.1.23" not in snap.model_dump_json()
+    assert "192.168.1.23" not in to_json(snap)
 
 
 def test_shell_without_which_is_not_a_clean_root_probe(garnet: Recording) -> None:

@@ -17,6 +17,7 @@ import pytest
 from conftest import DEVICES
 from howsafe.cli import main
 from howsafe.errors import InputError
+from howsafe.model import to_json
 from howsafe.sources import load_path
 from howsafe.sources.containers import FolderContainer
 from parse import samples
@@ -108,5 +109,5 @@ def test_an_androidqf_folder_with_a_linked_member_is_read_without_it(tmp_path: P
             (dump / name).write_bytes(data)
     (dump / "settings_secure.txt").symlink_to(secret)
     snap = load_path(dump, redact=False)
-    assert SECRET not in snap.model_dump_json()
+    assert SECRET not in to_json(snap)
     assert snap.source.skipped == (f"settings_secure.txt: symbolic link to {secret}",)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from msgspec.structs import replace
+
 from howsafe.checks.base import AuditContext, BaseCheck, CheckDef
 from howsafe.checks.common import package_list_partial, setting_evidence
 from howsafe.checks.registry import register
@@ -195,7 +197,7 @@ class GoogleBackup(BaseCheck):
             ]
         state = _service_state(d, snap, service, ctx.facts.china_rom)
         if state is not None:
-            return [state.model_copy(update={"id": self.id})]
+            return [replace(state, id=self.id)]
         return [d.not_available("neither `dumpsys backup` nor the backup_enabled setting was captured")]
 
 

@@ -13,7 +13,7 @@ import click
 
 from howsafe.errors import InputError, ReportError
 
-if TYPE_CHECKING:  # imported lazily: rich and the pydantic models cost ~0.2 s at start-up
+if TYPE_CHECKING:  # imported lazily: rich and the audit's modules cost a large part of start-up
     from rich.console import Console
 
     from howsafe.model import Snapshot

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from howsafe.model import Report, Snapshot
+from howsafe.model import Report, Snapshot, json_schema
 
 
 @click.command()
@@ -14,8 +14,8 @@ from howsafe.model import Report, Snapshot
 def schema(which: str) -> None:
     """Print the JSON Schema of the Snapshot, the Report, or both (default)."""
     schemas = {
-        "snapshot": Snapshot.model_json_schema(mode="serialization"),
-        "report": Report.model_json_schema(mode="serialization"),
+        "snapshot": json_schema(Snapshot),
+        "report": json_schema(Report),
     }
     out = schemas if which == "all" else schemas[which]
     click.echo(json.dumps(out, indent=2, sort_keys=True))

@@ -298,7 +298,7 @@ def _snapshot_row(item: CorpusItem, done: frozenset[str]) -> Row | None:
     try:
         from howsafe.engine import Auditor
         from howsafe.kb import KnowledgeBase
-        from howsafe.model import UNKNOWN_DEVICE
+        from howsafe.model import UNKNOWN_DEVICE, to_json
         from howsafe.sources import load_path
 
         snapshot = load_path(Path(item.url))
@@ -326,7 +326,7 @@ def _snapshot_row(item: CorpusItem, done: frozenset[str]) -> Row | None:
             "failed_checks": failed,
             "error": None,
             "error_detail": None,
-            "report_json": report.model_dump_json(),
+            "report_json": to_json(report),
         }
     )
     return row

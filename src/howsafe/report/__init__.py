@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from howsafe.report.formats import formats_for, render_as
 from howsafe.report.interface import Formatter, RenderOptions
 
-if TYPE_CHECKING:  # not at run time: `howsafe apps` renders without the pydantic models
+if TYPE_CHECKING:  # not at run time: `howsafe apps` renders without the Snapshot/Report records
     from howsafe.model import Report, Snapshot
 
 FORMATS = formats_for("report")

@@ -1,7 +1,7 @@
 """The JSON report: the stable, documented contract of ``--format json`` (docs/report-format.md).
 
-It is exactly the Report model serialised by pydantic, so ``howsafe schema`` (the model's JSON
-Schema) always describes it and ``Report.model_validate_json`` reads it back unchanged. Device
+It is exactly the Report record serialised by ``howsafe.model.to_json``, so ``howsafe schema`` (the
+record's JSON Schema) always describes it and ``howsafe.model.from_json`` reads it back unchanged. Device
 strings keep their values verbatim: escaping is the job of whatever displays them, except that the
 characters a terminal could obey are written as ``\\u`` escapes (``sanitize.json_text``).
 """
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from howsafe.report.interface import RenderOptions
 from howsafe.report.sanitize import json_text
 
-if TYPE_CHECKING:  # the models are only annotations here: `apps --format json` never imports pydantic
+if TYPE_CHECKING:  # the models are only annotations here: `apps --format json` never imports howsafe.model
     from howsafe.compare import Comparison
     from howsafe.corpus.report import CorpusStats
     from howsafe.harden.model import Plan
@@ -25,7 +25,9 @@ if TYPE_CHECKING:  # the models are only annotations here: `apps --format json` 
 
 
 def render_json(report: Report) -> str:
-    return json_text(report.model_dump_json(indent=2)) + "\n"
+    from howsafe.model import to_json
+
+    return json_text(to_json(report, indent=2)) + "\n"
 
 
 def report_json(report: Report, options: RenderOptions) -> str:
@@ -118,11 +120,13 @@ def kb_json(entries: Sequence[dict[str, object]], options: RenderOptions) -> str
 
 
 def net_json(doc: NetDoc, options: RenderOptions) -> str:
+    from howsafe.model import to_builtins
+
     return _dump(
         {
             "network": doc.network.to_dict(),
-            "findings": [f.model_dump(mode="json") for f in doc.report.findings],
-            "verdict": doc.report.verdict.model_dump(mode="json"),
+            "findings": [to_builtins(f) for f in doc.report.findings],
+            "verdict": to_builtins(doc.report.verdict),
         }
     )
 

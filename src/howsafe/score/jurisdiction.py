@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
+from msgspec.structs import replace
+
 from howsafe.errors import InputError
 from howsafe.model import Finding, Outcome, Severity
 from howsafe.score.profile import Profile
@@ -72,7 +74,7 @@ def apply_home_country(findings: Sequence[Finding], profile: Profile, home: str 
         foreign = [c for c in countries if c != home]
         if not foreign:
             tags = (*(t for t in f.tags if t != f"{_TAG}{home}"), f"{_TAG}home")
-            out.append(f.model_copy(update={"tags": tags}))
+            out.append(replace(f, tags=tags))
             continue
         foreign_seen.update(foreign)
         tags = (*(t for t in f.tags if t != f"{_TAG}{home}"), f"{_TAG}foreign")
@@ -83,7 +85,7 @@ def apply_home_country(findings: Sequence[Finding], profile: Profile, home: str 
             f" Data held under the jurisdiction of {where} ({relative}): at least {floor.value} "
             f"for the {profile.id} profile."
         )
-        out.append(f.model_copy(update={"tags": tags, "severity": severity, "summary": f.summary + note}))
+        out.append(replace(f, tags=tags, severity=severity, summary=f.summary + note))
     if not foreign_seen:
         if home is None:
             return out, (

@@ -18,6 +18,8 @@ import os
 from importlib import resources
 from pathlib import Path
 
+from msgspec.structs import replace
+
 from howsafe.errors import InputError, TooLargeError
 from howsafe.model import Snapshot, SourceInfo, SourceKind
 from howsafe.parse.getprop import parse_getprop
@@ -65,8 +67,8 @@ def load_path(path: Path, *, redact: bool = True) -> Snapshot:
     full = str(path)
     location = snapshot.source.location
     if redact and location.startswith(full) and snapshot.source.kind is not SourceKind.SNAPSHOT:
-        source = snapshot.source.model_copy(update={"location": path.name + location[len(full) :]})
-        snapshot = snapshot.model_copy(update={"source": source})
+        source = replace(snapshot.source, location=path.name + location[len(full) :])
+        snapshot = replace(snapshot, source=source)
     return snapshot
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from msgspec.structs import replace
+
 from howsafe import __version__
 from howsafe.errors import DeviceDisconnected, NoDeviceError, SourceError
 from howsafe.model import Missing, Snapshot, SourceInfo, SourceKind
@@ -306,11 +308,9 @@ def _assemble(outputs: dict[str, str], source: SourceInfo, *, redact: bool, miss
     if not missing:
         return snapshot
     reasons = {_MISSING_ITEM.get(m.item, m.item): m.reason for m in missing}
-    merged = [
-        m.model_copy(update={"reason": reasons.pop(m.item)}) if m.item in reasons else m for m in snapshot.missing
-    ]
+    merged = [replace(m, reason=reasons.pop(m.item)) if m.item in reasons else m for m in snapshot.missing]
     merged += [Missing(item=item, reason=reason) for item, reason in reasons.items() if item not in _TRACKED_ELSEWHERE]
-    return snapshot.model_copy(update={"missing": tuple(merged)})
+    return replace(snapshot, missing=tuple(merged))
 
 
 # Output key -> the Snapshot.missing item the assembler uses for the state it yields.

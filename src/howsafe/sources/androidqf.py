@@ -20,6 +20,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from msgspec.structs import replace
+
 from howsafe.errors import CorruptInputError, InputError
 from howsafe.model import FileEntry, FileHashes, Package, Snapshot, SourceInfo, SourceKind
 from howsafe.parse.text import decode_text
@@ -79,13 +81,12 @@ class _PackageExtras:
     apks: list[FileHashes] = field(default_factory=list)
 
     def update(self, pkg: Package) -> Package:
-        return pkg.model_copy(
-            update={
-                "signer_sha256": tuple(self.sha256) or pkg.signer_sha256,
-                "signer_sha1": tuple(self.sha1) or pkg.signer_sha1,
-                "signer_md5": tuple(self.md5) or pkg.signer_md5,
-                "apk_hashes": tuple(self.apks) or pkg.apk_hashes,
-            }
+        return replace(
+            pkg,
+            signer_sha256=tuple(self.sha256) or pkg.signer_sha256,
+            signer_sha1=tuple(self.sha1) or pkg.signer_sha1,
+            signer_md5=tuple(self.md5) or pkg.signer_md5,
+            apk_hashes=tuple(self.apks) or pkg.apk_hashes,
         )
 
 
@@ -233,9 +234,9 @@ def load_androidqf(container: Container, *, redact: bool) -> Snapshot:
     snapshot = ensure_usable(snapshot_from_outputs(outputs, source=source, redact=redact))
     if extras and snapshot.packages:
         packages = tuple(extras[p.id].update(p) if p.id in extras else p for p in snapshot.packages)
-        snapshot = snapshot.model_copy(update={"packages": packages})
+        snapshot = replace(snapshot, packages=packages)
     if files is not None:
-        snapshot = snapshot.model_copy(update={"files": files})
+        snapshot = replace(snapshot, files=files)
     return snapshot
 
 

@@ -34,6 +34,8 @@ import datetime as dt
 import logging
 from collections.abc import Mapping
 
+from msgspec.structs import replace
+
 from howsafe.model import Backup, Missing, Package, Process, Snapshot, SourceInfo, SpecialAccess
 from howsafe.parse.app_ids import SECTIONS as APP_ID_SECTIONS
 from howsafe.parse.app_ids import app_ids_in
@@ -298,7 +300,7 @@ def snapshot_from_outputs(outputs: Mapping[str, str], *, source: SourceInfo, red
         for mid in _MAINLINE_IDS:
             meta = next((p for p in packages if p.id == mid and p.version_name), None)
             if meta is not None:
-                device = device.model_copy(update={"mainline_version": meta.version_name})
+                device = replace(device, mainline_version=meta.version_name)
                 break
     integrity = integrity_from_properties(props, getenforce=enforce, root_binaries=root)
 

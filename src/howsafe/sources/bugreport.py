@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from msgspec.structs import replace
+
 from howsafe.errors import InputError
 from howsafe.model import Snapshot, SourceInfo, SourceKind
 from howsafe.parse.dumpsys import split_dumpsys
@@ -112,5 +114,5 @@ def load_bugreport_zip(container: Container, *, redact: bool) -> Snapshot:
     snap = snapshot_from_bugreport_text(text, location=container.location, files=(entry,), redact=redact)
     skipped = skipped_entries(container)
     if skipped:
-        snap = snap.model_copy(update={"source": snap.source.model_copy(update={"skipped": skipped})})
+        snap = replace(snap, source=replace(snap.source, skipped=skipped))
     return snap

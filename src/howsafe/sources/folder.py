@@ -21,6 +21,8 @@ import csv
 import io
 import logging
 
+from msgspec.structs import replace
+
 from howsafe.errors import CorruptInputError, InputError
 from howsafe.model import Missing, Package, Snapshot, SourceInfo, SourceKind
 from howsafe.parse.numbers import strict_int
@@ -167,9 +169,7 @@ def load_folder(container: Container, *, redact: bool, location: str | None = No
         missing.append(Missing(item="packages", reason=PARTIAL_REASON))
     if firmware:
         missing = [
-            m.model_copy(update={"reason": FIRMWARE_REASON})
-            if m.item in _RUNTIME_ITEMS and m.reason == NOT_IN_SOURCE
-            else m
+            replace(m, reason=FIRMWARE_REASON) if m.item in _RUNTIME_ITEMS and m.reason == NOT_IN_SOURCE else m
             for m in missing
         ]
         missing.append(Missing(item="integrity.boot_state", reason=FIRMWARE_REASON))
@@ -177,17 +177,16 @@ def load_folder(container: Container, *, redact: bool, location: str | None = No
         if snapshot.packages is not None:
             update["packages"] = tuple(_firmware_package(p, versions) for p in snapshot.packages)
     update["missing"] = tuple(missing)
-    return snapshot.model_copy(update=update)
+    return replace(snapshot, **update)
 
 
 def _firmware_package(pkg: Package, versions: dict[str, tuple[int | None, str | None, int | None]]) -> Package:
     """Every APK of a firmware image is preinstalled: a system app with no installer."""
     code, name, target = versions.get(pkg.id, (None, None, None))
-    return pkg.model_copy(
-        update={
-            "system": True,
-            "version_code": pkg.version_code if pkg.version_code is not None else code,
-            "version_name": pkg.version_name or name,
-            "target_sdk": pkg.target_sdk if pkg.target_sdk is not None else target,
-        }
+    return replace(
+        pkg,
+        system=True,
+        version_code=pkg.version_code if pkg.version_code is not None else code,
+        version_name=pkg.version_name or name,
+        target_sdk=pkg.target_sdk if pkg.target_sdk is not None else target,
     )

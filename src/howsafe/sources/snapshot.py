@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from pydantic import ValidationError
+from msgspec.structs import replace
 
-from howsafe.errors import CorruptInputError, InputError, TooLargeError
-from howsafe.model import SNAPSHOT_SCHEMA_VERSION, Snapshot
+from howsafe.errors import CorruptInputError, InputError, RecordError, TooLargeError
+from howsafe.model import SNAPSHOT_SCHEMA_VERSION, Snapshot, from_builtins, to_json
 from howsafe.parse.pm_list import MAX_PACKAGES
 from howsafe.parse.text import decode_text
 from howsafe.sources.redact import redact_mapping
@@ -83,22 +83,19 @@ def snapshot_from_json(data: bytes | str, *, location: str, redact: bool = True)
         )
     _check_strings(raw, location)
     try:
-        snapshot = Snapshot.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise CorruptInputError(f"{location}: invalid snapshot at {where or 'top level'}: {first.get('msg')}") from exc
+        snapshot = from_builtins(raw, Snapshot)
+    except RecordError as exc:
+        raise CorruptInputError(f"{location}: invalid snapshot {exc}") from exc
     if redact and not snapshot.redacted:
-        snapshot = snapshot.model_copy(
-            update={
-                "properties": redact_mapping(snapshot.properties),
-                "settings": {ns: redact_mapping(t) for ns, t in snapshot.settings.items()},
-                "redacted": True,
-            }
+        snapshot = replace(
+            snapshot,
+            properties=redact_mapping(snapshot.properties),
+            settings={ns: redact_mapping(t) for ns, t in snapshot.settings.items()},
+            redacted=True,
         )
     return snapshot
 
 
 def snapshot_to_json(snapshot: Snapshot) -> str:
     """The stable on-disk form (what ``collect -o`` writes)."""
-    return snapshot.model_dump_json(indent=1) + "\n"
+    return to_json(snapshot, indent=1) + "\n"

@@ -15,7 +15,6 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from pydantic_core import PydanticSerializationError
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,7 +23,7 @@ from howsafe import __version__
 from howsafe.engine import Auditor
 from howsafe.errors import CorruptInputError
 from howsafe.kb import KnowledgeBase
-from howsafe.model import Outcome, Report, Snapshot
+from howsafe.model import Outcome, Report, Snapshot, to_builtins, to_json
 from howsafe.score import available_profiles
 from howsafe.sources.snapshot import snapshot_from_json
 from howsafe.store.models import AuditRow, Device, FindingRow, FlagRow, SnapshotRow
@@ -94,7 +93,7 @@ class FleetAuditor:
         if self._kb_version is None:
             if report is None:
                 return "unknown"
-            blob = json.dumps([__version__, [s.model_dump(mode="json") for s in report.data_sources]], sort_keys=True)
+            blob = json.dumps([__version__, [to_builtins(s) for s in report.data_sources]], sort_keys=True)
             self._kb_version = hashlib.sha256(blob.encode()).hexdigest()[:16]
         return self._kb_version
 
@@ -112,8 +111,8 @@ def parse_snapshot(body: bytes) -> tuple[Snapshot, str]:
     """Validate an uploaded snapshot (same schema as the CLI, redacted) and its canonical hash."""
     snapshot = snapshot_from_json(body, location="upload", redact=True)
     try:
-        canonical = snapshot.model_dump_json()
-    except PydanticSerializationError as exc:  # e.g. an unpaired surrogate escaped in the JSON
+        canonical = to_json(snapshot)
+    except UnicodeEncodeError as exc:  # e.g. an unpaired surrogate escaped in the JSON
         raise CorruptInputError(f"upload: the snapshot's text is not valid Unicode ({exc})") from exc
     return snapshot, hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -167,7 +166,7 @@ def _audit_rows(fleet: FleetAuditor, reports: dict[str, Report]) -> list[AuditRo
             score=r.verdict.score,
             kb_version=fleet.kb_version(r),
             audited_at=when,
-            report=pack(r.model_dump_json()),
+            report=pack(to_json(r)),
         )
         for p, r in reports.items()
     ]
@@ -184,7 +183,7 @@ def ingest(engine: Engine, fleet: FleetAuditor, *, org_id: int, body: bytes, lab
     name = clean((label or "").strip(), MAX_LABEL) or default_label(snapshot)
     d = snapshot.device
     eol_findings, flags, eol = _finding_rows(reports)
-    canonical = snapshot.model_dump_json()
+    canonical = to_json(snapshot)
     try:
         with Session(engine) as session, session.begin():
             device = session.scalars(select(Device).where(Device.org_id == org_id, Device.label == name)).first()

@@ -375,11 +375,11 @@ def device_report(
 
 
 def render_stored(report_blob: bytes, snapshot_blob: bytes, fmt: str) -> str:
-    from howsafe.model import Report, Snapshot
+    from howsafe.model import Report, Snapshot, from_json
     from howsafe.report import render
 
-    report = Report.model_validate_json(unpack(report_blob))
-    snapshot = Snapshot.model_validate_json(unpack(snapshot_blob))
+    report = from_json(unpack(report_blob), Report)
+    snapshot = from_json(unpack(snapshot_blob), Snapshot)
     return render(report, fmt, snapshot=snapshot)
 
 
