@@ -75,5 +75,7 @@ def test_audit_of_a_dump_reads_compiled_knowledge_and_skips_what_it_does_not_nee
     # reader belongs to `kb update`
     unwanted |= {"howsafe.iocs.stix", "howsafe.iocs.match", "howsafe.iocs.store", "sqlite3", "xml.etree.ElementTree"}
     assert not unwanted & (mods | mods_first), unwanted & (mods | mods_first)
-    iocs = [f for f in second["findings"] if f["check"] == "compromise.iocs"]  # type: ignore[index, union-attr]
+    findings = second["findings"]
+    assert isinstance(findings, list)
+    iocs = [f for f in findings if f["check"] == "compromise.iocs"]
     assert [f["outcome"] for f in iocs] == ["not_available"]  # "not checked", never "clean"
