@@ -35,3 +35,22 @@ def test_removal_levels_page_names_every_level() -> None:
     text = (REPO / "docs" / "removal-levels.md").read_text(encoding="utf-8")
     for level in REMOVAL_LEVELS:
         assert f"| `{level}` |" in text, level
+
+
+def test_benchmarks_page_is_the_merge_of_its_parts(tmp_path: object) -> None:
+    """docs/benchmarks.md is built from docs/benchmarks/*.md by scripts/merge_benchmarks.py: a figure
+    edited on the page alone would be lost at the next merge (it happened: three parts had drifted)."""
+    import shutil
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    spec = importlib.util.spec_from_file_location("merge_benchmarks", REPO / "scripts" / "merge_benchmarks.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    shutil.copytree(REPO / "docs" / "benchmarks", tmp_path / "docs" / "benchmarks")
+    setattr(mod, "ROOT", tmp_path)  # noqa: B010 - the script reads its module global
+    mod.main()
+    assert (tmp_path / "docs" / "benchmarks.md").read_text(encoding="utf-8") == (
+        REPO / "docs" / "benchmarks.md"
+    ).read_text(encoding="utf-8")
