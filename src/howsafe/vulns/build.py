@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from howsafe.model import Severity
 from howsafe.vulns.bulletin_html import classify, parse_folder
@@ -45,7 +46,7 @@ def build_from_html(asb_folder: Path, stagefright_json: Path) -> VulnDB:
     if not entries:
         raise ValueError(f"no bulletin rows found under {asb_folder}")
     named = stagefright_cves(stagefright_json)
-    entries = [replace(e, name=STAGEFRIGHT) if e.cve in named else e for e in entries]
+    entries = [msgspec.structs.replace(e, name=STAGEFRIGHT) if e.cve in named else e for e in entries]
     bulletins = tuple(sorted(p.stem for p in asb_folder.glob("20??-??-??.html")))
     return VulnDB.build(
         entries,
