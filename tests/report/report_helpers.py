@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -330,7 +329,9 @@ def audit(snapshot: Snapshot, profile: str = "everyday") -> Report:
 
 def _one_check_per_area() -> EvidenceRules:
     real = load_rules()
-    return replace(real, areas={a: replace(r, key_checks=(), min_judged=1) for a, r in real.areas.items()})
+    return structs.replace(
+        real, areas={a: structs.replace(r, key_checks=(), min_judged=1) for a, r in real.areas.items()}
+    )
 
 
 class EchoCheck:

@@ -31,6 +31,8 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
+import msgspec
+
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
 from howsafe.model import Area, DataSource, Evidence, Finding, Outcome, Section, Severity, Snapshot
@@ -93,8 +95,7 @@ class Facts:
         return self.rom_market.china
 
 
-@dataclass(frozen=True)
-class CheckDef:
+class CheckDef(msgspec.Struct, frozen=True):
     """A check's prose and metadata, read from its TOML definition."""
 
     id: str

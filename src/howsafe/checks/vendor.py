@@ -9,8 +9,9 @@ goes. A firmware dump does not say whether a package is enabled; such packages c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar
+
+import msgspec
 
 from howsafe.checks.base import AuditContext, BaseCheck, CheckDef
 from howsafe.checks.registry import register
@@ -30,8 +31,7 @@ def is_china_rom(snapshot: Snapshot, kb: KnowledgeBase | None = None) -> bool:
     return rom_market(kb or KnowledgeBase(), snapshot).china
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(msgspec.Struct, frozen=True):
     pkg: Package
     info: PackageInfo
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+import msgspec
 
 from howsafe.errors import KnowledgeError
 from howsafe.model import Area, Finding, Outcome, Snapshot
@@ -23,23 +24,20 @@ from howsafe.model import Area, Finding, Outcome, Snapshot
 RULES = Path(__file__).resolve().parent / "rules" / "evidence.toml"
 
 
-@dataclass(frozen=True)
-class InputRule:
+class InputRule(msgspec.Struct, frozen=True):
     id: str
     what: str
     how: str
 
 
-@dataclass(frozen=True)
-class AreaRule:
+class AreaRule(msgspec.Struct, frozen=True):
     area: Area
     requires: tuple[str, ...] = ()
     key_checks: tuple[str, ...] = ()
     min_judged: int = 1
 
 
-@dataclass(frozen=True)
-class EvidenceRules:
+class EvidenceRules(msgspec.Struct, frozen=True):
     overall: tuple[str, ...]
     inputs: dict[str, InputRule]
     areas: dict[Area, AreaRule]

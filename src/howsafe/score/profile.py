@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+import msgspec
 
 from howsafe.errors import InputError, KnowledgeError
 from howsafe.model import Area, Finding, Outcome, Severity
@@ -20,17 +21,16 @@ from howsafe.model import Area, Finding, Outcome, Severity
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(msgspec.Struct, frozen=True):
     id: str
     name: str
     description: str
     area_weights: dict[Area, float]
     severity_penalty: dict[Severity, float]
-    tag_weights: dict[str, float] = field(default_factory=dict)
-    grade_text: dict[str, str] = field(default_factory=dict)
+    tag_weights: dict[str, float] = msgspec.field(default_factory=dict)
+    grade_text: dict[str, str] = msgspec.field(default_factory=dict)
     fail_threshold: Severity = Severity.MEDIUM
-    severity_cap: dict[Severity, float] = field(default_factory=dict)
+    severity_cap: dict[Severity, float] = msgspec.field(default_factory=dict)
     # [jurisdiction] relative = true: "foreign" is read against the owner's home country
     jurisdiction_relative: bool = False
     foreign_min_severity: Severity | None = None

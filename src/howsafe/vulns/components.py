@@ -8,8 +8,9 @@ and the severity words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
+
+import msgspec
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb.tables import bundled_toml
@@ -19,8 +20,7 @@ from howsafe.vulns.model import VendorRole
 COMPONENTS_FILE = "vulns/components.toml"
 
 
-@dataclass(frozen=True)
-class BulletinVendor:
+class BulletinVendor(msgspec.Struct, frozen=True):
     key: str
     name: str
     role: VendorRole
@@ -29,8 +29,7 @@ class BulletinVendor:
     word: re.Pattern[str]  # the key as a whole word
 
 
-@dataclass(frozen=True)
-class Components:
+class Components(msgspec.Struct, frozen=True):
     vendors: tuple[BulletinVendor, ...]
     by_name: dict[str, BulletinVendor]
     type_phrases: tuple[tuple[str, str], ...]

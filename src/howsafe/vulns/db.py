@@ -16,9 +16,10 @@ import io
 import json
 import marshal
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
+
+import msgspec
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
@@ -72,8 +73,7 @@ def month_ranges(months: Sequence[str]) -> str:
     return ", ".join(r[0] if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)
 
 
-@dataclass(frozen=True)
-class Coverage:
+class Coverage(msgspec.Struct, frozen=True):
     """How complete the bulletin data is for a span of months: every report states it."""
 
     through: str  # last bulletin month with data ("2024-09")

@@ -15,8 +15,9 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
@@ -28,8 +29,7 @@ from howsafe.vulns.eol_source import Row, parse_kernel_lifetimes, parse_product
 _SM = re.compile(r"\bSM-([A-Z]\d{3})", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class EolStatus:
+class EolStatus(msgspec.Struct, frozen=True):
     """Support state of one thing (a release, a model, a kernel branch) on a given day."""
 
     subject: str
