@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,14 +63,15 @@ def test_a_missing_field_is_named(tmp_path: Path) -> None:
 
 
 def test_every_knowledge_model_has_the_one_strict_base() -> None:
-    """One validation style: every msgspec model of a kb/ loader is a KbModel (frozen, unknown keys refused)."""
+    """One validation style: every msgspec model of a kb/ loader is a KbModel (frozen, unknown keys
+    refused), or a frozen KbRecord the loader builds from models it has already validated."""
     import importlib
     import pkgutil
 
     import msgspec
 
     import howsafe.kb
-    from howsafe.kb.schema import KbModel, validate
+    from howsafe.kb.schema import KbModel, KbRecord, validate
 
     models: list[type[msgspec.Struct]] = []
     for info in pkgutil.iter_modules(howsafe.kb.__path__):
@@ -80,14 +82,21 @@ def test_every_knowledge_model_has_the_one_strict_base() -> None:
             if isinstance(v, type)
             and issubclass(v, msgspec.Struct)
             and v.__module__ == module.__name__
-            and v is not KbModel
+            and v not in (KbModel, KbRecord)
         ]
     names = {m.__name__ for m in models}
     assert {"PackageEntry", "NeverFile", "ChinaRomFile", "SettingEntry", "SocVendorsFile"} <= names
-    assert [m.__name__ for m in models if not issubclass(m, KbModel)] == []
+    records = {m.__name__ for m in models if issubclass(m, KbRecord)}
+    assert {"PackageInfo", "PackageDB", "RemovalInfo", "RomMarket"} <= records
+    assert [m.__name__ for m in models if not issubclass(m, (KbModel, KbRecord))] == []
     assert [m.__name__ for m in models if not m.__struct_config__.frozen] == []
+    # a record is built, never read from a file: no loader decodes into one
+    sources = "".join(p.read_text(encoding="utf-8") for p in Path(howsafe.kb.__path__[0]).glob("*.py"))
+    decoded = [r for r in sorted(records) if re.search(rf"(validate|convert)\([^()]*,\s*{r}\)|type={r}\b", sources)]
+    assert decoded == []
+    assert re.search(r"(validate|convert)\([^()]*,\s*ChinaRomFile\)", sources)  # the pattern finds a real call
+    lax = sorted(m.__name__ for m in models if issubclass(m, KbModel) and not m.__struct_config__.forbid_unknown_fields)
     # only εxodus's own format ignores keys it adds later (an unknown key is not a typo there)
-    lax = sorted(m.__name__ for m in models if not m.__struct_config__.forbid_unknown_fields)
     assert lax == ["ExodusTracker", "ExodusTrackersFile"]
     # and the base really refuses a typo in any of them
     from howsafe.kb.removal import NeverEntry

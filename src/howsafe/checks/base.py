@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
@@ -47,9 +46,10 @@ if TYPE_CHECKING:
 DEFS_DIR = Path(__file__).resolve().parent / "defs"
 
 
-@dataclass(frozen=True)
-class AuditContext:
-    """Everything a check may read. Optional evidence is ``None`` when the user did not supply it."""
+class AuditContext(msgspec.Struct, frozen=True, dict=True):
+    """Everything a check may read. Optional evidence is ``None`` when the user did not supply it.
+
+    ``dict=True`` gives each context the instance dictionary its :attr:`facts` cache lives in."""
 
     snapshot: Snapshot
     kb: KnowledgeBase
@@ -58,12 +58,12 @@ class AuditContext:
     apps: Sequence[AppReport] | None = None
     network: NetworkReport | None = None
     iocs: IndicatorSet | None = None
-    options: dict[str, str] = field(default_factory=dict)
-    facts: Facts = field(init=False, repr=False, compare=False)
+    options: dict[str, str] = msgspec.field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        # A fresh cache for every context (``dataclasses.replace`` builds a new one too).
-        object.__setattr__(self, "facts", Facts(self))
+    @cached_property
+    def facts(self) -> Facts:
+        """Derived facts, computed at most once per context (``structs.replace`` starts a new one)."""
+        return Facts(self)
 
 
 class Facts:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -33,7 +32,7 @@ from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
 from howsafe.kb.compiled import compiled_key, read_compiled, write_compiled
 from howsafe.kb.package_schema import PACKAGE_FAMILIES, REMOVAL_RANK, PackageEntry, VendorFile
-from howsafe.kb.schema import first_error, validate
+from howsafe.kb.schema import KbRecord, first_error, validate
 from howsafe.kb.uad_import import UAD_SOURCE_LABEL, ImportedEntry, load_imported
 
 if TYPE_CHECKING:  # imported where used: the package knowledge loads without the report models
@@ -45,8 +44,7 @@ MatchedBy = Literal["exact", "uad-import", "prefix"]
 Confidence = Literal["high", "medium", "low"]
 
 
-@dataclass(frozen=True)
-class PackageInfo:
+class PackageInfo(KbRecord, frozen=True):
     """The answer to "what is this package?" for one id."""
 
     id: str
@@ -90,8 +88,7 @@ class PackageInfo:
         }
 
 
-@dataclass(frozen=True)
-class VendorFamily:
+class VendorFamily(KbRecord, frozen=True):
     """Per-family facts that are not about one package (prefixes, brands, where data goes)."""
 
     family: str
@@ -102,20 +99,20 @@ class VendorFamily:
     china_rom_hosting: str | None
 
 
-@dataclass(frozen=True)
-class _Rule:
+class _Rule(KbRecord, frozen=True):
     prefix: str
     info: PackageInfo
 
 
-@dataclass
-class PackageDB:
-    """All package knowledge, loaded once per knowledge base (see :func:`package_db`)."""
+class PackageDB(KbRecord, frozen=True):
+    """All package knowledge, loaded once per knowledge base (see :func:`package_db`).
 
-    exact: dict[str, PackageInfo] = field(default_factory=dict)
-    rules: list[_Rule] = field(default_factory=list)
-    families: dict[str, VendorFamily] = field(default_factory=dict)
-    imported: Mapping[str, ImportedEntry] = field(default_factory=dict)
+    Frozen like every record here; its tables are filled in place while it is built."""
+
+    exact: dict[str, PackageInfo] = msgspec.field(default_factory=dict)
+    rules: list[_Rule] = msgspec.field(default_factory=list)
+    families: dict[str, VendorFamily] = msgspec.field(default_factory=dict)
+    imported: Mapping[str, ImportedEntry] = msgspec.field(default_factory=dict)
 
     def lookup(self, package_id: str) -> PackageInfo | None:
         """Exact knowledge, else the user's UAD import, else the longest prefix rule, else None."""
@@ -191,7 +188,7 @@ def _prefix_match(package_id: str, prefix: str) -> bool:
 
 
 def _replace_id(info: PackageInfo, package_id: str) -> PackageInfo:
-    return PackageInfo(**{**info.__dict__, "id": package_id})
+    return msgspec.structs.replace(info, id=package_id)
 
 
 def _stricter_of(info: PackageInfo, imp: ImportedEntry) -> PackageInfo:
@@ -203,12 +200,12 @@ def _stricter_of(info: PackageInfo, imp: ImportedEntry) -> PackageInfo:
     if info.override_reason or theirs == "unknown" or theirs not in REMOVAL_RANK:
         return info
     if REMOVAL_RANK[theirs] > REMOVAL_RANK.get(info.removal, 0):
-        return PackageInfo(**{**info.__dict__, "removal": theirs})
+        return msgspec.structs.replace(info, removal=theirs)
     return info
 
 
 def _with_source(info: PackageInfo, source: str) -> PackageInfo:
-    return PackageInfo(**{**info.__dict__, "sources": (*info.sources, source)})
+    return msgspec.structs.replace(info, sources=(*info.sources, source))
 
 
 def _resolve_sources(keys: Iterable[str], refs: Mapping[str, str], where: str) -> tuple[str, ...]:
@@ -329,9 +326,9 @@ _CODE_FILES = (Path(__file__), Path(__file__).with_name("package_schema.py"), Pa
 
 def _plain(db: PackageDB) -> object:
     return (
-        [astuple(i) for i in db.exact.values()],
-        [(r.prefix, astuple(r.info)) for r in db.rules],
-        [astuple(f) for f in db.families.values()],
+        [msgspec.structs.astuple(i) for i in db.exact.values()],
+        [(r.prefix, msgspec.structs.astuple(r.info)) for r in db.rules],
+        [msgspec.structs.astuple(f) for f in db.families.values()],
     )
 
 
@@ -339,11 +336,10 @@ def _from_plain(value: Any) -> PackageDB | None:
     """The database of a compiled copy; None when its shape is not what this code writes."""
     try:
         exact, rules, families = value
-        db = PackageDB()
+        db = PackageDB(rules=[_Rule(str(prefix), PackageInfo(*t)) for prefix, t in rules])
         for t in exact:
             info = PackageInfo(*t)
             db.exact[info.id] = info
-        db.rules = [_Rule(str(prefix), PackageInfo(*t)) for prefix, t in rules]
         for t in families:
             fam = VendorFamily(*t)
             db.families[fam.family] = fam
@@ -370,9 +366,7 @@ def package_db(kb: KnowledgeBase) -> PackageDB:
     """The package database of ``kb``, loaded once (plus the user's UAD import, if any)."""
 
     def load() -> PackageDB:
-        db = _vendor_db(kb)
-        db.imported = dict(load_imported())
-        return db
+        return msgspec.structs.replace(_vendor_db(kb), imported=dict(load_imported()))
 
     return kb.memo("howsafe.kb.packages", load)
 

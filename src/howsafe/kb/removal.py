@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import msgspec
@@ -25,7 +24,7 @@ from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
 from howsafe.kb.package_schema import REMOVAL_RANK, RemovalLevel
 from howsafe.kb.packages import PackageInfo, package_db
-from howsafe.kb.schema import KbModel, first_error, validate
+from howsafe.kb.schema import KbModel, KbRecord, first_error, validate
 
 Group = Literal["safe", "breaks", "expert", "never"]
 GROUPS: tuple[Group, ...] = ("safe", "breaks", "expert", "never")
@@ -60,8 +59,7 @@ class NeverFile(KbModel, frozen=True, kw_only=True):
     packages: dict[str, NeverEntry]
 
 
-@dataclass(frozen=True)
-class RemovalInfo:
+class RemovalInfo(KbRecord, frozen=True):
     """What disabling one package risks, as data a plan or a remediation can act on."""
 
     package: str
@@ -104,8 +102,7 @@ class RemovalInfo:
         }
 
 
-@dataclass(frozen=True)
-class RemovalGroups:
+class RemovalGroups(KbRecord, frozen=True):
     """Packages sorted into the four removal groups (each tuple keeps the caller's order)."""
 
     safe: tuple[RemovalInfo, ...] = ()

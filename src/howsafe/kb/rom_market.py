@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
-from howsafe.kb.schema import END, KbModel, first_error, validate
+from howsafe.kb.schema import END, KbModel, KbRecord, first_error, validate
 
 if TYPE_CHECKING:  # the rule file loads without the snapshot models; rom_market() imports Evidence
     from howsafe.model import Evidence, Snapshot
@@ -57,8 +56,7 @@ class ChinaRomFile(KbModel, frozen=True, kw_only=True):
     hosting: tuple[RegionHosting, ...] = ()
 
 
-@dataclass(frozen=True)
-class RomMarket:
+class RomMarket(KbRecord, frozen=True):
     """The answer for one snapshot: China-market or not, on which evidence, and where hosted."""
 
     china: bool
@@ -74,8 +72,7 @@ class RomMarket:
         return self.china or bool(self.region)
 
 
-@dataclass(frozen=True)
-class Hosting:
+class Hosting(KbRecord, frozen=True):
     """Where a vendor hosts the services of an international ROM's region."""
 
     where: str
@@ -84,8 +81,7 @@ class Hosting:
     country: str | None = None
 
 
-@dataclass(frozen=True)
-class _Compiled:
+class _Compiled(KbRecord, frozen=True):
     doc: ChinaRomFile
     patterns: Mapping[str, re.Pattern[str]]
 

@@ -7,17 +7,16 @@ bulletin vendor whose chip rows apply), so both read the same facts.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 
 from howsafe.errors import KnowledgeError
+from howsafe.kb.schema import KbRecord
 from howsafe.kb.tables import bundled_toml
 
 SOC_FILE = "soc/vendors.toml"
 
 
-@dataclass(frozen=True)
-class SocVendor:
+class SocVendor(KbRecord, frozen=True):
     name: str  # shown for the device
     bulletin: str  # its name in Android Security Bulletins
     declared: frozenset[str]  # ro.soc.manufacturer values (lower-case)

@@ -15,13 +15,13 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
 from howsafe.errors import InputError, KnowledgeError, TooLargeError
 from howsafe.fsio import atomic_write
+from howsafe.kb.schema import KbRecord
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _PKG_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
 
 
-@dataclass(frozen=True)
-class ImportedEntry:
+class ImportedEntry(KbRecord, frozen=True):
     """One id from the user's UAD list, converted."""
 
     list: str
@@ -57,8 +56,7 @@ class ImportedEntry:
         return UAD_REMOVAL.get(self.removal, "unknown")
 
 
-@dataclass(frozen=True)
-class ImportResult:
+class ImportResult(KbRecord, frozen=True):
     path: Path
     imported: int
     skipped: int

@@ -8,7 +8,6 @@ where the data goes when known, and public sources (decompiled framework code, p
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import msgspec
@@ -16,7 +15,7 @@ import msgspec
 from howsafe.errors import KnowledgeError
 from howsafe.kb.base import KnowledgeBase
 from howsafe.kb.package_schema import PACKAGE_FAMILIES
-from howsafe.kb.schema import END, KbModel, first_error, validate
+from howsafe.kb.schema import END, KbModel, KbRecord, first_error, validate
 from howsafe.parse.numbers import strict_int
 
 State = Literal["on", "off", "unknown"]
@@ -63,8 +62,7 @@ class SettingsFile(KbModel, frozen=True, kw_only=True):
     settings: tuple[SettingEntry, ...]
 
 
-@dataclass(frozen=True)
-class VendorSettings:
+class VendorSettings(KbRecord, frozen=True):
     """All known collection switches, per vendor family."""
 
     by_family: dict[str, tuple[SettingEntry, ...]]

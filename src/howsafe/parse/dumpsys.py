@@ -23,7 +23,8 @@ Service dumps parsed here (AOSP formats, stable across releases with small varia
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from howsafe.parse.text import decode_text, iter_lines
 
@@ -151,8 +152,7 @@ def parse_notification_listeners(data: bytes | str) -> tuple[str, ...]:
     return _dedupe(found)
 
 
-@dataclass(frozen=True, slots=True)
-class BackupState:
+class BackupState(msgspec.Struct, frozen=True):
     enabled: bool | None = None
     transport: str | None = None
 

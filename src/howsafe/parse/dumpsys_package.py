@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+
+import msgspec
 
 from howsafe.parse.numbers import strict_int
 from howsafe.parse.text import decode_text, iter_lines
@@ -42,8 +43,7 @@ _FLAGS = re.compile(r"\[(.*?)\]")
 _ENABLED_STATES = {0: True, 1: True, 2: False, 3: False, 4: False}
 
 
-@dataclass(frozen=True, slots=True)
-class DumpsysPackage:
+class DumpsysPackage(msgspec.Struct, frozen=True):
     id: str
     uid: int | None = None
     version_code: int | None = None
@@ -62,13 +62,12 @@ class DumpsysPackage:
     enabled_state: int | None = None
 
 
-@dataclass(slots=True)
-class _Builder:
+class _Builder(msgspec.Struct):
     id: str
-    fields: dict[str, str] = field(default_factory=dict)
-    flags: list[str] = field(default_factory=list)
-    requested: list[str] = field(default_factory=list)
-    granted: list[str] = field(default_factory=list)
+    fields: dict[str, str] = msgspec.field(default_factory=dict)
+    flags: list[str] = msgspec.field(default_factory=list)
+    requested: list[str] = msgspec.field(default_factory=list)
+    granted: list[str] = msgspec.field(default_factory=list)
     installed: bool | None = None
     enabled_state: int | None = None
     user_seen: int | None = None

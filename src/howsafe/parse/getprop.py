@@ -13,7 +13,8 @@ Real captures are messy, and every quirk handled here was seen in public capture
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+import msgspec
 
 from howsafe.parse.text import decode_text
 
@@ -21,11 +22,10 @@ from howsafe.parse.text import decode_text
 _ENTRY_START = re.compile(r"[\[\]](?P<key>[A-Za-z0-9_.\-:@]+)\]: \[")
 
 
-@dataclass(frozen=True, slots=True)
-class GetpropResult:
+class GetpropResult(msgspec.Struct, frozen=True):
     """Parsed properties plus what could not be trusted."""
 
-    properties: dict[str, str] = field(default_factory=dict)
+    properties: dict[str, str] = msgspec.field(default_factory=dict)
     truncated: bool = False
     """True when the text ended inside an entry (the file was cut); that entry was dropped."""
 

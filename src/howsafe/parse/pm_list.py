@@ -14,7 +14,8 @@ output itself, so this parser never sets system/enabled: the caller knows which 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from howsafe.errors import TooLargeError
 from howsafe.parse.numbers import strict_int
@@ -31,8 +32,7 @@ MAX_TOKENS = 16
 _ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 
 
-@dataclass(frozen=True, slots=True)
-class PmPackage:
+class PmPackage(msgspec.Struct, frozen=True):
     id: str
     apk_paths: tuple[str, ...] = ()
     installer: str | None = None

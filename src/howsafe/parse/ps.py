@@ -9,7 +9,8 @@ not name, which reading the name from the end of the row absorbs.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+
+import msgspec
 
 from howsafe.parse.numbers import strict_int
 from howsafe.parse.text import decode_text, iter_lines
@@ -19,8 +20,7 @@ def _field(fields: list[str], index: int) -> str | None:
     return fields[index] if -len(fields) <= index < len(fields) else None
 
 
-@dataclass(frozen=True, slots=True)
-class ProcessRow:
+class ProcessRow(msgspec.Struct, frozen=True):
     pid: int
     ppid: int | None
     user: str | None

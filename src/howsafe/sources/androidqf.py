@@ -17,9 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from msgspec.structs import replace
 
 from howsafe.errors import CorruptInputError, InputError
@@ -71,14 +71,13 @@ def _file_hashes(f: dict[str, Any], path: str) -> FileHashes | None:
     return hashes if hashes.md5 or hashes.sha1 or hashes.sha256 else None
 
 
-@dataclass
-class _PackageExtras:
+class _PackageExtras(msgspec.Struct):
     """What packages.json says beyond a ``pm list`` line: signer digests and APK hashes."""
 
-    sha256: list[str] = field(default_factory=list)
-    sha1: list[str] = field(default_factory=list)
-    md5: list[str] = field(default_factory=list)
-    apks: list[FileHashes] = field(default_factory=list)
+    sha256: list[str] = msgspec.field(default_factory=list)
+    sha1: list[str] = msgspec.field(default_factory=list)
+    md5: list[str] = msgspec.field(default_factory=list)
+    apks: list[FileHashes] = msgspec.field(default_factory=list)
 
     def update(self, pkg: Package) -> Package:
         return replace(

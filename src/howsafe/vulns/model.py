@@ -9,7 +9,6 @@ severity that applies to the device.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -93,8 +92,7 @@ class MatchStatus(StrEnum):
     POSSIBLE = "possibly affected"
 
 
-@dataclass(frozen=True, slots=True)
-class OpenVuln:
+class OpenVuln(msgspec.Struct, frozen=True):
     """A CVE still open on a device, with the entry (worst applicable row) that makes it so."""
 
     entry: VulnEntry
@@ -102,9 +100,10 @@ class OpenVuln:
     reason: str = ""
 
 
-@dataclass(frozen=True)
-class DeviceFacts:
-    """What matching needs from a Snapshot: normalised, so the matcher never parses properties."""
+class DeviceFacts(msgspec.Struct, frozen=True, dict=True):
+    """What matching needs from a Snapshot: normalised, so the matcher never parses properties.
+
+    ``dict=True`` gives the record the instance dictionary its cached levels are kept in."""
 
     release: str | None
     sdk: int | None
@@ -143,8 +142,7 @@ class DeviceFacts:
         return min(levels) if levels else None
 
 
-@dataclass(frozen=True)
-class Assessment:
+class Assessment(msgspec.Struct, frozen=True):
     """All open vulnerabilities of one device against one database."""
 
     device: DeviceFacts
@@ -152,7 +150,7 @@ class Assessment:
     covers_until: dt.date
     bulletins_behind: int
     days_behind: int | None
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = msgspec.field(default_factory=dict)
     coverage: Coverage | None = None  # how complete the data is for the months this device misses
 
     @property
