@@ -137,7 +137,7 @@ class Auditor:
     def run(self, ctx: AuditContext, profile: Profile | str | None = None) -> Report:
         prof = profile if isinstance(profile, Profile) else load_profile(profile or ctx.profile)
         if ctx.profile != prof.id:  # a context already made for this profile keeps its computed facts
-            ctx = structs.replace(ctx, profile=prof.id)
+            ctx = ctx.for_profile(prof.id)
         findings, jurisdiction_note = apply_home_country(self.findings(ctx), prof, ctx.options.get("country") or None)
         findings.sort(key=lambda f: (_OUTCOME_ORDER[f.outcome], -f.severity.rank, f.area.value, f.id))
         sources: list[DataSource] = []

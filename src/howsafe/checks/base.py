@@ -65,6 +65,13 @@ class AuditContext(msgspec.Struct, frozen=True, dict=True):
         """Derived facts, computed at most once per context (``structs.replace`` starts a new one)."""
         return Facts(self)
 
+    def for_profile(self, profile: str) -> AuditContext:
+        """This context under another threat profile, sharing its derived facts: open CVEs and the
+        ROM market depend on the evidence, the knowledge and the date, never on the profile."""
+        ctx = msgspec.structs.replace(self, profile=profile)
+        ctx.__dict__["facts"] = self.facts
+        return ctx
+
 
 class Facts:
     """Facts derived from the evidence, computed at most once per audit and shared by every check

@@ -13,7 +13,7 @@ import json
 import logging
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -83,9 +83,7 @@ class FleetAuditor:
         base = self.auditor.context(snapshot, **self._extras)
         out: dict[str, Report] = {}
         for p in self.profiles:
-            ctx = replace(base, profile=p)
-            object.__setattr__(ctx, "facts", base.facts)
-            out[p] = self.auditor.run(ctx, p)
+            out[p] = self.auditor.run(base.for_profile(p), p)
         return out
 
     def kb_version(self, report: Report | None = None) -> str:
