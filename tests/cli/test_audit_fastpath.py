@@ -2,7 +2,8 @@
 
 An androidqf folder made from a real 222-package listing (the xiaomi-vince fixture), audited in a
 fresh interpreter twice with one user cache folder: the first run validates the vendor package
-files and writes the compiled copy; the second reads the compiled copy and validates none. Neither
+files, parses the TOML knowledge and writes the compiled copies; the second reads the compiled
+copies and validates and parses none. Neither
 imports the capture readers or the APK scanner when no capture and no APK was given.
 """
 
@@ -75,6 +76,8 @@ def test_audit_of_a_dump_reads_compiled_knowledge_and_skips_what_it_does_not_nee
     # reader belongs to `kb update`
     unwanted |= {"howsafe.iocs.stix", "howsafe.iocs.match", "howsafe.iocs.store", "sqlite3", "xml.etree.ElementTree"}
     assert not unwanted & (mods | mods_first), unwanted & (mods | mods_first)
+    # the first run parsed the TOML knowledge and kept it compiled; the second parses none
+    assert "tomllib" in mods_first and "tomllib" not in mods
     findings = second["findings"]
     assert isinstance(findings, list)
     iocs = [f for f in findings if f["check"] == "compromise.iocs"]

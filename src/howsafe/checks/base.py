@@ -24,7 +24,6 @@ outcome ``not_available``. An exception inside a check is caught by the engine a
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache, cached_property
 from pathlib import Path
@@ -181,6 +180,8 @@ def _def_tables() -> dict[str, dict[str, Any]]:
     stored = read_compiled(kb, _COMPILED_DEFS, key)
     if isinstance(stored, dict):
         return stored
+    import tomllib  # only when the compiled copy is missing or stale
+
     tables: dict[str, dict[str, Any]] = {}
     for name, raw in inputs:
         try:
@@ -198,6 +199,8 @@ def load_def(check_id: str) -> CheckDef:
     path = DEFS_DIR / f"{check_id.replace('.', '_')}.toml"
     raw: dict[str, Any] | None = _def_tables().get(path.name)
     if raw is None:
+        import tomllib  # a file the compiled set lacks: say what is wrong with it
+
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

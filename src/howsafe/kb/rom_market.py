@@ -10,13 +10,13 @@ For an international ROM the same file says where the vendor hosts that region's
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 
 from howsafe.errors import KnowledgeError
+from howsafe.kb import tomlcache
 from howsafe.kb.base import KnowledgeBase
 from howsafe.kb.schema import END, KbModel, KbRecord, first_error, validate
 
@@ -86,10 +86,10 @@ class _Compiled(KbRecord, frozen=True):
     patterns: Mapping[str, re.Pattern[str]]
 
 
-def parse_china_rom_file(raw: str, name: str = CHINA_ROM_FILE) -> ChinaRomFile:
+def parse_china_rom_file(raw: str | bytes, name: str = CHINA_ROM_FILE) -> ChinaRomFile:
     try:
-        parsed = tomllib.loads(raw)
-    except tomllib.TOMLDecodeError as exc:
+        parsed = tomlcache.loads(raw.encode("utf-8") if isinstance(raw, str) else raw, name)
+    except ValueError as exc:
         raise KnowledgeError(f"{name} is invalid: {exc}") from exc
     try:
         doc = validate(parsed, ChinaRomFile)
@@ -111,8 +111,8 @@ def _load(kb: KnowledgeBase) -> _Compiled:
     path = kb.find(CHINA_ROM_FILE)
     assert path is not None
     try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         raise KnowledgeError(f"cannot read {CHINA_ROM_FILE}: {exc}") from exc
     doc = parse_china_rom_file(raw)
     try:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from howsafe.errors import KnowledgeError
+from howsafe.kb import tomlcache
 from howsafe.kb.base import KnowledgeBase
 
 
@@ -14,8 +14,8 @@ def _load_toml(kb: KnowledgeBase, name: str) -> dict[str, object]:
     if path is None:
         raise KnowledgeError(f"knowledge file {name} is missing")
     try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return tomlcache.loads(Path(path).read_bytes(), name)
+    except (OSError, ValueError) as exc:
         raise KnowledgeError(f"knowledge file {name} is invalid: {exc}") from exc
 
 

@@ -11,7 +11,6 @@ Two rules keep a thin input from looking like a clean phone:
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import msgspec
 
 from howsafe.errors import KnowledgeError
+from howsafe.kb import tomlcache
 from howsafe.model import Area, Finding, Outcome, Snapshot
 
 RULES = Path(__file__).resolve().parent / "rules" / "evidence.toml"
@@ -86,7 +86,7 @@ def present_inputs(snapshot: Snapshot, *, capture: bool = False, apks: bool = Fa
 @cache
 def load_rules(path: Path = RULES) -> EvidenceRules:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomlcache.loads(path.read_bytes(), f"evidence:{path.name}")
         inputs = {k: InputRule(k, str(v["what"]), str(v["how"])) for k, v in raw["inputs"].items()}
         areas = {
             Area(k): AreaRule(
@@ -98,7 +98,7 @@ def load_rules(path: Path = RULES) -> EvidenceRules:
             for k, v in raw["areas"].items()
         }
         overall = tuple(raw["overall"]["requires"])
-    except (OSError, tomllib.TOMLDecodeError, KeyError, ValueError, TypeError) as exc:
+    except (OSError, KeyError, ValueError, TypeError) as exc:
         raise KnowledgeError(f"evidence rules {path.name} are missing or invalid: {exc}") from exc
     unknown = [i for i in overall if i not in inputs] + [
         i for a in areas.values() for i in a.requires if i not in inputs

@@ -15,7 +15,6 @@ government profile) reads them against the owner's home country:
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 from msgspec.structs import replace
 
 from howsafe.errors import InputError
+from howsafe.kb import tomlcache
 from howsafe.model import Finding, Outcome, Severity
 from howsafe.score.profile import Profile
 
@@ -43,8 +43,8 @@ def normalise_country(value: str) -> str:
 @cache
 def _names() -> dict[str, str]:
     try:
-        raw = tomllib.loads(_COUNTRIES_TOML.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+        raw = tomlcache.loads(_COUNTRIES_TOML.read_bytes(), f"jurisdiction:{_COUNTRIES_TOML.name}")
+    except (OSError, ValueError):
         return {}
     return {cc: str(v.get("name", cc)) for cc, v in raw.get("country", {}).items() if isinstance(v, dict)}
 

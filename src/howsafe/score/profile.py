@@ -8,7 +8,6 @@ and the difference is explainable from the file.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import msgspec
 
 from howsafe.errors import InputError, KnowledgeError
+from howsafe.kb import tomlcache
 from howsafe.model import Area, Finding, Outcome, Severity
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
@@ -56,7 +56,7 @@ def load_profile(profile_id: str) -> Profile:
     if not path.is_file():
         raise InputError(f"unknown profile {profile_id!r}; choose one of: {', '.join(available_profiles())}")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomlcache.loads(path.read_bytes(), f"profile:{profile_id}")
         return Profile(
             id=raw["id"],
             name=raw["name"],
@@ -74,5 +74,5 @@ def load_profile(profile_id: str) -> Profile:
                 else None
             ),
         )
-    except (KeyError, ValueError, tomllib.TOMLDecodeError) as exc:
+    except (KeyError, ValueError) as exc:
         raise KnowledgeError(f"profile {path.name} is invalid: {exc}") from exc

@@ -5,13 +5,13 @@ and pydantic's import was about a third of an audit's start-up (issue 13)."""
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 from pathlib import Path
 
 import msgspec
 
 from howsafe.errors import KnowledgeError
+from howsafe.kb import tomlcache
 from howsafe.kb.schema import KbModel, first_error, validate
 
 QUESTIONS_FILE = Path(__file__).resolve().parent / "profiles" / "questions.toml"
@@ -43,8 +43,8 @@ class Questions(KbModel, frozen=True, kw_only=True):
 @cache
 def load_questions(path: Path = QUESTIONS_FILE) -> Questions:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raw = tomlcache.loads(path.read_bytes(), f"questions:{path.name}")
+    except (OSError, ValueError) as exc:
         raise KnowledgeError(f"profile questions {path.name} are missing or invalid: {exc}") from exc
     try:
         return validate(raw, Questions)
