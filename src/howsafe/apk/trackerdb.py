@@ -9,8 +9,8 @@ class), which is why εxodus entries with an empty signature never match by them
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from howsafe.errors import KnowledgeError
 from howsafe.kb import KnowledgeBase
@@ -21,8 +21,13 @@ HOWSAFE_FILE = "trackers/howsafe_trackers.json"
 MIN_SIGNATURE_LEN = 4
 
 
-@dataclass(frozen=True, slots=True)
-class TrackerDef:
+class TrackerDef(NamedTuple):
+    """One tracker: its name, where it comes from and the class-name signatures that find it.
+
+    The three records here are named tuples rather than frozen dataclasses: every ``apps`` and
+    ``audit`` run builds the database (about 450 records), and a named tuple's class is made
+    without compiling methods and its instances without one ``object.__setattr__`` per field."""
+
     name: str
     exodus_id: int | None
     categories: tuple[str, ...]
@@ -34,8 +39,7 @@ class TrackerDef:
     country: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TrackerDB:
+class TrackerDB(NamedTuple):
     trackers: tuple[TrackerDef, ...]
     exodus_version: str
     exodus_count: int
@@ -52,8 +56,7 @@ def _read_json(path: Path) -> object:
         raise KnowledgeError(f"tracker data {path.name} is unreadable: {exc}") from exc
 
 
-@dataclass(frozen=True, slots=True)
-class ExodusRecord:
+class ExodusRecord(NamedTuple):
     """The fields howsafe reads from one εxodus tracker record."""
 
     id: int
