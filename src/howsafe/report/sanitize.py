@@ -95,11 +95,23 @@ def json_text(document: str) -> str:
     ``\\u`` escape is always valid. Other text (accents, CJK, emoji) is left readable.
     """
 
-    def fix(m: re.Match[str]) -> str:
-        run = m.group()
-        return "".join(_json_escape(ch) if _unsafe(ch) else ch for ch in run)
+    # A report is mostly ASCII (a 222-package audit: 525 kB with five non-ASCII runs), and scanning
+    # all of it with the pattern cost about 3 ms; a slice that is ASCII without DEL (checked at C
+    # speed) has nothing to escape. Slicing is safe: each character is escaped on its own.
+    parts: list[str] = []
+    for start in range(0, len(document), _SLICE):
+        part = document[start : start + _SLICE]
+        if not part.isascii() or "\x7f" in part:
+            part = _NOT_PRINTABLE_ASCII.sub(_fix_run, part)
+        parts.append(part)
+    return "".join(parts)
 
-    return _NOT_PRINTABLE_ASCII.sub(fix, document)
+
+_SLICE = 1 << 14
+
+
+def _fix_run(m: re.Match[str]) -> str:
+    return "".join(_json_escape(ch) if _unsafe(ch) else ch for ch in m.group())
 
 
 # ------------------------------------------------------------------------------------------------
