@@ -14,8 +14,9 @@ import pytest
 
 from conftest import DATA
 from howsafe.cli import main
-from howsafe.iocs import build_set, load_indicator_set, match, snapshot_observables, store_dir
+from howsafe.iocs import build_set, load_indicator_set, snapshot_observables, store_dir
 from howsafe.iocs.compiled import DB_NAME, MANIFEST_NAME
+from howsafe.iocs.match import match
 from howsafe.iocs.model import IocType
 from howsafe.iocs.store import ADHOC_MIN_BYTES, adhoc_cache_dir
 from howsafe.sources import load_path

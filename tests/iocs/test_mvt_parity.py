@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from howsafe.cli import main
-from howsafe.iocs import build_set, load_indicator_set, match, snapshot_observables
+from howsafe.iocs import build_set, load_indicator_set, snapshot_observables
+from howsafe.iocs.match import match
 from howsafe.iocs.model import IocType
 from howsafe.sources import load_path
 from sources.test_dump_formats import GETPROP, dumpsys_text

@@ -11,8 +11,9 @@ that an audit reading only :mod:`model` or :mod:`trackerdb` does not pay for the
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from howsafe._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from howsafe.apk.model import AppPart, AppReport, TrackerHit
@@ -29,9 +30,4 @@ _WHERE = {
 __all__ = ["AppPart", "AppReport", "TrackerHit", "expand_inputs", "scan_paths"]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _WHERE, globals())

@@ -2,23 +2,28 @@
 
 The names below are imported on first use (PEP 562): an audit first asks
 :func:`howsafe.iocs.locate.configured` whether the user has any indicators at all, and without
-any it loads neither the matcher, the STIX reader nor the SQLite index (start-up cost, issue 13)."""
+any it loads neither the matcher, the STIX reader nor the SQLite index (start-up cost, issue 13).
+
+The matching function is not among them: it shares its name with its module, and importing
+:mod:`howsafe.iocs.match` (as the compromise check does) makes ``howsafe.iocs.match`` that module,
+so a lazy ``match`` would be the function or the module depending on what ran first. Import it as
+``from howsafe.iocs.match import match``."""
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from howsafe._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from howsafe.iocs.locate import store_dir
-    from howsafe.iocs.match import Hit, Observable, match, snapshot_observables
+    from howsafe.iocs.match import Hit, Observable, snapshot_observables
     from howsafe.iocs.model import Collection, Indicator, IndicatorSet, IocType, LoadError
     from howsafe.iocs.store import add_to_store, build_set, load_indicator_set
 
 _WHERE = {
     "Hit": "howsafe.iocs.match",
     "Observable": "howsafe.iocs.match",
-    "match": "howsafe.iocs.match",
     "snapshot_observables": "howsafe.iocs.match",
     "Collection": "howsafe.iocs.model",
     "Indicator": "howsafe.iocs.model",
@@ -32,12 +37,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> object:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _WHERE, globals())
 
 
 __all__ = [
@@ -51,7 +51,6 @@ __all__ = [
     "add_to_store",
     "build_set",
     "load_indicator_set",
-    "match",
     "snapshot_observables",
     "store_dir",
 ]

@@ -86,9 +86,9 @@ class _Compiled(KbRecord, frozen=True):
     patterns: Mapping[str, re.Pattern[str]]
 
 
-def parse_china_rom_file(raw: str | bytes, name: str = CHINA_ROM_FILE) -> ChinaRomFile:
+def parse_china_rom_file(raw: bytes, name: str = CHINA_ROM_FILE) -> ChinaRomFile:
     try:
-        parsed = tomlcache.loads(raw.encode("utf-8") if isinstance(raw, str) else raw, name)
+        parsed = tomlcache.loads(raw, name)
     except ValueError as exc:
         raise KnowledgeError(f"{name} is invalid: {exc}") from exc
     try:

@@ -10,8 +10,9 @@ that a check needing only ``howsafe.net.model`` does not pay for the packet read
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from howsafe._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from howsafe.net.analyse import analyse_captures, sniff
@@ -38,9 +39,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _WHERE, globals())

@@ -12,8 +12,9 @@ with its patterns and record types (start-up cost, issue 13).
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from howsafe._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from howsafe.parse.dumpsys import (
@@ -55,12 +56,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> object:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _WHERE, globals())
 
 
 __all__ = [

@@ -6,8 +6,9 @@ models they need (start-up cost, issue 13)."""
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from howsafe._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from howsafe.score.profile import Profile, available_profiles, load_profile
@@ -21,12 +22,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> object:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _WHERE, globals())
 
 
 __all__ = ["Profile", "available_profiles", "load_profile", "verdict_for"]
